@@ -1,0 +1,3 @@
+module github.com/ecsplit/ecsplit/services
+
+go 1.26.8

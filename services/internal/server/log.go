@@ -1,0 +1,50 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// LogRequests logs one line per request at level INFO with message
+// "request" and the attributes method, path (raw, without the query), status
+// and duration (in nanoseconds, as slog writes durations).
+func LogRequests(logger *slog.Logger, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := statusWriters.Get().(*statusWriter)
+		sw.ResponseWriter, sw.status, sw.wroteHeader = w, http.StatusOK, false
+		h.ServeHTTP(sw, r)
+		status := sw.status
+		sw.ResponseWriter = nil
+		statusWriters.Put(sw)
+		logger.LogAttrs(context.Background(), slog.LevelInfo, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.EscapedPath()),
+			slog.Int("status", status),
+			slog.Duration("duration", time.Since(start)))
+	})
+}
+
+// statusWriter remembers the status a handler sends. They are pooled: a
+// request then allocates none.
+type statusWriter struct {
+	http.ResponseWriter
+	status      int
+	wroteHeader bool
+}
+
+var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
+
+// WriteHeader records the first status and passes it on.
+func (w *statusWriter) WriteHeader(status int) {
+	if !w.wroteHeader {
+		w.status, w.wroteHeader = status, true
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,144 @@
+// Package server runs an HTTP handler as a container service: configuration
+// from the environment, timeouts, bounded request bodies, one JSON log line
+// per request, and a graceful shutdown on SIGTERM.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// Defaults for the environment variables.
+const (
+	// DefaultPort is the port used when PORT is unset; the container port.
+	DefaultPort = "8080"
+	// DefaultShutdownTimeout is the drain limit used when SHUTDOWN_TIMEOUT
+	// is unset. It is shorter than the ECS stop timeout (20 s), so the
+	// process exits on its own before ECS sends SIGKILL.
+	DefaultShutdownTimeout = 10 * time.Second
+)
+
+// Limits of the HTTP server.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second
+	writeTimeout      = 15 * time.Second
+	// idleTimeout is longer than the ALB's idle timeout (60 s by default),
+	// so the load balancer, not the target, closes idle keep-alive
+	// connections; the other way round causes sporadic 502s.
+	idleTimeout = 75 * time.Second
+	// maxHeaderBytes matches the ALB's own limit on all request headers.
+	maxHeaderBytes = 64 << 10
+	// MaxBodyBytes bounds a request body; the API reads none.
+	MaxBodyBytes = 64 << 10
+)
+
+// Config is the configuration of a service, read from the environment.
+type Config struct {
+	// Port is the TCP port to listen on, from PORT (default DefaultPort).
+	// "0" picks a free port, which the "listening" log line reports.
+	Port string
+	// ShutdownTimeout is how long a shutdown waits for in-flight requests,
+	// from SHUTDOWN_TIMEOUT as a Go duration such as "10s" (default
+	// DefaultShutdownTimeout).
+	ShutdownTimeout time.Duration
+}
+
+// ConfigFromEnv reads the configuration with getenv (os.Getenv in
+// production). An unset or empty variable takes its default.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	cfg := Config{Port: DefaultPort, ShutdownTimeout: DefaultShutdownTimeout}
+	if v := getenv("PORT"); v != "" {
+		if _, err := net.LookupPort("tcp", v); err != nil {
+			return Config{}, fmt.Errorf("PORT=%q: %w", v, err)
+		}
+		cfg.Port = v
+	}
+	if v := getenv("SHUTDOWN_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return Config{}, fmt.Errorf("SHUTDOWN_TIMEOUT=%q: want a positive duration such as 10s", v)
+		}
+		cfg.ShutdownTimeout = d
+	}
+	return cfg, nil
+}
+
+// Main runs the service named name with handler h until SIGTERM or SIGINT,
+// then drains it and returns; the process exits 0. It logs and exits 1 when
+// the configuration is invalid, the port cannot be bound, or the drain
+// exceeds the shutdown timeout. A second signal during the drain kills the
+// process at once.
+func Main(name string, h http.Handler) {
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("service", name)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	context.AfterFunc(ctx, stop) // restore the default action for a second signal
+	cfg, err := ConfigFromEnv(os.Getenv)
+	if err == nil {
+		err = Run(ctx, cfg, logger, h)
+	}
+	if err != nil {
+		logger.Error("exit", "error", err.Error())
+		os.Exit(1)
+	}
+}
+
+// Run serves h on cfg.Port until ctx is done, then stops accepting
+// connections, waits up to cfg.ShutdownTimeout for in-flight requests and
+// returns nil once all are answered.
+func Run(ctx context.Context, cfg Config, logger *slog.Logger, h http.Handler) error {
+	ln, err := net.Listen("tcp", ":"+cfg.Port)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           LogRequests(logger, LimitBody(h)),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// Let h answer "OPTIONS *" too, rather than net/http's empty 200.
+		DisableGeneralOptionsHandler: true,
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	logger.Info("listening", "addr", ln.Addr().String())
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+		return fmt.Errorf("drain: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// LimitBody bounds each request body to MaxBodyBytes.
+func LimitBody(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		}
+		h.ServeHTTP(w, r)
+	})
+}

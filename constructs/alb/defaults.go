@@ -1,0 +1,27 @@
+package alb
+
+import elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+
+// Defaults for Props. Each one is documented on the field it fills.
+const (
+	// DefaultNotFoundBody is the body of the listener's default action: the
+	// exact bytes the forum services return for a path they do not serve, so
+	// that a client cannot tell the load balancer's 404 from a service's.
+	DefaultNotFoundBody = `{"error":"not_found","message":"no route matches this path"}`
+	// NotFoundContentType is the content type of the default 404 response.
+	NotFoundContentType = "application/json"
+	// DefaultHTTPPort is the port of the plain HTTP listener.
+	DefaultHTTPPort = 80
+	// DefaultHTTPSPort is the port of the HTTPS listener.
+	DefaultHTTPSPort = 443
+	// DefaultIdleTimeoutSeconds is the ALB idle timeout (the AWS default).
+	// The services' keep-alive idle timeout is longer, so the ALB always
+	// closes an idle connection first and never sends on a closed one.
+	DefaultIdleTimeoutSeconds = 60
+	// MaxFixedResponseBody is the longest fixed-response body the ALB accepts.
+	MaxFixedResponseBody = 1024
+)
+
+// DefaultSSLPolicy is the TLS policy of the HTTPS listener: TLS 1.3 and 1.2
+// with forward-secret ciphers only (ELBSecurityPolicy-TLS13-1-2-2021-06).
+const DefaultSSLPolicy = elbv2.SslPolicy_RECOMMENDED_TLS

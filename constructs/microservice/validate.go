@@ -1,0 +1,137 @@
+package microservice
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+var (
+	nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+	// pathRE holds the characters the ALB accepts in a path pattern.
+	pathRE = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]*$`)
+	envRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// fargateMemory lists, for each Fargate CPU value, the memory sizes in MiB
+// that Fargate accepts.
+var fargateMemory = map[int][]int{
+	256:   {512, 1024, 2048},
+	512:   steps(1024, 4096, 1024),
+	1024:  steps(2048, 8192, 1024),
+	2048:  steps(4096, 16384, 1024),
+	4096:  steps(8192, 30720, 1024),
+	8192:  steps(16384, 61440, 4096),
+	16384: steps(32768, 122880, 8192),
+}
+
+func steps(from, to, step int) []int {
+	var s []int
+	for m := from; m <= to; m += step {
+		s = append(s, m)
+	}
+	return s
+}
+
+// validator collects the construct's identity for error messages.
+type validator struct{ id string }
+
+func (v validator) fail(prop, format string, args ...any) {
+	panic(fmt.Sprintf("ecsplit microservice %q: %s: %s", v.id, prop, fmt.Sprintf(format, args...)))
+}
+
+// withDefaults returns a copy of props with defaults filled in, and panics
+// on the first invalid value.
+func withDefaults(id string, props *Props, fargate bool) Props {
+	v := validator{id}
+	if props == nil {
+		v.fail("props", "are required")
+	}
+	p := *props
+	if p.Cluster == nil {
+		v.fail("Cluster", "is required")
+	}
+	if p.Listener == nil {
+		v.fail("Listener", "is required")
+	}
+	if len(p.Name) > MaxNameLength || !nameRE.MatchString(p.Name) {
+		v.fail("Name", "must be 1 to %d characters of lower-case letters, digits and '-', starting with a letter (it names the target group), got %q", MaxNameLength, p.Name)
+	}
+	checkPaths(v, p.Paths)
+	if p.Priority != 0 && (p.Priority < MinPriority || p.Priority > MaxPriority) {
+		v.fail("Priority", "must be from %d to %d, or 0 for automatic, got %d", MinPriority, MaxPriority, p.Priority)
+	}
+	if p.HealthCheckPath == "" {
+		p.HealthCheckPath = DefaultHealthCheckPath
+	}
+	if !strings.HasPrefix(p.HealthCheckPath, "/") || len(p.HealthCheckPath) > 1024 || strings.ContainsAny(p.HealthCheckPath, " *?") {
+		v.fail("HealthCheckPath", "must start with '/' and be a plain path of at most 1024 characters, got %q", p.HealthCheckPath)
+	}
+	p.ContainerPort = orDefault(p.ContainerPort, DefaultContainerPort)
+	if p.ContainerPort < 1 || p.ContainerPort > 65535 {
+		v.fail("ContainerPort", "must be from 1 to 65535, got %d", p.ContainerPort)
+	}
+	p.CPU = orDefault(p.CPU, DefaultCPU)
+	p.MemoryMiB = orDefault(p.MemoryMiB, DefaultMemoryMiB)
+	if fargate {
+		mem, ok := fargateMemory[p.CPU]
+		if !ok {
+			v.fail("CPU", "must be a Fargate CPU value (256, 512, 1024, 2048, 4096, 8192 or 16384), got %d", p.CPU)
+		}
+		if !slices.Contains(mem, p.MemoryMiB) {
+			v.fail("MemoryMiB", "must be a Fargate memory size for CPU %d (from %d to %d MiB), got %d", p.CPU, mem[0], mem[len(mem)-1], p.MemoryMiB)
+		}
+	} else {
+		if p.CPU < 128 || p.CPU > 10240 {
+			v.fail("CPU", "must be from 128 to 10240 CPU units on EC2, got %d", p.CPU)
+		}
+		if p.MemoryMiB < 128 {
+			v.fail("MemoryMiB", "must be at least 128 MiB, got %d", p.MemoryMiB)
+		}
+	}
+	p.MinCapacity = orDefault(p.MinCapacity, DefaultMinCapacity)
+	p.MaxCapacity = orDefault(p.MaxCapacity, max(DefaultMaxCapacity, p.MinCapacity))
+	p.DesiredCount = orDefault(p.DesiredCount, max(DefaultDesiredCount, p.MinCapacity))
+	if p.MinCapacity < 1 {
+		v.fail("MinCapacity", "must be at least 1, got %d", p.MinCapacity)
+	}
+	if p.MaxCapacity < p.MinCapacity {
+		v.fail("MaxCapacity", "must be at least MinCapacity (%d), got %d", p.MinCapacity, p.MaxCapacity)
+	}
+	if p.DesiredCount < p.MinCapacity || p.DesiredCount > p.MaxCapacity {
+		v.fail("DesiredCount", "must be from MinCapacity (%d) to MaxCapacity (%d), got %d", p.MinCapacity, p.MaxCapacity, p.DesiredCount)
+	}
+	for k := range p.Environment {
+		if !envRE.MatchString(k) {
+			v.fail("Environment", "variable names must match %s, got %q", envRE, k)
+		}
+		if k == "PORT" {
+			v.fail("Environment", "must not set PORT: it is set from ContainerPort")
+		}
+	}
+	return p
+}
+
+func checkPaths(v validator, paths []string) {
+	if len(paths) == 0 || len(paths) > MaxPathPatterns {
+		v.fail("Paths", "must hold 1 to %d path patterns (the ALB's limit of condition values per rule), got %d", MaxPathPatterns, len(paths))
+	}
+	seen := map[string]bool{}
+	for _, p := range paths {
+		if len(p) > MaxPathPatternLength || !pathRE.MatchString(p) {
+			v.fail("Paths", "each path pattern must start with '/', be at most %d characters, and use only A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & and the wildcards * and ?; got %q", MaxPathPatternLength, p)
+		}
+		if seen[p] {
+			v.fail("Paths", "path pattern %q is listed twice", p)
+		}
+		seen[p] = true
+	}
+}
+
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}

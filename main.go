@@ -1,0 +1,30 @@
+// Command ecsplit is the ecsplit CDK app. The CDK CLI runs it (see
+// cdk.json): cdk synth -c stage=monolith|split -c capacity=fargate|ec2.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ecsplit/ecsplit/stacks"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	defer jsii.Close()
+	app := awscdk.NewApp(nil)
+	cfg, err := stacks.ConfigFromContext(app)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ecsplit:", err)
+		return 1
+	}
+	stacks.New(app, cfg)
+	app.Synth(nil)
+	return 0
+}

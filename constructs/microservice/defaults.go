@@ -1,6 +1,10 @@
 package microservice
 
-import "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+import (
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+)
 
 // Defaults for Props, in one place. Each one is documented on the field it
 // fills; where it differs from the AWS default, the comment says why.
@@ -86,4 +90,10 @@ const (
 	MaxPathPatternLength = 128
 	// MinPriority and MaxPriority bound listener rule priorities.
 	MinPriority, MaxPriority = 1, 50000
+)
+
+// Bounds of Share.Stickiness, the ALB's limits on target group stickiness.
+const (
+	MinStickiness = time.Second
+	MaxStickiness = 7 * 24 * time.Hour
 )

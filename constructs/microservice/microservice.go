@@ -12,6 +12,7 @@ package microservice
 import (
 	"fmt"
 	"os"
+	"time"
 	"path/filepath"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -84,6 +85,25 @@ type Props struct {
 	// LogRetention is how long the service's log group keeps logs.
 	// Default: DefaultLogRetention.
 	LogRetention awslogs.RetentionDays
+	// Share sends only part of the requests for Paths to this service and
+	// the rest to another target group, such as the monolith's, during a
+	// gradual cutover. Default: nil, every request for Paths goes to this
+	// service.
+	Share *Share
+}
+
+// Share is a weighted split of a service's paths between the service and
+// another target group.
+type Share struct {
+	// Percent is the share of requests sent to this service, from 0 to 100;
+	// the rest goes to Other.
+	Percent int
+	// Other is the target group that receives the rest. Required.
+	Other elbv2.IApplicationTargetGroup
+	// Stickiness keeps a client on the target group it first reached, for
+	// MinStickiness to MaxStickiness, so that one session is not bounced
+	// between implementations. Default: 0, no stickiness.
+	Stickiness time.Duration
 }
 
 // Service is one microservice on a shared listener. Its fields are the CDK
@@ -189,7 +209,7 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 		Listener:   p.Listener,
 		Priority:   jsii.Number(s.Priority),
 		Conditions: &[]elbv2.ListenerCondition{elbv2.ListenerCondition_PathPatterns(jsii.Strings(p.Paths...))},
-		Action:     elbv2.ListenerAction_Forward(&[]elbv2.IApplicationTargetGroup{s.TargetGroup}, nil),
+		Action:     s.ruleAction(p.Share),
 	})
 
 	s.Scaling = s.Service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
@@ -220,6 +240,22 @@ func newTaskDefinition(s *Service, p Props, fargate bool) awsecs.TaskDefinition 
 	return awsecs.NewEc2TaskDefinition(s, jsii.String("TaskDefinition"), &awsecs.Ec2TaskDefinitionProps{
 		NetworkMode: awsecs.NetworkMode_AWS_VPC,
 	})
+}
+
+// ruleAction forwards to the service's target group, or splits requests
+// by weight with share.Other.
+func (s *Service) ruleAction(share *Share) elbv2.ListenerAction {
+	if share == nil {
+		return elbv2.ListenerAction_Forward(&[]elbv2.IApplicationTargetGroup{s.TargetGroup}, nil)
+	}
+	var opts *elbv2.ForwardOptions
+	if share.Stickiness > 0 {
+		opts = &elbv2.ForwardOptions{StickinessDuration: awscdk.Duration_Seconds(jsii.Number(share.Stickiness.Seconds()))}
+	}
+	return elbv2.ListenerAction_WeightedForward(&[]*elbv2.WeightedTargetGroup{
+		{TargetGroup: s.TargetGroup, Weight: jsii.Number(share.Percent)},
+		{TargetGroup: share.Other, Weight: jsii.Number(100 - share.Percent)},
+	}, opts)
 }
 
 // containerMemory sets a container memory limit on EC2, where the task has

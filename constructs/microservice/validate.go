@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 var (
@@ -108,6 +109,17 @@ func withDefaults(id string, props *Props, fargate bool) Props {
 		}
 		if k == "PORT" {
 			v.fail("Environment", "must not set PORT: it is set from ContainerPort")
+		}
+	}
+	if sh := p.Share; sh != nil {
+		if sh.Other == nil {
+			v.fail("Share.Other", "is required: the target group that receives the rest of the requests")
+		}
+		if sh.Percent < 0 || sh.Percent > 100 {
+			v.fail("Share.Percent", "must be from 0 to 100, got %d", sh.Percent)
+		}
+		if sh.Stickiness != 0 && (sh.Stickiness < MinStickiness || sh.Stickiness > MaxStickiness || sh.Stickiness%time.Second != 0) {
+			v.fail("Share.Stickiness", "must be 0 (off) or whole seconds from %s to %s, got %s", MinStickiness, MaxStickiness, sh.Stickiness)
 		}
 	}
 	return p

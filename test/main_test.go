@@ -1,0 +1,170 @@
+// Package test holds the CDK tests of the ecsplit app: assertions on the
+// synthesized CloudFormation of every stage and capacity mode, validation of
+// bad input, and the validators that read the templates. They live in one
+// package so that one jsii kernel (one Node process) serves them all.
+package test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ecsplit/ecsplit/stacks"
+)
+
+func TestMain(m *testing.M) {
+	os.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
+
+// repoRoot is the repository root, relative to this package's directory.
+const repoRoot = ".."
+
+// cdkJSONContext returns the context of cdk.json (feature flags and the
+// default stage), so that tests synthesize what `cdk synth` synthesizes.
+func cdkJSONContext(t testing.TB) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot, "cdk.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct{ Context map[string]any }
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatalf("cdk.json: %v", err)
+	}
+	return c.Context
+}
+
+// synthesis is one synthesized app: its cloud assembly on disk and its two
+// templates.
+type synthesis struct {
+	// Dir is the cloud assembly directory (what cdk.out would hold).
+	Dir string
+	// App is the app's stacks.
+	App *stacks.App
+	// Platform and Services are the two stacks' templates.
+	Platform, Services assertions.Template
+}
+
+// TemplateJSON returns the raw template of a stack as written to Dir.
+func (s *synthesis) TemplateJSON(t testing.TB, stackName string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(s.Dir, stackName+".template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TemplateMap returns a stack's template as parsed JSON.
+func (s *synthesis) TemplateMap(t testing.TB, stackName string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(s.TemplateJSON(t, stackName), &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+var (
+	synthMu    sync.Mutex
+	synthCache = map[string]*synthesis{}
+	synthRoot  string
+)
+
+// synth synthesizes the ecsplit app with the context of cdk.json overridden
+// by ctx (for example "stage": "split"), like `cdk synth -c KEY=VALUE`. Each
+// distinct ctx is synthesized once per test binary and shared.
+func synth(t testing.TB, ctx map[string]string) *synthesis {
+	t.Helper()
+	keys := make([]string, 0, len(ctx))
+	for k, v := range ctx {
+		keys = append(keys, k+"="+v)
+	}
+	slices.Sort(keys)
+	key := strings.Join(keys, ",")
+
+	synthMu.Lock()
+	defer synthMu.Unlock()
+	if s, ok := synthCache[key]; ok {
+		return s
+	}
+	if synthRoot == "" {
+		d, err := os.MkdirTemp("", "ecsplit-test-synth-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		synthRoot = d // left for inspection; the OS temp dir is cleaned by the machine
+	}
+	context := cdkJSONContext(t)
+	for k, v := range ctx {
+		context[k] = v
+	}
+	dir := filepath.Join(synthRoot, fmt.Sprintf("assembly-%d", len(synthCache)))
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &context, Outdir: jsii.String(dir)})
+	cfg, err := stacks.ConfigFromContext(app)
+	if err != nil {
+		t.Fatalf("context %v: %v", ctx, err)
+	}
+	cfg.ServicesDir = filepath.Join(repoRoot, stacks.DefaultServicesDir)
+	a := stacks.New(app, cfg)
+	app.Synth(nil)
+	s := &synthesis{
+		Dir:      dir,
+		App:      a,
+		Platform: assertions.Template_FromStack(a.Platform.Stack, nil),
+		Services: assertions.Template_FromStack(a.Services.Stack, nil),
+	}
+	synthCache[key] = s
+	return s
+}
+
+// check runs an assertion that panics on failure (every assertions.Template
+// method does) and reports the panic as a test error, so that one failed
+// assertion does not hide the rest.
+func check(t testing.TB, what string, assert func()) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("%s: %v", what, r)
+		}
+	}()
+	assert()
+}
+
+// stagesAndCapacities lists every combination the templates are proved in.
+var stagesAndCapacities = []map[string]string{
+	{"stage": "monolith", "capacity": "fargate"},
+	{"stage": "split", "capacity": "fargate"},
+	{"stage": "monolith", "capacity": "ec2"},
+	{"stage": "split", "capacity": "ec2"},
+}
+
+// resourcesOfType returns the resources of one type in a parsed template.
+func resourcesOfType(template map[string]any, typ string) []map[string]any {
+	var out []map[string]any
+	res, _ := template["Resources"].(map[string]any)
+	names := make([]string, 0, len(res))
+	for name := range res {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		r := res[name].(map[string]any)
+		if r["Type"] == typ {
+			out = append(out, r)
+		}
+	}
+	return out
+}

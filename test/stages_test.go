@@ -1,0 +1,298 @@
+package test
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+)
+
+const (
+	typeService      = "AWS::ECS::Service"
+	typeTargetGroup  = "AWS::ElasticLoadBalancingV2::TargetGroup"
+	typeListenerRule = "AWS::ElasticLoadBalancingV2::ListenerRule"
+	typeIngress      = "AWS::EC2::SecurityGroupIngress"
+	typeSG           = "AWS::EC2::SecurityGroup"
+)
+
+func name(ctx map[string]string) string { return ctx["stage"] + "/" + ctx["capacity"] }
+
+// TestServiceCounts: one service, target group and rule in the monolith
+// stage, three in the split stage.
+func TestServiceCounts(t *testing.T) {
+	for _, ctx := range stagesAndCapacities {
+		t.Run(name(ctx), func(t *testing.T) {
+			s := synth(t, ctx)
+			want := 1.0
+			if ctx["stage"] == "split" {
+				want = 3
+			}
+			for _, typ := range []string{typeService, typeTargetGroup, typeListenerRule, "AWS::ECS::TaskDefinition", "AWS::Logs::LogGroup"} {
+				check(t, typ, func() { s.Services.ResourceCountIs(jsii.String(typ), jsii.Number(want)) })
+			}
+			check(t, "platform has no service", func() { s.Platform.ResourceCountIs(jsii.String(typeService), jsii.Number(0)) })
+		})
+	}
+}
+
+// rulesByService maps each service's container name to its listener rule
+// (path patterns and priority), read from the synthesized template.
+type rule struct {
+	paths    []string
+	priority int
+}
+
+func listenerRules(t *testing.T, s *synthesis) map[string]rule {
+	t.Helper()
+	tpl := s.TemplateMap(t, "EcsplitServices")
+	// target group logical id -> container name, through the ECS service.
+	owner := map[string]string{}
+	for _, svc := range resourcesOfType(tpl, typeService) {
+		for _, lb := range svc["Properties"].(map[string]any)["LoadBalancers"].([]any) {
+			m := lb.(map[string]any)
+			ref := m["TargetGroupArn"].(map[string]any)["Ref"].(string)
+			owner[ref] = m["ContainerName"].(string)
+		}
+	}
+	out := map[string]rule{}
+	for _, r := range resourcesOfType(tpl, typeListenerRule) {
+		p := r["Properties"].(map[string]any)
+		action := p["Actions"].([]any)[0].(map[string]any)
+		tg, ok := action["TargetGroupArn"].(map[string]any)
+		if !ok {
+			t.Errorf("rule %v: want a plain forward action, got %v", p["Conditions"], action)
+			continue
+		}
+		var paths []string
+		for _, v := range p["Conditions"].([]any)[0].(map[string]any)["PathPatternConfig"].(map[string]any)["Values"].([]any) {
+			paths = append(paths, v.(string))
+		}
+		out[owner[tg["Ref"].(string)]] = rule{paths: paths, priority: int(p["Priority"].(float64))}
+	}
+	return out
+}
+
+// TestListenerRules: each service's rule holds its own path patterns, and
+// priorities are distinct and within the ALB's range.
+func TestListenerRules(t *testing.T) {
+	want := map[string]map[string][]string{
+		"monolith": {"monolith": {"/api", "/api/*"}},
+		"split": {
+			"users":   {"/api/users", "/api/users/*"},
+			"threads": {"/api/threads", "/api/threads/*"},
+			"posts":   {"/api/posts", "/api/posts/*"},
+		},
+	}
+	for _, ctx := range stagesAndCapacities {
+		t.Run(name(ctx), func(t *testing.T) {
+			got := listenerRules(t, synth(t, ctx))
+			if len(got) != len(want[ctx["stage"]]) {
+				t.Fatalf("rules for services %v, want %v", keys(got), keys(want[ctx["stage"]]))
+			}
+			seen := map[int]string{}
+			for svc, paths := range want[ctx["stage"]] {
+				r := got[svc]
+				if fmt.Sprint(r.paths) != fmt.Sprint(paths) {
+					t.Errorf("%s: paths %v, want %v", svc, r.paths, paths)
+				}
+				if r.priority < 1 || r.priority > 50000 {
+					t.Errorf("%s: priority %d outside 1-50000", svc, r.priority)
+				}
+				if other, dup := seen[r.priority]; dup {
+					t.Errorf("%s and %s share priority %d", svc, other, r.priority)
+				}
+				seen[r.priority] = svc
+			}
+		})
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// TestTargetGroupsAndServices: health checks tuned for fast, safe rollouts
+// and services that roll back a failed deployment.
+func TestTargetGroupsAndServices(t *testing.T) {
+	for _, ctx := range stagesAndCapacities {
+		t.Run(name(ctx), func(t *testing.T) {
+			s := synth(t, ctx)
+			check(t, "target group health check", func() {
+				s.Services.AllResourcesProperties(jsii.String(typeTargetGroup), map[string]any{
+					"HealthCheckPath":            "/healthz",
+					"HealthCheckIntervalSeconds": 10,
+					"HealthCheckTimeoutSeconds":  5,
+					"HealthyThresholdCount":      2,
+					"UnhealthyThresholdCount":    3,
+					"Matcher":                    map[string]any{"HttpCode": "200"},
+					"TargetType":                 "ip",
+					"Port":                       8080,
+					"TargetGroupAttributes": assertions.Match_ArrayWith(&[]any{
+						map[string]any{"Key": "deregistration_delay.timeout_seconds", "Value": "15"},
+					}),
+				})
+			})
+			check(t, "service deployment", func() {
+				s.Services.AllResourcesProperties(jsii.String(typeService), map[string]any{
+					"DeploymentConfiguration": assertions.Match_ObjectLike(&map[string]any{
+						"DeploymentCircuitBreaker": map[string]any{"Enable": true, "Rollback": true},
+						"MinimumHealthyPercent":    100,
+						"MaximumPercent":           200,
+					}),
+					"HealthCheckGracePeriodSeconds": 30,
+				})
+			})
+			if ctx["capacity"] == "fargate" {
+				check(t, "fargate", func() {
+					s.Services.AllResourcesProperties(jsii.String(typeService), map[string]any{
+						"LaunchType":           "FARGATE",
+						"NetworkConfiguration": map[string]any{"AwsvpcConfiguration": assertions.Match_ObjectLike(&map[string]any{"AssignPublicIp": "DISABLED"})},
+					})
+				})
+			} else {
+				check(t, "ec2 capacity provider", func() {
+					s.Services.AllResourcesProperties(jsii.String(typeService), map[string]any{
+						"LaunchType":               assertions.Match_Absent(),
+						"NetworkConfiguration":     map[string]any{"AwsvpcConfiguration": assertions.Match_ObjectLike(&map[string]any{"AssignPublicIp": "DISABLED"})},
+						"CapacityProviderStrategy": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{"Weight": 1})}),
+					})
+					s.Services.AllResourcesProperties(jsii.String("AWS::ECS::TaskDefinition"), map[string]any{
+						"NetworkMode":             "awsvpc",
+						"RequiresCompatibilities": []any{"EC2"},
+					})
+				})
+			}
+			check(t, "container", func() {
+				s.Services.AllResourcesProperties(jsii.String("AWS::ECS::TaskDefinition"), map[string]any{
+					"ContainerDefinitions": []any{assertions.Match_ObjectLike(&map[string]any{
+						"PortMappings":           []any{map[string]any{"ContainerPort": 8080, "Protocol": "tcp"}},
+						"Environment":            assertions.Match_ArrayWith(&[]any{map[string]any{"Name": "PORT", "Value": "8080"}}),
+						"ReadonlyRootFilesystem": true,
+						"StopTimeout":            20,
+						"LogConfiguration":       assertions.Match_ObjectLike(&map[string]any{"LogDriver": "awslogs"}),
+					})},
+				})
+				s.Services.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 30})
+			})
+		})
+	}
+}
+
+// TestSecurityGroupsOnlyFromALB: the tasks accept traffic from the ALB's
+// security group on the container port and nothing else.
+func TestSecurityGroupsOnlyFromALB(t *testing.T) {
+	for _, ctx := range stagesAndCapacities {
+		t.Run(name(ctx), func(t *testing.T) {
+			s := synth(t, ctx)
+			tpl := s.TemplateMap(t, "EcsplitServices")
+			for _, sg := range resourcesOfType(tpl, typeSG) {
+				if in := sg["Properties"].(map[string]any)["SecurityGroupIngress"]; in != nil {
+					t.Errorf("service security group has inline ingress %v", in)
+				}
+			}
+			ingress := resourcesOfType(tpl, typeIngress)
+			services := len(resourcesOfType(tpl, typeService))
+			if len(ingress) != services {
+				t.Errorf("%d ingress rules for %d services, want one each", len(ingress), services)
+			}
+			check(t, "ingress from the ALB security group only", func() {
+				s.Services.AllResourcesProperties(jsii.String(typeIngress), map[string]any{
+					"IpProtocol": "tcp",
+					"FromPort":   8080,
+					"ToPort":     8080,
+					"CidrIp":     assertions.Match_Absent(),
+					"SourceSecurityGroupId": map[string]any{
+						"Fn::ImportValue": assertions.Match_StringLikeRegexp(jsii.String("SharedAlbSecurityGroup")),
+					},
+				})
+			})
+		})
+	}
+}
+
+// TestPlatformIdenticalAcrossStages: moving monolith -> split never changes
+// the platform stack, so the ALB and its DNS name stay.
+func TestPlatformIdenticalAcrossStages(t *testing.T) {
+	for _, capacity := range []string{"fargate", "ec2"} {
+		t.Run(capacity, func(t *testing.T) {
+			mono := synth(t, map[string]string{"stage": "monolith", "capacity": capacity})
+			split := synth(t, map[string]string{"stage": "split", "capacity": capacity})
+			a, b := mono.TemplateJSON(t, "EcsplitPlatform"), split.TemplateJSON(t, "EcsplitPlatform")
+			if !bytes.Equal(a, b) {
+				t.Errorf("platform template differs between monolith and split (%d vs %d bytes)", len(a), len(b))
+			}
+			check(t, "DNS name output", func() {
+				mono.Platform.HasOutput(jsii.String("*"), map[string]any{
+					"Value": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("SharedAlbLoadBalancer")), "DNSName"}},
+				})
+			})
+		})
+	}
+}
+
+// TestLoadBalancer: the listener's default action is the fixed JSON 404,
+// and invalid header fields are dropped.
+func TestLoadBalancer(t *testing.T) {
+	s := synth(t, map[string]string{"stage": "monolith", "capacity": "fargate"})
+	check(t, "listener", func() {
+		s.Platform.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::Listener"), map[string]any{
+			"Port":     80,
+			"Protocol": "HTTP",
+			"DefaultActions": []any{map[string]any{
+				"Type": "fixed-response",
+				"FixedResponseConfig": map[string]any{
+					"StatusCode":  "404",
+					"ContentType": "application/json",
+					"MessageBody": `{"error":"not_found","message":"no route matches this path"}`,
+				},
+			}},
+		})
+	})
+	check(t, "load balancer", func() {
+		s.Platform.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::LoadBalancer"), map[string]any{
+			"Scheme": "internet-facing",
+			"LoadBalancerAttributes": assertions.Match_ArrayWith(&[]any{
+				map[string]any{"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"},
+			}),
+		})
+	})
+}
+
+// TestEC2Capacity: EC2 capacity comes from a launch template requiring
+// IMDSv2, never a LaunchConfiguration, registered as a capacity provider.
+func TestEC2Capacity(t *testing.T) {
+	s := synth(t, map[string]string{"stage": "monolith", "capacity": "ec2"})
+	check(t, "no launch configuration", func() {
+		s.Platform.ResourceCountIs(jsii.String("AWS::AutoScaling::LaunchConfiguration"), jsii.Number(0))
+	})
+	check(t, "launch template", func() {
+		s.Platform.HasResourceProperties(jsii.String("AWS::EC2::LaunchTemplate"), map[string]any{
+			"LaunchTemplateData": assertions.Match_ObjectLike(&map[string]any{
+				"MetadataOptions": assertions.Match_ObjectLike(&map[string]any{"HttpTokens": "required"}),
+				"InstanceType":    "t3.medium",
+				"BlockDeviceMappings": []any{assertions.Match_ObjectLike(&map[string]any{
+					"Ebs": assertions.Match_ObjectLike(&map[string]any{"Encrypted": true}),
+				})},
+			}),
+		})
+		s.Platform.HasResourceProperties(jsii.String("AWS::AutoScaling::AutoScalingGroup"), map[string]any{
+			"MinSize":        "1",
+			"MaxSize":        "4",
+			"LaunchTemplate": assertions.Match_ObjectLike(&map[string]any{}),
+		})
+		s.Platform.ResourceCountIs(jsii.String("AWS::ECS::CapacityProvider"), jsii.Number(1))
+	})
+	f := synth(t, map[string]string{"stage": "monolith", "capacity": "fargate"})
+	check(t, "fargate has no EC2 capacity", func() {
+		f.Platform.ResourceCountIs(jsii.String("AWS::AutoScaling::AutoScalingGroup"), jsii.Number(0))
+		f.Platform.HasResourceProperties(jsii.String("AWS::ECS::Cluster"), map[string]any{
+			"ClusterSettings": []any{map[string]any{"Name": "containerInsights", "Value": "enabled"}},
+		})
+	})
+}

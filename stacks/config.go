@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -15,12 +16,17 @@ import (
 
 // Context keys the app reads (cdk synth -c KEY=VALUE, or cdk.json).
 const (
-	// StageKey selects the stage: "monolith" or "split".
+	// StageKey selects the stage: "monolith", "split", or a migration state
+	// such as "users:100,threads:10" (see ParseStage).
 	StageKey = "stage"
 	// CapacityKey selects the cluster capacity: "fargate" or "ec2".
 	CapacityKey = "capacity"
 	// CertificateKey is an optional ACM certificate ARN: it turns on HTTPS.
 	CertificateKey = "certificateArn"
+	// StickinessKey is an optional duration, such as "10m", for which a
+	// client stays on the side of a weighted rule (monolith or
+	// microservice) it first reached.
+	StickinessKey = "stickiness"
 )
 
 // Stack names, the same in every stage so that a stage change is an update
@@ -39,9 +45,11 @@ const (
 	EC2     Capacity = "ec2"
 )
 
+// DefaultStage is the stage when the context does not name one.
+const DefaultStage = MonolithStage
+
 // Defaults of Config.
 const (
-	DefaultStage       = Monolith
 	DefaultCapacity    = Fargate
 	DefaultServicesDir = "services"
 )
@@ -54,6 +62,9 @@ type Config struct {
 	Capacity Capacity
 	// CertificateArn turns on HTTPS on the shared ALB. Default: "" (HTTP).
 	CertificateArn string
+	// Stickiness keeps a client on one side of a weighted rule for this
+	// long. Default: 0, no stickiness.
+	Stickiness time.Duration
 	// ServicesDir is the Docker build context of the service images,
 	// relative to the working directory. Default: DefaultServicesDir.
 	ServicesDir string
@@ -92,7 +103,27 @@ func ConfigFromContext(app awscdk.App) (Config, error) {
 	if c.CertificateArn, err = get(CertificateKey); err != nil {
 		return c, err
 	}
+	stickiness, err := get(StickinessKey)
+	if err != nil {
+		return c, err
+	}
+	if c.Stickiness, err = ParseStickiness(stickiness); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// ParseStickiness parses the stickiness context value, a Go duration of
+// whole seconds from 1s to 168h (7 days); "" or "0" is no stickiness.
+func ParseStickiness(s string) (time.Duration, error) {
+	if s == "" || s == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < time.Second || d > 7*24*time.Hour || d%time.Second != 0 {
+		return 0, fmt.Errorf("context %s=%q is not valid: use a duration of whole seconds from 1s to 168h, such as 10m, or 0 for none", StickinessKey, s)
+	}
+	return d, nil
 }
 
 // ParseCapacity parses the capacity context value; "" is DefaultCapacity.

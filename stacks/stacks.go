@@ -1,7 +1,9 @@
 package stacks
 
 import (
+	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -56,6 +58,9 @@ type ServicesProps struct {
 	// ServicesDir is the Docker build context of the images.
 	// Default: DefaultServicesDir.
 	ServicesDir string
+	// Stickiness keeps a client on one side of a weighted rule for this
+	// long. Default: 0, no stickiness.
+	Stickiness time.Duration
 }
 
 // Services is the stack of the stage's ECS services.
@@ -76,6 +81,14 @@ func NewServices(scope constructs.Construct, id string, props *ServicesProps) *S
 	s := &Services{Stack: stack, Services: map[string]*microservice.Service{}}
 	c := props.Platform.Cluster
 	for _, r := range props.Routes {
+		var share *microservice.Share
+		if r.Percent < 100 {
+			monolith := s.Services[MonolithRoute.Service]
+			if monolith == nil {
+				panic(fmt.Sprintf("ecsplit services stack: Routes: %s serves %d %% of its paths, but no %s route comes before it to serve the rest", r.Service, r.Percent, MonolithRoute.Service))
+			}
+			share = &microservice.Share{Percent: r.Percent, Other: monolith.TargetGroup, Stickiness: props.Stickiness}
+		}
 		s.Services[r.Service] = microservice.New(stack, r.Service, &microservice.Props{
 			Cluster:                    c.Cluster,
 			Listener:                   props.Platform.LoadBalancer.Listener(),
@@ -83,6 +96,7 @@ func NewServices(scope constructs.Construct, id string, props *ServicesProps) *S
 			Paths:                      r.Paths,
 			Image:                      microservice.ImageFromDirectory(r.Service, dir, filepath.Join(r.Service, "Dockerfile")),
 			CapacityProviderStrategies: c.CapacityProviderStrategies(),
+			Share:                      share,
 		})
 	}
 	return s
@@ -106,6 +120,7 @@ func New(app awscdk.App, cfg Config) *App {
 		Platform:    platform,
 		Routes:      cfg.Stage.Routes(),
 		ServicesDir: cfg.ServicesDir,
+		Stickiness:  cfg.Stickiness,
 	})
 	return &App{Platform: platform, Services: services}
 }

@@ -1,0 +1,147 @@
+package test
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// routedRule is a listener rule read back from a services template: its
+// paths, priority, the share of requests each service gets, and its
+// stickiness in seconds (0 when off).
+type routedRule struct {
+	Paths      []string
+	Priority   int
+	Weights    map[string]int
+	Stickiness int
+}
+
+// routedRules reads every listener rule of the services template and
+// resolves its target groups to the services (container names) behind them.
+func routedRules(t *testing.T, s *synthesis) []routedRule {
+	t.Helper()
+	tpl := s.TemplateMap(t, "EcsplitServices")
+	owner := map[string]string{}
+	for _, svc := range resourcesOfType(tpl, typeService) {
+		for _, lb := range svc["Properties"].(map[string]any)["LoadBalancers"].([]any) {
+			m := lb.(map[string]any)
+			owner[m["TargetGroupArn"].(map[string]any)["Ref"].(string)] = m["ContainerName"].(string)
+		}
+	}
+	ref := func(v any) string { return owner[v.(map[string]any)["Ref"].(string)] }
+	var out []routedRule
+	for _, r := range resourcesOfType(tpl, typeListenerRule) {
+		p := r["Properties"].(map[string]any)
+		rr := routedRule{Priority: int(p["Priority"].(float64)), Weights: map[string]int{}}
+		for _, v := range p["Conditions"].([]any)[0].(map[string]any)["PathPatternConfig"].(map[string]any)["Values"].([]any) {
+			rr.Paths = append(rr.Paths, v.(string))
+		}
+		action := p["Actions"].([]any)[0].(map[string]any)
+		if tg, ok := action["TargetGroupArn"]; ok {
+			rr.Weights[ref(tg)] = 100
+		} else {
+			fc := action["ForwardConfig"].(map[string]any)
+			for _, tg := range fc["TargetGroups"].([]any) {
+				m := tg.(map[string]any)
+				rr.Weights[ref(m["TargetGroupArn"])] = int(m["Weight"].(float64))
+			}
+			if st, ok := fc["TargetGroupStickinessConfig"].(map[string]any); ok && st["Enabled"] == true {
+				rr.Stickiness = int(st["DurationSeconds"].(float64))
+			}
+		}
+		out = append(out, rr)
+	}
+	slices.SortFunc(out, func(a, b routedRule) int { return a.Priority - b.Priority })
+	return out
+}
+
+// describe renders rules in priority order as "paths->svc:w+svc:w".
+func describe(rules []routedRule) string {
+	var parts []string
+	for _, r := range rules {
+		var w []string
+		for _, svc := range slices.Sorted(maps.Keys(r.Weights)) {
+			w = append(w, fmt.Sprintf("%s:%d", svc, r.Weights[svc]))
+		}
+		parts = append(parts, r.Paths[0]+"->"+strings.Join(w, "+"))
+	}
+	return strings.Join(parts, " ")
+}
+
+// TestCutoverStates synthesizes the migration from monolith to split and
+// checks, in each state, the rules in the order the ALB evaluates them (a
+// microservice's rule always comes before the monolith's catch-all; the
+// microservices' own paths are disjoint, and the more specific
+// "/api/threads" comes first), the weights, and whether the monolith still
+// runs.
+func TestCutoverStates(t *testing.T) {
+	tests := []struct {
+		stage, rules string
+		services     int
+	}{
+		{"monolith", "/api->monolith:100", 1},
+		{"users:100", "/api/users->users:100 /api->monolith:100", 2},
+		{"users:100,threads:10", "/api/threads->monolith:90+threads:10 /api/users->users:100 /api->monolith:100", 3},
+		{"users:50,threads:50,posts:50", "/api/threads->monolith:50+threads:50 /api/posts->monolith:50+posts:50 /api/users->monolith:50+users:50 /api->monolith:100", 4},
+		{"users:0", "/api/users->monolith:100+users:0 /api->monolith:100", 2},
+		{"split", "/api/threads->threads:100 /api/posts->posts:100 /api/users->users:100", 3},
+	}
+	// A rule keeps its priority through every state, so no deployment of
+	// the migration renumbers a rule (CloudFormation fails PriorityInUse).
+	priority := map[string]int{}
+	for _, capacity := range []string{"fargate", "ec2"} {
+		monolith := synth(t, map[string]string{"stage": "monolith", "capacity": capacity})
+		for _, tt := range tests {
+			t.Run(capacity+"/"+tt.stage, func(t *testing.T) {
+				s := synth(t, map[string]string{"stage": tt.stage, "capacity": capacity})
+				rules := routedRules(t, s)
+				if got := describe(rules); got != tt.rules {
+					t.Errorf("rules in priority order:\n got %s\nwant %s", got, tt.rules)
+				}
+				for _, r := range rules {
+					if p, seen := priority[r.Paths[0]]; seen && p != r.Priority {
+						t.Errorf("rule %v has priority %d here, %d in another state", r.Paths, r.Priority, p)
+					}
+					priority[r.Paths[0]] = r.Priority
+				}
+				tpl := s.TemplateMap(t, "EcsplitServices")
+				if got := len(resourcesOfType(tpl, typeService)); got != tt.services {
+					t.Errorf("%d ECS services, want %d", got, tt.services)
+				}
+				if !bytes.Equal(s.TemplateJSON(t, "EcsplitPlatform"), monolith.TemplateJSON(t, "EcsplitPlatform")) {
+					t.Errorf("platform template differs from the monolith stage's")
+				}
+			})
+		}
+	}
+}
+
+// TestCutoverEndsAtSplit: every service at 100 % is exactly the split
+// stage, template for template.
+func TestCutoverEndsAtSplit(t *testing.T) {
+	all := synth(t, map[string]string{"stage": "posts:100,users:100,threads:100", "capacity": "fargate"})
+	split := synth(t, map[string]string{"stage": "split", "capacity": "fargate"})
+	for _, stack := range []string{"EcsplitPlatform", "EcsplitServices"} {
+		if !bytes.Equal(all.TemplateJSON(t, stack), split.TemplateJSON(t, stack)) {
+			t.Errorf("%s: every service at 100 %% differs from the split stage", stack)
+		}
+	}
+}
+
+// TestCutoverStickiness: the stickiness context key turns on target group
+// stickiness on weighted rules only.
+func TestCutoverStickiness(t *testing.T) {
+	s := synth(t, map[string]string{"stage": "users:100,threads:10", "capacity": "fargate", "stickiness": "10m"})
+	for _, r := range routedRules(t, s) {
+		want := 0
+		if len(r.Weights) > 1 {
+			want = 600
+		}
+		if r.Stickiness != want {
+			t.Errorf("rule %v: stickiness %d s, want %d", r.Paths, r.Stickiness, want)
+		}
+	}
+}

@@ -24,27 +24,25 @@ type route struct {
 
 // Users returns the users resource: /api/users and /api/users/{id}.
 func Users() *Resource {
-	users := decode[User]("users.json", usersJSON)
-	byID := make(map[int64]response, len(users))
-	for _, u := range users {
-		byID[u.ID] = render(u)
-	}
-	return &Resource{name: "users", routes: []route{
-		{path: "/api/users", list: render(users)},
-		{path: "/api/users/", kind: "user", byID: byID},
-	}}
+	return itemResource("users", "user", usersJSON, func(u User) int64 { return u.ID })
 }
 
 // Threads returns the threads resource: /api/threads and /api/threads/{id}.
 func Threads() *Resource {
-	threads := decode[Thread]("threads.json", threadsJSON)
-	byID := make(map[int64]response, len(threads))
-	for _, t := range threads {
-		byID[t.ID] = render(t)
+	return itemResource("threads", "thread", threadsJSON, func(t Thread) int64 { return t.ID })
+}
+
+// itemResource returns the resource name, whose seed file is data: a list at
+// /api/{name} and each item, by id, at /api/{name}/{id}.
+func itemResource[T any](name, kind string, data []byte, id func(T) int64) *Resource {
+	items := decode[T](name+".json", data)
+	byID := make(map[int64]response, len(items))
+	for _, it := range items {
+		byID[id(it)] = render(it)
 	}
-	return &Resource{name: "threads", routes: []route{
-		{path: "/api/threads", list: render(threads)},
-		{path: "/api/threads/", kind: "thread", byID: byID},
+	return &Resource{name: name, routes: []route{
+		{path: "/api/" + name, list: render(items)},
+		{path: "/api/" + name + "/", kind: kind, byID: byID},
 	}}
 }
 

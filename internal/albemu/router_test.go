@@ -1,0 +1,209 @@
+package albemu
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeTarget is a backend that answers with its own name.
+func fakeTarget(t *testing.T, name string) *url.URL {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Target", name)
+		io.WriteString(w, name+" "+r.URL.EscapedPath())
+	}))
+	t.Cleanup(srv.Close)
+	u, _ := url.Parse(srv.URL)
+	return u
+}
+
+func tg(name string) ResourceID { return ResourceID{"S", name} }
+
+func forwardTo(targets ...WeightedTarget) Action {
+	return Action{Type: ActionForward, Forward: &Forward{TargetGroups: targets}}
+}
+
+func pathRule(id string, priority int, action Action, patterns ...string) *Rule {
+	return &Rule{ID: tg(id), Priority: priority, Action: action,
+		Conditions: []Condition{{Field: FieldPathPattern, Values: patterns}}}
+}
+
+var notFound = Action{Type: ActionFixedResponse, FixedResponse: &FixedResponse{
+	StatusCode: 404, ContentType: "application/json", Body: `{"error":"not_found"}`}}
+
+// TestRouterPriority: rules apply lowest priority first, the default action
+// when none matches, and the query string never takes part in a path match.
+func TestRouterPriority(t *testing.T) {
+	l := &Listener{Default: notFound, Rules: []*Rule{
+		pathRule("specific", 10, forwardTo(WeightedTarget{tg("users"), 1}), "/api/users", "/api/users/*"),
+		pathRule("broad", 20, forwardTo(WeightedTarget{tg("monolith"), 1}), "/api/*"),
+		pathRule("redirect", 30, Action{Type: ActionRedirect, Redirect: &Redirect{Path: "/api/#{path}", StatusCode: 301}}, "/old/*"),
+		pathRule("methods", 5, Action{Type: ActionFixedResponse, FixedResponse: &FixedResponse{StatusCode: 418, ContentType: "text/plain", Body: "teapot"}}, "/api/users/teapot"),
+	}}
+	l.Rules[3].Conditions = append(l.Rules[3].Conditions, Condition{Field: FieldMethod, Values: []string{"BREW"}})
+	sortRules(l)
+	rt := NewRouter(l, map[ResourceID][]*url.URL{
+		tg("users"):    {fakeTarget(t, "users")},
+		tg("monolith"): {fakeTarget(t, "monolith")},
+	}, 1)
+	door := httptest.NewServer(rt)
+	t.Cleanup(door.Close)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	tests := []struct {
+		method, target string
+		status         int
+		body, location string
+	}{
+		{"GET", "/api/users", 200, "users /api/users", ""},
+		{"GET", "/api/users/1", 200, "users /api/users/1", ""},
+		{"GET", "/api/users/1?x=/api/threads", 200, "users /api/users/1", ""},
+		{"GET", "/api/threads?u=/api/users/1", 200, "monolith /api/threads", ""},
+		{"GET", "/api/usersx", 200, "monolith /api/usersx", ""},
+		{"GET", "/api/Users/1", 200, "monolith /api/Users/1", ""},
+		{"GET", "/api/%75sers/1", 200, "monolith /api/%75sers/1", ""},
+		{"GET", "/api/users/a%2Fb", 200, "users /api/users/a%2Fb", ""},
+		{"GET", "/api", 404, `{"error":"not_found"}`, ""},
+		{"GET", "/API/users", 404, `{"error":"not_found"}`, ""},
+		{"GET", "/", 404, `{"error":"not_found"}`, ""},
+		{"BREW", "/api/users/teapot", 418, "teapot", ""},
+		{"GET", "/api/users/teapot", 200, "users /api/users/teapot", ""},
+		{"GET", "/old/x?y=1", 301, "", "/api/old/x?y=1"},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest(tt.method, door.URL+tt.target, nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || (tt.location == "" && string(body) != tt.body) {
+			t.Errorf("%s %s = %d %q, want %d %q", tt.method, tt.target, resp.StatusCode, body, tt.status, tt.body)
+		}
+		if loc := resp.Header.Get("Location"); tt.location != "" && !strings.HasSuffix(loc, tt.location) {
+			t.Errorf("%s %s: Location %q, want ...%q", tt.method, tt.target, loc, tt.location)
+		}
+	}
+}
+
+func sortRules(l *Listener) {
+	for i := range l.Rules {
+		for j := i + 1; j < len(l.Rules); j++ {
+			if l.Rules[j].Priority < l.Rules[i].Priority {
+				l.Rules[i], l.Rules[j] = l.Rules[j], l.Rules[i]
+			}
+		}
+	}
+}
+
+// weightedRouter forwards every path 30/70 to "new" and "old".
+func weightedRouter(t *testing.T, seed uint64, stickiness time.Duration) *httptest.Server {
+	t.Helper()
+	action := forwardTo(WeightedTarget{tg("new"), 30}, WeightedTarget{tg("old"), 70})
+	action.Forward.Stickiness = stickiness
+	l := &Listener{Default: notFound, Rules: []*Rule{pathRule("r", 1, action, "/*")}}
+	door := httptest.NewServer(NewRouter(l, map[ResourceID][]*url.URL{
+		tg("new"): {fakeTarget(t, "new")},
+		tg("old"): {fakeTarget(t, "old")},
+	}, seed))
+	t.Cleanup(door.Close)
+	return door
+}
+
+// sequence sends n requests and returns the targets that answered.
+func sequence(t *testing.T, client *http.Client, url string, n int) []string {
+	t.Helper()
+	var out []string
+	for range n {
+		resp, err := client.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		out = append(out, resp.Header.Get("X-Target"))
+	}
+	return out
+}
+
+// TestRouterWeighted: a weighted forward splits by weight, the same seed
+// gives the same choices, and a zero weight gets nothing.
+func TestRouterWeighted(t *testing.T) {
+	const n = 1000
+	a := sequence(t, http.DefaultClient, weightedRouter(t, 7, 0).URL+"/x", n)
+	b := sequence(t, http.DefaultClient, weightedRouter(t, 7, 0).URL+"/x", n)
+	if strings.Join(a, ",") != strings.Join(b, ",") {
+		t.Error("two routers with seed 7 chose different target groups")
+	}
+	c := sequence(t, http.DefaultClient, weightedRouter(t, 8, 0).URL+"/x", n)
+	if strings.Join(a, ",") == strings.Join(c, ",") {
+		t.Error("seeds 7 and 8 chose the same target groups")
+	}
+	count := 0
+	for _, s := range a {
+		if s == "new" {
+			count++
+		}
+	}
+	if share := float64(count) / n; share < 0.26 || share > 0.34 {
+		t.Errorf("new got %.2f of requests, want about 0.30", share)
+	}
+
+	l := &Listener{Default: notFound, Rules: []*Rule{pathRule("r", 1, forwardTo(WeightedTarget{tg("new"), 0}, WeightedTarget{tg("old"), 1}), "/*")}}
+	door := httptest.NewServer(NewRouter(l, map[ResourceID][]*url.URL{tg("new"): {fakeTarget(t, "new")}, tg("old"): {fakeTarget(t, "old")}}, 1))
+	defer door.Close()
+	for _, s := range sequence(t, http.DefaultClient, door.URL+"/x", 100) {
+		if s != "old" {
+			t.Fatalf("weight 0 target group %q answered", s)
+		}
+	}
+}
+
+// TestRouterStickiness: with stickiness a client keeps the target group of
+// its first answer; without, it does not.
+func TestRouterStickiness(t *testing.T) {
+	door := weightedRouter(t, 3, time.Hour)
+	for i := range 20 {
+		jar := newJar()
+		client := &http.Client{Jar: jar}
+		got := sequence(t, client, door.URL+"/x", 20)
+		for _, s := range got[1:] {
+			if s != got[0] {
+				t.Fatalf("client %d: sticky forward moved from %s to %s: %v", i, got[0], s, got)
+			}
+		}
+	}
+	free := sequence(t, &http.Client{Jar: newJar()}, weightedRouter(t, 3, 0).URL+"/x", 50)
+	if strings.Count(strings.Join(free, ","), "new") == 50 || !strings.Contains(strings.Join(free, ","), "new") {
+		t.Errorf("without stickiness one client should reach both groups: %v", free)
+	}
+}
+
+// TestRouterNoTargets: a target group without running tasks answers 503.
+func TestRouterNoTargets(t *testing.T) {
+	l := &Listener{Default: notFound, Rules: []*Rule{pathRule("r", 1, forwardTo(WeightedTarget{tg("empty"), 1}), "/*")}}
+	door := httptest.NewServer(NewRouter(l, nil, 1))
+	defer door.Close()
+	resp, err := http.Get(door.URL + "/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("status %d, want 503", resp.StatusCode)
+	}
+}
+
+func newJar() http.CookieJar {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		panic(err)
+	}
+	return jar
+}

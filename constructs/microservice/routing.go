@@ -17,24 +17,30 @@ import (
 // services are added in, and adding a service never renumbers the rules of
 // the others (CloudFormation would fail such an update with PriorityInUse).
 //
-// A pattern's specificity is twice the length of its literal prefix (the
-// characters before the first * or ?), plus one when it has no wildcard at
-// all: "/api/users" beats "/api/users/*" beats "/api/*". A rule is as
+// A pattern's specificity grows with the length of its literal prefix (the
+// characters before the first * or ?), and for equal prefixes an exact
+// pattern beats one whose first wildcard is ?, which beats *:
+// "/api/users/1" beats "/api/users/?" beats "/api/users/*" beats "/api/*". A rule is as
 // specific as its least specific pattern. Each specificity owns a band of
 // slotsPerBand priorities, most specific first; within a band the slot is a
 // hash of the rule's patterns. Two rules landing on the same priority is a
 // synth-time error that asks for an explicit Priority on one of them.
 const (
-	maxSpecificity = 2*MaxPathPatternLength + 1
-	slotsPerBand   = 190 // (maxSpecificity+1) * slotsPerBand <= MaxPriority
+	maxSpecificity = 3*MaxPathPatternLength + 2
+	slotsPerBand   = 129 // (maxSpecificity+1) * slotsPerBand <= MaxPriority
 )
 
 // specificity ranks a path pattern: higher is more specific.
 func specificity(pattern string) int {
-	if i := strings.IndexAny(pattern, "*?"); i >= 0 {
-		return 2 * i
+	i := strings.IndexAny(pattern, "*?")
+	switch {
+	case i < 0:
+		return 3*len(pattern) + 2
+	case pattern[i] == '?':
+		return 3*i + 1
+	default:
+		return 3 * i
 	}
-	return 2*len(pattern) + 1
 }
 
 // AutoPriority returns the listener rule priority that ecsplit gives a rule

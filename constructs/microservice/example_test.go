@@ -1,0 +1,49 @@
+package microservice_test
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ecsplit/ecsplit/constructs/alb"
+	"github.com/ecsplit/ecsplit/constructs/cluster"
+	"github.com/ecsplit/ecsplit/constructs/microservice"
+)
+
+// A team's own app: two services with their own names and paths on one
+// shared load balancer, with images from the team's ECR repositories.
+// Priorities come from the paths, so /orders/archive/* is evaluated before
+// /orders/*, whichever service is added first.
+func Example() {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Shop"), nil)
+
+	c := cluster.New(stack, "Cluster", nil)
+	lb := alb.New(stack, "Alb", &alb.Props{Vpc: c.Vpc})
+
+	orders := microservice.New(stack, "Orders", &microservice.Props{
+		Cluster:  c.Cluster,
+		Listener: lb.Listener(),
+		Name:     "orders",
+		Paths:    []string{"/orders", "/orders/*"},
+		Image:    microservice.ImageFromECR(stack, "OrdersRepo", "shop/orders", "v1.4.2"),
+	})
+	archive := microservice.New(stack, "Archive", &microservice.Props{
+		Cluster:   c.Cluster,
+		Listener:  lb.Listener(),
+		Name:      "order-archive",
+		Paths:     []string{"/orders/archive/*"},
+		Image:     microservice.ImageFromECR(stack, "ArchiveRepo", "shop/order-archive", "v0.9.0"),
+		CPU:       512,
+		MemoryMiB: 1024,
+	})
+
+	fmt.Println(orders.Name, orders.Priority)
+	fmt.Println(archive.Name, archive.Priority)
+	fmt.Println("archive first:", archive.Priority < orders.Priority)
+	// Output:
+	// orders 46903
+	// order-archive 43681
+	// archive first: true
+}

@@ -1,0 +1,124 @@
+package microservice_test
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ecsplit/ecsplit/constructs/microservice"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
+
+// env is a stack with a VPC, a cluster and a listener, for one test case.
+type env struct {
+	stack    awscdk.Stack
+	cluster  awsecs.Cluster
+	listener elbv2.ApplicationListener
+}
+
+func newEnv() env {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Test"), nil)
+	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(1)})
+	c := awsecs.NewCluster(stack, jsii.String("Cluster"), &awsecs.ClusterProps{Vpc: vpc})
+	lb := elbv2.NewApplicationLoadBalancer(stack, jsii.String("Lb"), &elbv2.ApplicationLoadBalancerProps{Vpc: vpc})
+	l := lb.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{
+		Port:          jsii.Number(80),
+		DefaultAction: elbv2.ListenerAction_FixedResponse(jsii.Number(404), nil),
+	})
+	return env{stack: stack, cluster: c, listener: l}
+}
+
+func (e env) add(id, name string, priority int, paths ...string) *microservice.Service {
+	return microservice.New(e.stack, id, &microservice.Props{
+		Cluster:  e.cluster,
+		Listener: e.listener,
+		Name:     name,
+		Paths:    paths,
+		Priority: priority,
+		Image:    awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/example/"+name+":1"), nil),
+	})
+}
+
+func panicOf(f func()) (msg string) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg = fmt.Sprint(r)
+		}
+	}()
+	f()
+	return ""
+}
+
+// TestConflicts: two services claiming one path pattern or one priority on
+// the same listener fail at synth time, naming both services; the same
+// paths on two different listeners are fine.
+func TestConflicts(t *testing.T) {
+	tests := []struct {
+		name string
+		run  func(e env)
+		want []string
+	}{
+		{"same path", func(e env) {
+			e.add("Users", "users", 0, "/api/users", "/api/users/*")
+			e.add("People", "people", 0, "/api/people", "/api/users/*")
+		}, []string{`"people" (Test/People)`, `path pattern "/api/users/*" is already routed to "users" (Test/Users)`}},
+		{"same explicit priority", func(e env) {
+			e.add("A", "a", 10, "/a")
+			e.add("B", "b", 10, "/b")
+		}, []string{`"b" (Test/B): Priority: listener rule priority 10 is already used by "a" (Test/A)`, "set Priority explicitly (1-50000)"}},
+		{"explicit priority on an automatic one", func(e env) {
+			a := e.add("A", "a", 0, "/a")
+			e.add("B", "b", a.Priority, "/b")
+		}, []string{`"b" (Test/B): Priority`, `is already used by "a" (Test/A)`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msg := panicOf(func() { tt.run(newEnv()) })
+			if msg == "" {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q lacks %q", msg, w)
+				}
+			}
+		})
+	}
+	t.Run("same paths on two listeners", func(t *testing.T) {
+		e1 := newEnv()
+		e1.add("Users", "users", 0, "/api/users")
+		e2 := newEnv()
+		if msg := panicOf(func() { e2.add("Users", "users", 0, "/api/users") }); msg != "" {
+			t.Errorf("unexpected error: %s", msg)
+		}
+	})
+}
+
+// TestPriorityOrderIndependent: more specific paths get lower (earlier)
+// priorities whatever order services are added in.
+func TestPriorityOrderIndependent(t *testing.T) {
+	e1, e2 := newEnv(), newEnv()
+	broad1 := e1.add("Api", "api", 0, "/api/*")
+	narrow1 := e1.add("Users", "users", 0, "/api/users/*")
+	narrow2 := e2.add("Users", "users", 0, "/api/users/*")
+	broad2 := e2.add("Api", "api", 0, "/api/*")
+	if narrow1.Priority >= broad1.Priority {
+		t.Errorf("/api/users/* priority %d is not before /api/* %d", narrow1.Priority, broad1.Priority)
+	}
+	if narrow1.Priority != narrow2.Priority || broad1.Priority != broad2.Priority {
+		t.Errorf("priorities depend on order: %d,%d vs %d,%d", narrow1.Priority, broad1.Priority, narrow2.Priority, broad2.Priority)
+	}
+}

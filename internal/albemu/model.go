@@ -221,3 +221,15 @@ type ImageAsset struct {
 	// "build.sh NAME OUTPUT" step.
 	Program string
 }
+
+// String describes the condition in one line, such as
+// "path-pattern [/api/users /api/users/*]".
+func (c Condition) String() string {
+	switch {
+	case c.Field == FieldHTTPHeader:
+		return fmt.Sprintf("%s %s %v", c.Field, c.HeaderName, c.Values)
+	case len(c.Query) > 0:
+		return fmt.Sprintf("%s %v", c.Field, c.Query)
+	}
+	return fmt.Sprintf("%s %v", c.Field, c.Values)
+}

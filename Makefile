@@ -1,0 +1,35 @@
+# ecsplit: the two commands a newcomer runs are `make synth` and `make test`.
+# Both need only Go and Node.js (plus cfn-lint for the template validators).
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+CDK := node_modules/.bin/cdk
+
+.PHONY: synth test deps vet clean
+
+# deps installs the pinned CDK CLI (package.json) and the Go modules.
+deps: node_modules/.installed
+	go mod download
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# synth synthesizes both stages with the CDK CLI, into cdk.out/monolith and
+# cdk.out/split.
+synth: deps
+	$(CDK) synth --quiet -c stage=monolith -o cdk.out/monolith
+	$(CDK) synth --quiet -c stage=split -o cdk.out/split
+	@echo "templates: cdk.out/monolith/*.template.json cdk.out/split/*.template.json"
+
+# vet runs go vet and gofmt on both modules.
+vet:
+	go vet ./... ./services/...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+
+# test runs every test: the services, the constructs, the CDK assertions on
+# every stage, and the template validators.
+test: deps vet
+	go test -timeout 20m ./... ./services/...
+
+clean:
+	rm -rf cdk.out

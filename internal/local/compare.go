@@ -49,10 +49,35 @@ type Difference struct {
 func (d Difference) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s (corpus line %d): %s differs:", d.Request, d.Request.Line, d.What)
+	at := 0 // the first byte where some value differs from the first
+	for _, v := range d.Values[1:] {
+		n := 0
+		for n < len(v) && n < len(d.Values[0]) && v[n] == d.Values[0][n] {
+			n++
+		}
+		if n < len(v) || n < len(d.Values[0]) {
+			at = max(at, n)
+		}
+	}
 	for i, v := range d.Values {
-		fmt.Fprintf(&b, " %s=%q", d.Doors[i], v)
+		fmt.Fprintf(&b, " %s=%q", d.Doors[i], excerpt(v, at))
 	}
 	return b.String()
+}
+
+// excerpt shows up to 80 bytes of s from a little before offset at.
+func excerpt(s string, at int) string {
+	const before, width = 20, 80
+	start := max(0, min(at-before, len(s)-width))
+	end := min(len(s), start+width)
+	out := s[start:end]
+	if start > 0 {
+		out = "..." + out
+	}
+	if end < len(s) {
+		out += "..."
+	}
+	return out
 }
 
 // Compare sends every request of reqs to every door and returns the

@@ -1,0 +1,128 @@
+package test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/ecsplit/ecsplit/internal/corpus"
+	"github.com/ecsplit/ecsplit/internal/local"
+)
+
+// corpusFile is the request corpus shared by the equivalence tests and the
+// benchmarks.
+var corpusFile = filepath.Join("testdata", "corpus.txt")
+
+// loadCorpus loads corpusFile.
+func loadCorpus(t testing.TB) []corpus.Request {
+	t.Helper()
+	reqs, err := corpus.Load(corpusFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reqs
+}
+
+var (
+	binDirOnce sync.Once
+	binDir     string
+)
+
+// sharedBinDir caches service binaries across the stages of one test run:
+// an asset directory is built once.
+func sharedBinDir(t testing.TB) string {
+	binDirOnce.Do(func() {
+		d, err := os.MkdirTemp("", "ecsplit-test-bin-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		binDir = d // left to the OS temp cleaner, like synthRoot
+	})
+	return binDir
+}
+
+// startStage runs the cloud assembly in dir locally (its services as
+// processes, its ALB routing as a front door on a free loopback port) until
+// the test ends.
+func startStage(t testing.TB, dir string) *local.Stage {
+	t.Helper()
+	s, err := local.Start(context.Background(), dir, local.Options{BinDir: sharedBinDir(t), Seed: 1})
+	if err != nil {
+		t.Fatalf("start %s: %v", dir, err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("stop %s: %v", dir, err)
+		}
+	})
+	return s
+}
+
+// equivalence synthesizes each context, runs each locally, sends them all
+// the corpus and returns the differences: the stage equivalence harness.
+// Issue 6 runs it across intermediate states such as
+// {"stage": "users:100,threads:10"}.
+func equivalence(t testing.TB, ctxs ...map[string]string) []local.Difference {
+	t.Helper()
+	var doors []local.Door
+	for _, ctx := range ctxs {
+		s := startStage(t, synth(t, ctx).Dir)
+		doors = append(doors, local.Door{Name: name(ctx), URL: s.URL})
+	}
+	return compareDoors(t, doors...)
+}
+
+// compareDoors sends the corpus to every door and returns the differences.
+func compareDoors(t testing.TB, doors ...local.Door) []local.Difference {
+	t.Helper()
+	diffs, err := local.Compare(context.Background(), loadCorpus(t), doors...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return diffs
+}
+
+// plantFault makes a copy of the cloud assembly in src, in which every
+// entry is a symbolic link to the original, and lets plant change it.
+func plantFault(t testing.TB, src string, plant func(dir string)) string {
+	t.Helper()
+	dir := t.TempDir()
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs(src)
+	for _, e := range entries {
+		if err := os.Symlink(filepath.Join(abs, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plant(dir)
+	return dir
+}
+
+// editTemplate rewrites a stack's template in a planted assembly.
+func editTemplate(t testing.TB, dir, stack string, edit func(tpl map[string]any)) {
+	t.Helper()
+	path := filepath.Join(dir, stack+".template.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl map[string]any
+	if err := json.Unmarshal(b, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	edit(tpl)
+	out, err := json.MarshalIndent(tpl, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(path) // the symbolic link
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

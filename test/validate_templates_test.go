@@ -1,0 +1,222 @@
+package test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// cfnLintIgnored are the cfn-lint rules the validation ignores, each with
+// the reason.
+var cfnLintIgnored = []string{
+	// W3005: DependsOn on a resource that is already a dependency through
+	// Ref or Fn::GetAtt. CDK emits such redundant DependsOn (an ECS service
+	// on its listener rule and task role); it is harmless.
+	"W3005",
+}
+
+// cfnLintFinding is one result of cfn-lint --format json.
+type cfnLintFinding struct {
+	Rule struct {
+		ID string `json:"Id"`
+	} `json:"Rule"`
+	Level    string `json:"Level"`
+	Message  string `json:"Message"`
+	Filename string `json:"Filename"`
+	Location struct {
+		Path []any `json:"Path"`
+	} `json:"Location"`
+}
+
+func (f cfnLintFinding) String() string {
+	return fmt.Sprintf("%s %s %s at %v: %s", f.Level, f.Rule.ID, filepath.Base(f.Filename), f.Location.Path, f.Message)
+}
+
+// requireTool returns the path of a command the validators need, and fails
+// the test with install instructions when it is missing.
+func requireTool(t *testing.T, path, install string) string {
+	t.Helper()
+	p, err := exec.LookPath(path)
+	if err != nil {
+		t.Fatalf("%s is required by this test and was not found (%v): %s", path, err, install)
+	}
+	return p
+}
+
+// cfnLint runs cfn-lint on templates and returns its findings, minus the
+// ignored rules.
+func cfnLint(t *testing.T, templates ...string) []cfnLintFinding {
+	t.Helper()
+	bin := requireTool(t, "cfn-lint", "install cfn-lint 1.51.0 with `pip install cfn-lint==1.51.0` (the npm package named cfn-lint is a different tool)")
+	args := []string{"--format", "json", "--ignore-checks", strings.Join(cfnLintIgnored, ","), "--"}
+	cmd := exec.Command(bin, append(args, templates...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatalf("cfn-lint: %v\n%s", err, stderr.String())
+	}
+	var findings []cfnLintFinding
+	if jerr := json.Unmarshal(out, &findings); jerr != nil {
+		t.Fatalf("cfn-lint exited %v without a JSON report: %v\n%s%s", err, jerr, out, stderr.String())
+	}
+	return findings
+}
+
+// allTemplates synthesizes every stage and capacity mode and returns the
+// paths of all their templates.
+func allTemplates(t *testing.T) []string {
+	t.Helper()
+	var paths []string
+	for _, ctx := range stagesAndCapacities {
+		m, err := filepath.Glob(filepath.Join(synth(t, ctx).Dir, "*.template.json"))
+		if err != nil || len(m) != 2 {
+			t.Fatalf("%s: want 2 templates, got %v (%v)", name(ctx), m, err)
+		}
+		paths = append(paths, m...)
+	}
+	return paths
+}
+
+// TestValidateCfnLint: cfn-lint, an independent validator with the
+// CloudFormation resource schemas, finds nothing in any template of any
+// stage and capacity mode.
+func TestValidateCfnLint(t *testing.T) {
+	paths := allTemplates(t)
+	for _, f := range cfnLint(t, paths...) {
+		t.Errorf("cfn-lint: %s", f)
+	}
+	t.Logf("cfn-lint checked %d templates", len(paths))
+}
+
+// TestValidateCfnLintCatchesPlantedFault: a Fargate task definition with
+// 300 CPU units, which Fargate does not offer, is rejected by cfn-lint.
+func TestValidateCfnLintCatchesPlantedFault(t *testing.T) {
+	dir := plantFault(t, synth(t, splitFargate).Dir, func(dir string) {
+		editTemplate(t, dir, "EcsplitServices", func(tpl map[string]any) {
+			tds := resourcesOfType(tpl, "AWS::ECS::TaskDefinition")
+			if len(tds) == 0 {
+				t.Fatal("no task definition to plant the fault in")
+			}
+			tds[0]["Properties"].(map[string]any)["Cpu"] = "300"
+		})
+	})
+	findings := cfnLint(t, filepath.Join(dir, "EcsplitServices.template.json"))
+	if !slices.ContainsFunc(findings, func(f cfnLintFinding) bool { return f.Level == "Error" && f.Rule.ID == "E3048" }) {
+		t.Fatalf("cfn-lint did not reject Cpu 300 with E3048; findings: %v", findings)
+	}
+	for _, f := range findings {
+		t.Logf("planted fault caught: %s", f)
+	}
+}
+
+// cdkCLI is the CDK CLI installed by npm install at the repository root.
+func cdkCLI(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(repoRoot, "node_modules", ".bin", "cdk")
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("the CDK CLI is required by this test and %s does not exist: run `npm install` at the repository root", p)
+	}
+	abs, _ := filepath.Abs(p)
+	return abs
+}
+
+// cdkDiff runs `cdk diff --template TEMPLATE -a ASSEMBLY STACK` offline, with
+// --fail when fail is set, and returns the diff text and the exit code.
+func cdkDiff(t *testing.T, template, assembly, stack string, fail bool) (string, int) {
+	t.Helper()
+	args := []string{"diff", "--no-color", "--exclusively", "--template", template, "-a", assembly, stack}
+	if fail {
+		args = append(args, "--fail")
+	}
+	cmd := exec.Command(cdkCLI(t), args...)
+	cmd.Dir = repoRoot
+	cmd.Env = append(os.Environ(), "NO_COLOR=1", "CDK_DISABLE_VERSION_CHECK=1")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return string(out), 0
+	case errors.As(err, &exit):
+		return string(out), exit.ExitCode()
+	}
+	t.Fatalf("cdk %v: %v\n%s", args, err, out)
+	return "", 0
+}
+
+// TestValidatePlatformUnchangedBySplit: the CDK CLI's own diff finds no
+// difference between the monolith's platform stack and the split's, in each
+// capacity mode: the split changes only the services stack.
+func TestValidatePlatformUnchangedBySplit(t *testing.T) {
+	for _, capacity := range []string{"fargate", "ec2"} {
+		mono := synth(t, map[string]string{"stage": "monolith", "capacity": capacity})
+		split := synth(t, map[string]string{"stage": "split", "capacity": capacity})
+		out, code := cdkDiff(t, filepath.Join(mono.Dir, "EcsplitPlatform.template.json"), split.Dir, "EcsplitPlatform", true)
+		if code != 0 {
+			t.Errorf("%s: cdk diff --fail of the platform from monolith to split exited %d:\n%s", capacity, code, out)
+		}
+	}
+}
+
+// TestValidateCdkDiffCatchesPlantedFault: the same diff fails when the
+// platform does change (Fargate monolith to EC2 split), so the test above
+// can fail.
+func TestValidateCdkDiffCatchesPlantedFault(t *testing.T) {
+	mono := synth(t, monolithFargate)
+	splitEC2 := synth(t, map[string]string{"stage": "split", "capacity": "ec2"})
+	out, code := cdkDiff(t, filepath.Join(mono.Dir, "EcsplitPlatform.template.json"), splitEC2.Dir, "EcsplitPlatform", true)
+	if code == 0 {
+		t.Fatalf("cdk diff --fail found no difference between a Fargate and an EC2 platform:\n%s", out)
+	}
+	t.Logf("planted fault caught: cdk diff --fail exited %d", code)
+}
+
+var updateDiff = flag.Bool("update-diff", false, "write the services stack diff from monolith to split to "+diffFile)
+
+// diffFile is the services stack diff from monolith to split, for the
+// README.
+const diffFile = "docs/diff-monolith-to-split.txt"
+
+// TestValidateServicesDiff produces the CDK CLI's diff of the services stack
+// from the monolith to the split stage (Fargate): the monolith's resources
+// go, each microservice's come. With -update-diff it writes the text to
+// docs/diff-monolith-to-split.txt:
+//
+//	go test ./test/ -run TestValidateServicesDiff -update-diff
+func TestValidateServicesDiff(t *testing.T) {
+	mono := synth(t, monolithFargate)
+	split := synth(t, splitFargate)
+	out, code := cdkDiff(t, filepath.Join(mono.Dir, "EcsplitServices.template.json"), split.Dir, "EcsplitServices", false)
+	if code != 0 {
+		t.Fatalf("cdk diff exited %d:\n%s", code, out)
+	}
+	for _, want := range []string{
+		"[-] AWS::ECS::Service monolithService",
+		"[-] AWS::ElasticLoadBalancingV2::ListenerRule monolithRule",
+		"[+] AWS::ECS::Service users/Service",
+		"[+] AWS::ECS::Service threads/Service",
+		"[+] AWS::ECS::Service posts/Service",
+		"[+] AWS::ElasticLoadBalancingV2::ListenerRule users/Rule",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the services diff from monolith to split lacks %q:\n%s", want, out)
+		}
+	}
+	if *updateDiff {
+		text := "# cdk diff of EcsplitServices from the monolith stage to the split stage (Fargate).\n" +
+			"# Regenerate: go test ./test/ -run TestValidateServicesDiff -update-diff\n\n" + out
+		if err := os.WriteFile(filepath.Join(repoRoot, diffFile), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s", diffFile)
+	}
+}

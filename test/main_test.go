@@ -25,6 +25,11 @@ func TestMain(m *testing.M) {
 	os.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 	code := m.Run()
 	jsii.Close()
+	if synthRoot != "" && os.Getenv("ECSPLIT_KEEP_SYNTH") == "" {
+		os.RemoveAll(synthRoot)
+	} else if synthRoot != "" {
+		fmt.Fprintln(os.Stderr, "synthesized assemblies kept in", synthRoot)
+	}
 	os.Exit(code)
 }
 
@@ -105,7 +110,7 @@ func synth(t testing.TB, ctx map[string]string) *synthesis {
 		if err != nil {
 			t.Fatal(err)
 		}
-		synthRoot = d // left for inspection; the OS temp dir is cleaned by the machine
+		synthRoot = d // removed after the tests unless ECSPLIT_KEEP_SYNTH is set
 	}
 	context := cdkJSONContext(t)
 	for k, v := range ctx {

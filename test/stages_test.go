@@ -2,7 +2,10 @@ package test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -295,4 +298,40 @@ func TestEC2Capacity(t *testing.T) {
 			"ClusterSettings": []any{map[string]any{"Name": "containerInsights", "Value": "enabled"}},
 		})
 	})
+}
+
+// TestImageAssetsHoldTheirDockerfiles: `cdk deploy` runs docker build with
+// each image asset's Dockerfile inside the asset's copy of services/, so
+// the copy must hold it (a .dockerignore once excluded them) along with
+// build.sh, which every Dockerfile runs.
+func TestImageAssetsHoldTheirDockerfiles(t *testing.T) {
+	for _, ctx := range stagesAndCapacities {
+		s := synth(t, ctx)
+		b, err := os.ReadFile(filepath.Join(s.Dir, "EcsplitServices.assets.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m struct {
+			DockerImages map[string]struct {
+				Source struct{ Directory, DockerFile string }
+			}
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		want := 1
+		if ctx["stage"] == "split" {
+			want = 3
+		}
+		if len(m.DockerImages) != want {
+			t.Errorf("%s: %d image assets, want %d", name(ctx), len(m.DockerImages), want)
+		}
+		for hash, img := range m.DockerImages {
+			for _, f := range []string{img.Source.DockerFile, "build.sh", "go.mod"} {
+				if _, err := os.Stat(filepath.Join(s.Dir, img.Source.Directory, f)); err != nil {
+					t.Errorf("%s: image asset %s lacks %s: %v", name(ctx), hash, f, err)
+				}
+			}
+		}
+	}
 }

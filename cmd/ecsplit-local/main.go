@@ -99,9 +99,6 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	for _, w := range s.Assembly.Warnings {
-		fmt.Fprintln(os.Stderr, "ecsplit-local: warning:", w)
-	}
 	l := s.Assembly.Listener
 	fmt.Fprintf(os.Stderr, "ecsplit-local: front door %s routes like %s (%s %d):\n", s.URL, l.ID, l.Protocol, l.Port)
 	for _, r := range l.Rules {

@@ -71,7 +71,6 @@ type reader struct {
 	templates map[string]*template // by stack artifact id
 	exports   map[string]export    // by export name
 	images    map[string]*ImageAsset
-	warnings  []string
 }
 
 type export struct {
@@ -149,18 +148,15 @@ func (r *reader) readFiles() error {
 				}
 				asset := &ImageAsset{Hash: hash, Dir: filepath.Join(r.dir, img.Source.Directory), Dockerfile: df}
 				prog, err := buildProgram(filepath.Join(asset.Dir, df))
-				switch {
-				case errors.Is(err, fs.ErrNotExist):
-					// The asset copy lacks its Dockerfile (a .dockerignore
-					// excluded it): docker build would fail. Name the
-					// program after the Dockerfile's directory and say so.
-					asset.Program = filepath.Base(filepath.Dir(df))
-					r.warnings = append(r.warnings, fmt.Sprintf("image asset %s: %s is missing from the asset directory, so docker build (cdk deploy) would fail; the emulator builds program %q, the Dockerfile's directory", hash, df, asset.Program))
-				case err != nil:
-					return fmt.Errorf("image asset %s: %w", hash, err)
-				default:
-					asset.Program = prog
+				if errors.Is(err, fs.ErrNotExist) {
+					// A .dockerignore excluded it from the asset copy:
+					// docker build (cdk deploy) would fail the same way.
+					return fmt.Errorf("image asset %s: %s is missing from the asset directory %s, so docker build would fail; does a .dockerignore exclude it?", hash, df, img.Source.Directory)
 				}
+				if err != nil {
+					return fmt.Errorf("image asset %s: %w", hash, err)
+				}
+				asset.Program = prog
 				r.images[hash] = asset
 			}
 		}
@@ -230,7 +226,7 @@ func (r *reader) ofType(typ string) []ResourceID {
 }
 
 func (r *reader) assemble() (*Assembly, error) {
-	a := &Assembly{Dir: r.dir, TargetGroups: map[ResourceID]*TargetGroup{}, Warnings: r.warnings}
+	a := &Assembly{Dir: r.dir, TargetGroups: map[ResourceID]*TargetGroup{}}
 	for _, id := range r.ofType(TypeTargetGroup) {
 		tg, err := readTargetGroup(id, r.resource(id).Properties)
 		if err != nil {

@@ -36,10 +36,6 @@ type Assembly struct {
 	// Services holds the ECS services that register with a target group of
 	// the assembly, in stack and logical id order.
 	Services []*Service
-	// Warnings are problems that do not stop the emulation but would stop
-	// or change a real deployment, such as an image asset without its
-	// Dockerfile.
-	Warnings []string
 }
 
 // Listener is an AWS::ElasticLoadBalancingV2::Listener and its rules.

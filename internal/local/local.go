@@ -213,16 +213,20 @@ type task struct {
 }
 
 // startTask starts bin with the container's environment, except that PORT
-// is 0 (a free port), because every task of the emulation shares the
-// loopback interface while real tasks each have their own IP address. It
+// is 0 (a free port) and HOST is 127.0.0.1, because every task of the
+// emulation shares the loopback interface while real tasks each have their
+// own IP address, and nothing outside this machine may reach them. It
 // returns once the task logs the address it listens on.
 func startTask(ctx context.Context, c *albemu.Container, bin string, containerPort int, logs io.Writer) (*task, error) {
 	t := &task{name: c.Name, done: make(chan struct{}), output: &tail{}}
 	cmd := exec.Command(bin)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOST=127.0.0.1"}
 	for k, v := range c.Env {
-		if k == "PORT" {
+		switch k {
+		case "PORT":
 			v = "0"
+		case "HOST":
+			continue
 		}
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}

@@ -43,6 +43,9 @@ const (
 
 // Config is the configuration of a service, read from the environment.
 type Config struct {
+	// Host is the address to listen on, from HOST (default "", every
+	// interface, as a container needs). Local runs set 127.0.0.1.
+	Host string
 	// Port is the TCP port to listen on, from PORT (default DefaultPort).
 	// "0" picks a free port, which the "listening" log line reports.
 	Port string
@@ -61,6 +64,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("PORT=%q: %w", v, err)
 		}
 		cfg.Port = v
+	}
+	if v := getenv("HOST"); v != "" {
+		if net.ParseIP(v) == nil && v != "localhost" {
+			return Config{}, fmt.Errorf("HOST=%q: want an IP address such as 127.0.0.1", v)
+		}
+		cfg.Host = v
 	}
 	if v := getenv("SHUTDOWN_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -91,11 +100,11 @@ func Main(name string, h http.Handler) {
 	}
 }
 
-// Run serves h on cfg.Port until ctx is done, then stops accepting
+// Run serves h on cfg.Host and cfg.Port until ctx is done, then stops accepting
 // connections, waits up to cfg.ShutdownTimeout for in-flight requests and
 // returns nil once all are answered.
 func Run(ctx context.Context, cfg Config, logger *slog.Logger, h http.Handler) error {
-	ln, err := net.Listen("tcp", ":"+cfg.Port)
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, cfg.Port))
 	if err != nil {
 		return err
 	}

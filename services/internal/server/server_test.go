@@ -26,6 +26,8 @@ func TestConfigFromEnv(t *testing.T) {
 		{"empty is unset", map[string]string{"PORT": "", "SHUTDOWN_TIMEOUT": ""}, Config{Port: "8080", ShutdownTimeout: 10 * time.Second}, ""},
 		{"set", map[string]string{"PORT": "9000", "SHUTDOWN_TIMEOUT": "2500ms"}, Config{Port: "9000", ShutdownTimeout: 2500 * time.Millisecond}, ""},
 		{"any free port", map[string]string{"PORT": "0"}, Config{Port: "0", ShutdownTimeout: 10 * time.Second}, ""},
+		{"loopback only", map[string]string{"HOST": "127.0.0.1"}, Config{Host: "127.0.0.1", Port: "8080", ShutdownTimeout: 10 * time.Second}, ""},
+		{"bad host", map[string]string{"HOST": "my host"}, Config{}, `HOST="my host"`},
 		{"bad port", map[string]string{"PORT": "http-ish"}, Config{}, `PORT="http-ish"`},
 		{"port out of range", map[string]string{"PORT": "70000"}, Config{}, `PORT="70000"`},
 		{"bad timeout", map[string]string{"SHUTDOWN_TIMEOUT": "10"}, Config{}, `SHUTDOWN_TIMEOUT="10"`},

@@ -134,9 +134,9 @@ func TestCutoverEndsAtSplit(t *testing.T) {
 	}
 }
 
-// TestCutoverStickiness: the stickiness context key turns on target group
+// TestCutoverStickinessTemplate: the stickiness context key turns on target group
 // stickiness on weighted rules only.
-func TestCutoverStickiness(t *testing.T) {
+func TestCutoverStickinessTemplate(t *testing.T) {
 	s := synth(t, map[string]string{"stage": "users:100,threads:10", "capacity": "fargate", "stickiness": "10m"})
 	for _, r := range routedRules(t, s) {
 		want := 0

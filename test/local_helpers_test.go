@@ -39,7 +39,7 @@ func sharedBinDir(t testing.TB) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		binDir = d // left to the OS temp cleaner, like synthRoot
+		binDir = d // removed after the tests, like synthRoot
 	})
 	return binDir
 }

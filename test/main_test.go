@@ -25,10 +25,14 @@ func TestMain(m *testing.M) {
 	os.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 	code := m.Run()
 	jsii.Close()
-	if synthRoot != "" && os.Getenv("ECSPLIT_KEEP_SYNTH") == "" {
-		os.RemoveAll(synthRoot)
+	if os.Getenv("ECSPLIT_KEEP_SYNTH") == "" {
+		for _, d := range []string{synthRoot, binDir} {
+			if d != "" {
+				os.RemoveAll(d)
+			}
+		}
 	} else if synthRoot != "" {
-		fmt.Fprintln(os.Stderr, "synthesized assemblies kept in", synthRoot)
+		fmt.Fprintln(os.Stderr, "synthesized assemblies kept in", synthRoot, "and binaries in", binDir)
 	}
 	os.Exit(code)
 }
@@ -155,6 +159,22 @@ var stagesAndCapacities = []map[string]string{
 	{"stage": "monolith", "capacity": "ec2"},
 	{"stage": "split", "capacity": "ec2"},
 }
+
+// cutoverStates are the intermediate migration states (see
+// stacks.ParseStage) proved besides the two ends.
+var cutoverStates = []string{"users:100", "users:100,threads:10", "users:50,threads:50,posts:50"}
+
+// allStates is every stage and migration state in both capacity modes: what
+// the validators (cfn-lint, cdk-nag, Control Tower) run on.
+var allStates = func() []map[string]string {
+	all := slices.Clone(stagesAndCapacities)
+	for _, capacity := range []string{"fargate", "ec2"} {
+		for _, st := range cutoverStates {
+			all = append(all, map[string]string{"stage": st, "capacity": capacity})
+		}
+	}
+	return all
+}()
 
 // resourcesOfType returns the resources of one type in a parsed template.
 func resourcesOfType(template map[string]any, typ string) []map[string]any {

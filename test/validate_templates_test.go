@@ -72,12 +72,12 @@ func cfnLint(t *testing.T, templates ...string) []cfnLintFinding {
 	return findings
 }
 
-// allTemplates synthesizes every stage and capacity mode and returns the
-// paths of all their templates.
+// allTemplates synthesizes every stage and migration state in both
+// capacity modes and returns the paths of all their templates.
 func allTemplates(t *testing.T) []string {
 	t.Helper()
 	var paths []string
-	for _, ctx := range stagesAndCapacities {
+	for _, ctx := range allStates {
 		m, err := filepath.Glob(filepath.Join(synth(t, ctx).Dir, "*.template.json"))
 		if err != nil || len(m) != 2 {
 			t.Fatalf("%s: want 2 templates, got %v (%v)", name(ctx), m, err)
@@ -89,7 +89,7 @@ func allTemplates(t *testing.T) []string {
 
 // TestValidateCfnLint: cfn-lint, an independent validator with the
 // CloudFormation resource schemas, finds nothing in any template of any
-// stage and capacity mode.
+// stage, migration state and capacity mode.
 func TestValidateCfnLint(t *testing.T) {
 	paths := allTemplates(t)
 	for _, f := range cfnLint(t, paths...) {

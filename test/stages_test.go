@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"net/http/httptest"
 	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ecsplit/ecsplit/internal/albemu"
 )
 
 const (
@@ -334,4 +337,62 @@ func TestImageAssetsHoldTheirDockerfiles(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSplitRoutingFromTemplate evaluates the synthesized listener rules the
+// way the ALB does (package albemu reads them from the template, not from
+// our routing table): each request reaches the service that owns it, and
+// what no service owns gets the listener's 404.
+func TestSplitRoutingFromTemplate(t *testing.T) {
+	tests := []struct{ path, monolith, split string }{
+		{"/api/users/42", "monolith", "users"},
+		{"/api/users", "monolith", "users"},
+		{"/api/threads", "monolith", "threads"},
+		{"/api/threads/7?sort=new", "monolith", "threads"},
+		{"/api/posts/by-user/1", "monolith", "posts"},
+		{"/api/posts/in-thread/3", "monolith", "posts"},
+		{"/api", "monolith", "404"},
+		{"/api/unknown", "monolith", "404"},
+		{"/api/usersx", "monolith", "404"},
+		{"/API/users", "404", "404"},
+		{"/", "404", "404"},
+		{"/healthz", "404", "404"},
+	}
+	for _, capacity := range []string{"fargate", "ec2"} {
+		for _, stage := range []string{"monolith", "split"} {
+			a, err := albemu.Load(synth(t, map[string]string{"stage": stage, "capacity": capacity}).Dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			router := albemu.NewRouter(a.Listener, nil, 1)
+			for _, tt := range tests {
+				want := tt.monolith
+				if stage == "split" {
+					want = tt.split
+				}
+				got := "404"
+				if r := router.Match(httptest.NewRequest("GET", tt.path, nil)); r != nil {
+					got = routedService(t, a, r.Action)
+				} else if a.Listener.Default.FixedResponse == nil || a.Listener.Default.FixedResponse.StatusCode != 404 {
+					t.Fatalf("default action %v is not the fixed 404", a.Listener.Default)
+				}
+				if got != want {
+					t.Errorf("%s/%s: GET %s goes to %s, want %s", stage, capacity, tt.path, got, want)
+				}
+			}
+		}
+	}
+}
+
+// routedService names the container a plain forward action sends to.
+func routedService(t *testing.T, a *albemu.Assembly, action albemu.Action) string {
+	t.Helper()
+	if action.Forward == nil || len(action.Forward.TargetGroups) != 1 {
+		t.Fatalf("action %v is not a plain forward", action)
+	}
+	tg := a.TargetGroups[action.Forward.TargetGroups[0].TargetGroup]
+	if tg == nil || len(tg.Targets) != 1 {
+		t.Fatalf("action %v: target group without exactly one target", action)
+	}
+	return tg.Targets[0].Container.Name
 }

@@ -368,9 +368,9 @@ func (r *reader) readContainers(td ResourceID) ([]*Container, error) {
 		for _, e := range env {
 			kv, _ := e.(map[string]any)
 			k, _ := kv["Name"].(string)
-			v, ok := kv["Value"].(string)
+			v, ok := envValue(kv["Value"])
 			if !ok {
-				return nil, fmt.Errorf("%s: Environment %s: value %v is not a literal string", where, k, kv["Value"])
+				return nil, fmt.Errorf("%s: Environment %s: value %v is not a literal string or a pseudo parameter", where, k, kv["Value"])
 			}
 			c.Env[k] = v
 		}
@@ -616,4 +616,30 @@ func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys
 
 func compareIDs(a, b ResourceID) int {
 	return strings.Compare(a.String(), b.String())
+}
+
+// PseudoParameters are the values the emulation gives CloudFormation's
+// pseudo parameters where a container's environment refers to them (CDK
+// sets AWS_REGION to {"Ref": "AWS::Region"} on EC2 awsvpc tasks). There is
+// no account or region here: they are stand-ins.
+var PseudoParameters = map[string]string{
+	"AWS::Region":    "local",
+	"AWS::AccountId": "000000000000",
+	"AWS::Partition": "aws",
+	"AWS::URLSuffix": "amazonaws.com",
+}
+
+// envValue is an environment value: a literal string, or a Ref to a
+// pseudo parameter.
+func envValue(v any) (string, bool) {
+	if s, ok := v.(string); ok {
+		return s, true
+	}
+	m, ok := v.(map[string]any)
+	if !ok || len(m) != 1 {
+		return "", false
+	}
+	ref, _ := m["Ref"].(string)
+	p, ok := PseudoParameters[ref]
+	return p, ok
 }

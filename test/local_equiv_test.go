@@ -19,11 +19,14 @@ var (
 	splitFargate    = map[string]string{"stage": "split", "capacity": "fargate"}
 )
 
-// TestLocalStagesEquivalent runs the monolith and the split stage through
-// their synthesized ALB routing and requires the same answer, in status,
-// Content-Type, Allow and body, to every request of the corpus.
+// TestLocalStagesEquivalent runs the monolith and the split stage, in both
+// capacity modes, through their synthesized ALB routing and requires the
+// same answer, in status, Content-Type, Allow and body, to every request of
+// the corpus.
 func TestLocalStagesEquivalent(t *testing.T) {
-	diffs := equivalence(t, monolithFargate, splitFargate)
+	diffs := equivalence(t, monolithFargate, splitFargate,
+		map[string]string{"stage": "monolith", "capacity": "ec2"},
+		map[string]string{"stage": "split", "capacity": "ec2"})
 	for _, d := range diffs {
 		t.Error(d)
 	}

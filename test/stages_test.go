@@ -43,39 +43,25 @@ func TestServiceCounts(t *testing.T) {
 	}
 }
 
-// rulesByService maps each service's container name to its listener rule
-// (path patterns and priority), read from the synthesized template.
+// rule is a listener rule that forwards to one service.
 type rule struct {
 	paths    []string
 	priority int
 }
 
+// listenerRules maps each service's container name to its listener rule,
+// read from the synthesized template; every rule must be a plain forward.
 func listenerRules(t *testing.T, s *synthesis) map[string]rule {
 	t.Helper()
-	tpl := s.TemplateMap(t, "EcsplitServices")
-	// target group logical id -> container name, through the ECS service.
-	owner := map[string]string{}
-	for _, svc := range resourcesOfType(tpl, typeService) {
-		for _, lb := range svc["Properties"].(map[string]any)["LoadBalancers"].([]any) {
-			m := lb.(map[string]any)
-			ref := m["TargetGroupArn"].(map[string]any)["Ref"].(string)
-			owner[ref] = m["ContainerName"].(string)
-		}
-	}
 	out := map[string]rule{}
-	for _, r := range resourcesOfType(tpl, typeListenerRule) {
-		p := r["Properties"].(map[string]any)
-		action := p["Actions"].([]any)[0].(map[string]any)
-		tg, ok := action["TargetGroupArn"].(map[string]any)
-		if !ok {
-			t.Errorf("rule %v: want a plain forward action, got %v", p["Conditions"], action)
+	for _, r := range routedRules(t, s) {
+		if len(r.Weights) != 1 {
+			t.Errorf("rule %v: want a plain forward, got weights %v", r.Paths, r.Weights)
 			continue
 		}
-		var paths []string
-		for _, v := range p["Conditions"].([]any)[0].(map[string]any)["PathPatternConfig"].(map[string]any)["Values"].([]any) {
-			paths = append(paths, v.(string))
+		for svc := range r.Weights {
+			out[svc] = rule{paths: r.Paths, priority: r.Priority}
 		}
-		out[owner[tg["Ref"].(string)]] = rule{paths: paths, priority: int(p["Priority"].(float64))}
 	}
 	return out
 }

@@ -1,5 +1,8 @@
 // Command ecsplit is the ecsplit CDK app. The CDK CLI runs it (see
 // cdk.json): cdk synth -c stage=monolith|split -c capacity=fargate|ec2.
+// The cdk-nag AwsSolutions checks run on every synth (-c nag=false turns
+// them off); the app exits 1 when a construct has an error annotation, such
+// as an unsuppressed cdk-nag error.
 package main
 
 import (
@@ -24,7 +27,17 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "ecsplit:", err)
 		return 1
 	}
+	if err := stacks.AddNagChecks(app); err != nil {
+		fmt.Fprintln(os.Stderr, "ecsplit:", err)
+		return 1
+	}
 	stacks.New(app, cfg)
 	app.Synth(nil)
+	if errs := stacks.SynthErrors(app); len(errs) > 0 {
+		for _, e := range errs {
+			fmt.Fprintln(os.Stderr, "ecsplit: error:", e)
+		}
+		return 1
+	}
 	return 0
 }

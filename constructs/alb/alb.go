@@ -1,7 +1,13 @@
 // Package alb provides the shared Application Load Balancer that every
 // ecsplit service attaches to: internet-facing, invalid header fields
-// dropped, a listener whose default action is a fixed JSON 404, and optional
-// HTTPS with port 80 redirecting to 443.
+// dropped, deletion protection on, access logs to an encrypted bucket that
+// enforces TLS and blocks public access, a listener whose default action is
+// a fixed JSON 404, and optional HTTPS with port 80 redirecting to 443.
+//
+// What it deploys passes the cdk-nag AwsSolutions checks; the one accepted
+// finding (an internet-facing load balancer open to the internet on its
+// listener ports) is suppressed here, on its security group, with the
+// reason (see docs/security.md).
 package alb
 
 import (
@@ -11,8 +17,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
 // Props configures a LoadBalancer.
@@ -27,9 +36,25 @@ type Props struct {
 	// NotFoundBody is the JSON body of the default 404 response, at most
 	// MaxFixedResponseBody characters. Default: DefaultNotFoundBody.
 	NotFoundBody string
-	// Internal makes the load balancer internal instead of internet-facing.
-	// Default: false (internet-facing).
+	// Internal makes the load balancer internal instead of internet-facing:
+	// its listener ports are then open to the VPC's CIDR block only.
+	// Default: false (internet-facing, open to the internet on the listener
+	// ports).
 	Internal bool
+	// DeletionProtection keeps the load balancer from being deleted, by a
+	// stack deletion or by hand, until it is turned off. Set it to
+	// jsii.Bool(false) for a disposable environment.
+	// Default: DefaultDeletionProtection (on).
+	DeletionProtection *bool
+	// AccessLogsBucket receives the load balancer's access logs, under
+	// DefaultAccessLogsPrefix. It must be in the load balancer's Region and
+	// use SSE-S3 encryption (the only one ALB access logs support), such as
+	// a Control Tower Log Archive bucket. Default: a new bucket that blocks
+	// public access, enforces TLS 1.2 or later, encrypts with SSE-S3, keeps
+	// versions with Object Lock available, logs its own server access under
+	// DefaultServerAccessLogsPrefix, sends events to EventBridge and expires
+	// logs after DefaultAccessLogsExpirationDays.
+	AccessLogsBucket awss3.IBucket
 }
 
 // LoadBalancer is an Application Load Balancer shared by many services.
@@ -47,6 +72,9 @@ type LoadBalancer struct {
 	HTTPSListener elbv2.ApplicationListener
 	// DNSName is the stack output holding the load balancer's DNS name.
 	DNSName awscdk.CfnOutput
+	// AccessLogsBucket is the bucket of the access logs (Props'
+	// AccessLogsBucket, or the new one).
+	AccessLogsBucket awss3.IBucket
 }
 
 // New creates a LoadBalancer. It panics, naming the prop and the allowed
@@ -56,22 +84,51 @@ func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
 	l := &LoadBalancer{}
 	constructs.NewConstruct_Override(l, scope, &id)
 
+	ports := []float64{DefaultHTTPPort}
 	listenerPorts := "80"
 	if p.CertificateArn != "" {
+		ports = append(ports, DefaultHTTPSPort)
 		listenerPorts = "80 and 443"
+	}
+	audience := "the internet"
+	if p.Internal {
+		audience = "the VPC"
 	}
 	l.SecurityGroup = awsec2.NewSecurityGroup(l, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              p.Vpc,
-		Description:      jsii.String("Shared ALB: open to the internet on " + listenerPorts + " only"),
+		Description:      jsii.String("Shared ALB: open to " + audience + " on " + listenerPorts + " only"),
 		AllowAllOutbound: jsii.Bool(false),
 	})
+	// The listeners do not open the security group themselves (Open:
+	// false): these rules are the only ingress, one per listener port.
+	peer := awsec2.Peer_AnyIpv4()
+	if p.Internal {
+		peer = awsec2.Peer_Ipv4(p.Vpc.VpcCidrBlock())
+	}
+	for _, port := range ports {
+		l.SecurityGroup.AddIngressRule(peer, awsec2.Port_Tcp(jsii.Number(port)),
+			jsii.String(fmt.Sprintf("Clients of the shared ALB on listener port %v", port)), jsii.Bool(false))
+	}
+	if !p.Internal {
+		cdknag.NagSuppressions_AddResourceSuppressions(l.SecurityGroup, &[]*cdknag.NagPackSuppression{{
+			Id: jsii.String("AwsSolutions-EC23"),
+			Reason: jsii.String("An internet-facing load balancer must accept 0.0.0.0/0 on its listener ports (" + listenerPorts +
+				") and on nothing else; it forwards only the services' path patterns and answers a fixed 404 otherwise."),
+		}}, jsii.Bool(false))
+	}
 	l.LoadBalancer = elbv2.NewApplicationLoadBalancer(l, jsii.String("LoadBalancer"), &elbv2.ApplicationLoadBalancerProps{
 		Vpc:                     p.Vpc,
 		InternetFacing:          jsii.Bool(!p.Internal),
 		SecurityGroup:           l.SecurityGroup,
 		DropInvalidHeaderFields: jsii.Bool(true),
 		IdleTimeout:             awscdk.Duration_Seconds(jsii.Number(DefaultIdleTimeoutSeconds)),
+		DeletionProtection:      p.DeletionProtection,
 	})
+	l.AccessLogsBucket = p.AccessLogsBucket
+	if l.AccessLogsBucket == nil {
+		l.AccessLogsBucket = newAccessLogsBucket(l)
+	}
+	enableAccessLogs(l.LoadBalancer, l.AccessLogsBucket)
 
 	notFound := elbv2.ListenerAction_FixedResponse(jsii.Number(404), &elbv2.FixedResponseOptions{
 		ContentType: jsii.String(NotFoundContentType),
@@ -81,6 +138,7 @@ func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
 		l.HTTPListener = l.LoadBalancer.AddListener(jsii.String("HTTP"), &elbv2.BaseApplicationListenerProps{
 			Port:          jsii.Number(DefaultHTTPPort),
 			Protocol:      elbv2.ApplicationProtocol_HTTP,
+			Open:          jsii.Bool(false),
 			DefaultAction: notFound,
 		})
 	} else {
@@ -88,12 +146,14 @@ func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
 			Port:          jsii.Number(DefaultHTTPSPort),
 			Protocol:      elbv2.ApplicationProtocol_HTTPS,
 			SslPolicy:     DefaultSSLPolicy,
+			Open:          jsii.Bool(false),
 			Certificates:  &[]elbv2.IListenerCertificate{elbv2.ListenerCertificate_FromArn(jsii.String(p.CertificateArn))},
 			DefaultAction: notFound,
 		})
 		l.HTTPListener = l.LoadBalancer.AddListener(jsii.String("HTTP"), &elbv2.BaseApplicationListenerProps{
 			Port:     jsii.Number(DefaultHTTPPort),
 			Protocol: elbv2.ApplicationProtocol_HTTP,
+			Open:     jsii.Bool(false),
 			DefaultAction: elbv2.ListenerAction_Redirect(&elbv2.RedirectOptions{
 				Protocol:  jsii.String("HTTPS"),
 				Port:      jsii.String(fmt.Sprint(DefaultHTTPSPort)),
@@ -106,6 +166,72 @@ func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
 		Value:       l.LoadBalancer.LoadBalancerDnsName(),
 	})
 	return l
+}
+
+// enableAccessLogs sends the load balancer's access logs to bucket. CDK's
+// LogAccessLogs needs the stack's Region at synth time to name the Region's
+// Elastic Load Balancing account; ecsplit's stacks are Region-agnostic, so
+// the bucket policy names the log delivery service principal instead.
+func enableAccessLogs(lb elbv2.ApplicationLoadBalancer, bucket awss3.IBucket) {
+	lb.SetAttribute(jsii.String("access_logs.s3.enabled"), jsii.String("true"))
+	lb.SetAttribute(jsii.String("access_logs.s3.bucket"), bucket.BucketName())
+	lb.SetAttribute(jsii.String("access_logs.s3.prefix"), jsii.String(DefaultAccessLogsPrefix))
+	stack := awscdk.Stack_Of(lb)
+	result := bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("ElbAccessLogs"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logdelivery.elasticloadbalancing.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("s3:PutObject"),
+		Resources:  jsii.Strings(*bucket.ArnForObjects(jsii.String(DefaultAccessLogsPrefix + "/AWSLogs/" + *stack.Account() + "/*"))),
+	}))
+	// The load balancer checks that it may write when access logs are
+	// turned on: create the policy first.
+	if result.PolicyDependable != nil {
+		lb.Node().AddDependency(result.PolicyDependable)
+	}
+}
+
+// newAccessLogsBucket creates the default bucket of the access logs.
+func newAccessLogsBucket(scope constructs.Construct) awss3.Bucket {
+	b := awss3.NewBucket(scope, jsii.String("AccessLogs"), &awss3.BucketProps{
+		// ALB access logs support SSE-S3 only, not SSE-KMS.
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:        jsii.Bool(true),
+		MinimumTLSVersion: jsii.Number(1.2),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		Versioned:         jsii.Bool(true),
+		ObjectLockEnabled: jsii.Bool(true),
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Id:                                  jsii.String("ExpireLogs"),
+			Expiration:                          awscdk.Duration_Days(jsii.Number(DefaultAccessLogsExpirationDays)),
+			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(1)),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+		}},
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	cfn := b.Node().DefaultChild().(awss3.CfnBucket)
+	// EventBridge notifications set on the bucket itself: CDK's
+	// EventBridgeEnabled would add a custom-resource Lambda function.
+	cfn.SetNotificationConfiguration(&awss3.CfnBucket_NotificationConfigurationProperty{
+		EventBridgeConfiguration: &awss3.CfnBucket_EventBridgeConfigurationProperty{EventBridgeEnabled: jsii.Bool(true)},
+	})
+	// Server access logs go to the bucket itself (no DestinationBucketName),
+	// allowed by the bucket policy: CDK's ServerAccessLogsPrefix alone would
+	// use the LogDeliveryWrite ACL, and ACLs are off (BUCKET_OWNER_ENFORCED).
+	cfn.SetLoggingConfiguration(&awss3.CfnBucket_LoggingConfigurationProperty{
+		LogFilePrefix: jsii.String(DefaultServerAccessLogsPrefix),
+	})
+	b.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("S3ServerAccessLogs"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logging.s3.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("s3:PutObject"),
+		Resources:  jsii.Strings(*b.ArnForObjects(jsii.String(DefaultServerAccessLogsPrefix + "*"))),
+		Conditions: &map[string]any{
+			"ArnLike":      map[string]any{"aws:SourceArn": b.BucketArn()},
+			"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Stack_Of(scope).Account()},
+		},
+	}))
+	return b
 }
 
 // Listener returns the listener that services attach their rules to: the
@@ -127,6 +253,9 @@ func validate(id string, props *Props) Props {
 		fail("Vpc", "is required")
 	}
 	p := *props
+	if p.DeletionProtection == nil {
+		p.DeletionProtection = jsii.Bool(DefaultDeletionProtection)
+	}
 	if p.NotFoundBody == "" {
 		p.NotFoundBody = DefaultNotFoundBody
 	}

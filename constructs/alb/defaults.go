@@ -20,6 +20,20 @@ const (
 	DefaultIdleTimeoutSeconds = 60
 	// MaxFixedResponseBody is the longest fixed-response body the ALB accepts.
 	MaxFixedResponseBody = 1024
+	// DefaultDeletionProtection keeps the shared load balancer, and with it
+	// the one DNS name every client uses, from being deleted by accident
+	// (Control Tower CT.ELASTICLOADBALANCING.PR.5; ALB default off).
+	DefaultDeletionProtection = true
+	// DefaultAccessLogsPrefix is the key prefix of the access logs in the
+	// access logs bucket.
+	DefaultAccessLogsPrefix = "alb"
+	// DefaultServerAccessLogsPrefix is the key prefix of the new access
+	// logs bucket's own S3 server access logs, which it keeps itself: a
+	// second bucket would need a log bucket of its own in turn.
+	DefaultServerAccessLogsPrefix = "s3-server-access/"
+	// DefaultAccessLogsExpirationDays is how long the new access logs bucket
+	// keeps a log object (noncurrent versions: one more day).
+	DefaultAccessLogsExpirationDays = 365
 )
 
 // DefaultSSLPolicy is the TLS policy of the HTTPS listener: TLS 1.3 and 1.2

@@ -1,5 +1,7 @@
 package cluster
 
+import "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+
 // Defaults for Props. Each one is documented on the field it fills.
 const (
 	// DefaultMaxAzs is the number of Availability Zones the new VPC spans.
@@ -8,9 +10,12 @@ const (
 	// the cheapest setup that lets private tasks pull images and ship logs;
 	// production accounts that need AZ-independent egress set one per AZ.
 	DefaultNatGateways = 1
-	// DefaultInstanceType is the EC2 instance type of EC2 capacity. A
-	// t3.medium has 3 ENIs, so it runs 2 awsvpc tasks without ENI trunking.
-	DefaultInstanceType = "t3.medium"
+	// DefaultInstanceType is the preferred EC2 instance type of EC2
+	// capacity. A c6a.large (2 vCPUs, 4 GiB) has 3 ENIs, so it runs 2 awsvpc
+	// tasks without ENI trunking, and as a Nitro type it encrypts traffic
+	// to other Nitro instances in transit (Control Tower
+	// CT.AUTOSCALING.PR.11).
+	DefaultInstanceType = "c6a.large"
 	// DefaultMinCapacity is the minimum number of EC2 instances.
 	DefaultMinCapacity = 1
 	// DefaultMaxCapacity is the maximum number of EC2 instances.
@@ -22,3 +27,13 @@ const (
 	// capacity provider: 100 % packs tasks onto as few instances as possible.
 	DefaultTargetCapacityPercent = 100
 )
+
+// DefaultAlternativeInstanceTypes are the instance types the EC2 capacity
+// may launch when DefaultInstanceType is short (Control Tower
+// CT.AUTOSCALING.PR.6): c6i.large has the same 2 vCPUs, 4 GiB and 3 ENIs on
+// Intel processors, and encrypts in transit too.
+var DefaultAlternativeInstanceTypes = []string{"c6i.large"}
+
+// DefaultFlowLogRetention is how long the new VPC's flow logs are kept: one
+// year, the minimum of Control Tower's CT.CLOUDWATCH.PR.2.
+const DefaultFlowLogRetention = awslogs.RetentionDays_ONE_YEAR

@@ -76,8 +76,9 @@ const (
 	DefaultUser = "65532"
 )
 
-// DefaultLogRetention is how long the service's log group keeps its logs.
-const DefaultLogRetention = awslogs.RetentionDays_ONE_MONTH
+// DefaultLogRetention is how long the service's log group keeps its logs:
+// one year, the minimum of Control Tower's CT.CLOUDWATCH.PR.2.
+const DefaultLogRetention = awslogs.RetentionDays_ONE_YEAR
 
 // Limits the props are checked against.
 const (

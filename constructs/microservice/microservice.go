@@ -22,9 +22,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ecsplit/ecsplit/constructs/internal/logkey"
 )
 
 // Props configures a Service. Cluster, Listener, Name and Paths are
@@ -85,6 +88,10 @@ type Props struct {
 	// LogRetention is how long the service's log group keeps logs.
 	// Default: DefaultLogRetention.
 	LogRetention awslogs.RetentionDays
+	// LogKey is the KMS key that encrypts the service's log group; its key
+	// policy must let CloudWatch Logs use it. Default: a new key with
+	// rotation, for this service's log group only.
+	LogKey awskms.IKey
 	// Share sends only part of the requests for Paths to this service and
 	// the rest to another target group, such as the monolith's, during a
 	// gradual cutover. Default: nil, every request for Paths goes to this
@@ -121,6 +128,8 @@ type Service struct {
 	Container awsecs.ContainerDefinition
 	// LogGroup receives the container's stdout and stderr.
 	LogGroup awslogs.LogGroup
+	// LogKey encrypts LogGroup (Props.LogKey, or the new key).
+	LogKey awskms.IKey
 	// SecurityGroup is the tasks' security group: it admits the load
 	// balancer on the container port, nothing else.
 	SecurityGroup awsec2.SecurityGroup
@@ -155,8 +164,13 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 	if image == nil {
 		image = ImageFromDirectory(id, DefaultImageDirectory, p.Name+"/Dockerfile")
 	}
+	s.LogKey = p.LogKey
+	if s.LogKey == nil {
+		s.LogKey = logkey.New(s, "LogsKey", "ecsplit: encrypts the logs of service "+p.Name)
+	}
 	s.LogGroup = awslogs.NewLogGroup(s, jsii.String("Logs"), &awslogs.LogGroupProps{
-		Retention: orRetention(p.LogRetention),
+		Retention:     orRetention(p.LogRetention),
+		EncryptionKey: s.LogKey,
 	})
 	s.TaskDefinition = newTaskDefinition(s, p, fargate)
 	env := map[string]*string{"PORT": jsii.String(fmt.Sprint(p.ContainerPort))}
@@ -173,8 +187,10 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 		ReadonlyRootFilesystem: jsii.Bool(true),
 		User:                   jsii.String(DefaultUser),
 		Privileged:             jsii.Bool(false),
-		MemoryLimitMiB:         containerMemory(p, fargate),
+		MemoryLimitMiB:         jsii.Number(p.MemoryMiB),
+		LinuxParameters:        noCapabilities(s),
 	})
+	suppressNagFindings(s)
 
 	s.SecurityGroup = awsec2.NewSecurityGroup(s, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:         p.Cluster.Vpc(),
@@ -256,15 +272,6 @@ func (s *Service) ruleAction(share *Share) elbv2.ListenerAction {
 		{TargetGroup: s.TargetGroup, Weight: jsii.Number(share.Percent)},
 		{TargetGroup: share.Other, Weight: jsii.Number(100 - share.Percent)},
 	}, opts)
-}
-
-// containerMemory sets a container memory limit on EC2, where the task has
-// no task-level memory.
-func containerMemory(p Props, fargate bool) *float64 {
-	if fargate {
-		return nil
-	}
-	return jsii.Number(p.MemoryMiB)
 }
 
 func newService(s *Service, p Props, fargate bool) awsecs.BaseService {

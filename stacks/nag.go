@@ -1,0 +1,72 @@
+package stacks
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// NagKey is the context key that turns the cdk-nag AwsSolutions checks
+// off: cdk synth -c nag=false. Default: on.
+const NagKey = "nag"
+
+// errorMetadataType is the metadata type of an error annotation
+// (Annotations.addError); `cdk synth` fails when a construct has one.
+const errorMetadataType = "aws:cdk:error"
+
+// NagEnabled reports whether the app's context turns the AwsSolutions
+// checks on: true unless context NagKey is false. It returns an error
+// naming the key and the value when the value is not a boolean.
+func NagEnabled(app awscdk.App) (bool, error) {
+	v := app.Node().TryGetContext(jsii.String(NagKey))
+	switch v := v.(type) {
+	case nil:
+		return true, nil
+	case bool:
+		return v, nil
+	case string:
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return false, fmt.Errorf("context %s=%q is not valid: use true or false", NagKey, v)
+		}
+		return b, nil
+	}
+	return false, fmt.Errorf("context %s=%v is not valid: use true or false", NagKey, v)
+}
+
+// AddNagChecks applies cdk-nag's AwsSolutions rules to every construct of
+// the app, unless context NagKey turns them off. An unsuppressed finding
+// of error level becomes an error annotation, which makes `cdk synth` fail
+// (see SynthErrors for the bare app binary); a warning-level finding
+// becomes a warning annotation. The justified suppressions live in the
+// constructs that own the resources (constructs/alb, constructs/cluster,
+// constructs/microservice), so apps that import them inherit them.
+func AddNagChecks(app awscdk.App) error {
+	on, err := NagEnabled(app)
+	if err != nil || !on {
+		return err
+	}
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	return nil
+}
+
+// SynthErrors returns the error annotations of every construct under root,
+// each as "PATH: MESSAGE". Call it after app.Synth: aspects such as the
+// cdk-nag checks add their annotations during synthesis. The CDK CLI
+// fails `cdk synth` on these; the app binary uses SynthErrors to fail the
+// same way when it runs without the CLI.
+func SynthErrors(root constructs.IConstruct) []string {
+	var errs []string
+	for _, c := range *root.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		for _, m := range *c.Node().Metadata() {
+			if m.Type != nil && *m.Type == errorMetadataType {
+				errs = append(errs, fmt.Sprintf("%s: %v", *c.Node().Path(), m.Data))
+			}
+		}
+	}
+	return errs
+}

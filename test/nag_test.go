@@ -1,0 +1,286 @@
+package test
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ecsplit/ecsplit/constructs/microservice"
+	"github.com/ecsplit/ecsplit/stacks"
+)
+
+var (
+	nagMu    sync.Mutex
+	nagCache = map[string]*stacks.App{}
+)
+
+// synthWithNag synthesizes the app the way main.go does, with the cdk-nag
+// AwsSolutions checks on, for one stage and capacity (cached per ctx).
+func synthWithNag(t *testing.T, ctx map[string]string) *stacks.App {
+	t.Helper()
+	key := fmt.Sprint(ctx)
+	nagMu.Lock()
+	defer nagMu.Unlock()
+	if a, ok := nagCache[key]; ok {
+		return a
+	}
+	context := cdkJSONContext(t)
+	for k, v := range ctx {
+		context[k] = v
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &context, Outdir: jsii.String(t.TempDir())})
+	cfg, err := stacks.ConfigFromContext(app)
+	if err != nil {
+		t.Fatalf("context %v: %v", ctx, err)
+	}
+	cfg.ServicesDir = repoRoot + "/" + stacks.DefaultServicesDir
+	if err := stacks.AddNagChecks(app); err != nil {
+		t.Fatal(err)
+	}
+	a := stacks.New(app, cfg)
+	app.Synth(nil)
+	nagCache[key] = a
+	return a
+}
+
+// nagFindings returns the unsuppressed AwsSolutions findings of a stack at
+// one level ("Error" or "Warning"), as "PATH: MESSAGE".
+func nagFindings(stack awscdk.Stack, level string) []string {
+	a := assertions.Annotations_FromStack(stack)
+	match := assertions.Match_StringLikeRegexp(jsii.String(`(AwsSolutions-|CdkNagValidationFailure).*`))
+	var msgs *[]*cxapi.SynthesisMessage
+	if level == "Error" {
+		msgs = a.FindError(jsii.String("*"), match)
+	} else {
+		msgs = a.FindWarning(jsii.String("*"), match)
+	}
+	var out []string
+	for _, m := range *msgs {
+		out = append(out, fmt.Sprintf("%s: %v", *m.Id, m.Entry.Data))
+	}
+	return out
+}
+
+// TestNagClean: zero unsuppressed AwsSolutions errors and warnings in both
+// stacks, for both stages and both capacity modes.
+func TestNagClean(t *testing.T) {
+	for _, ctx := range stagesAndCapacities {
+		t.Run(name(ctx), func(t *testing.T) {
+			a := synthWithNag(t, ctx)
+			for _, stack := range []awscdk.Stack{a.Platform.Stack, a.Services.Stack} {
+				for _, level := range []string{"Error", "Warning"} {
+					for _, f := range nagFindings(stack, level) {
+						t.Errorf("%s %s: %s", *stack.StackName(), level, f)
+					}
+				}
+				if errs := stacks.SynthErrors(stack); len(errs) > 0 {
+					t.Errorf("%s: error annotations: %v", *stack.StackName(), errs)
+				}
+			}
+		})
+	}
+}
+
+// TestNagSuppressionsHaveReasons: every suppression in the templates names
+// one rule and gives a reason a reviewer can read.
+func TestNagSuppressionsHaveReasons(t *testing.T) {
+	for _, ctx := range stagesAndCapacities {
+		s := synth(t, ctx)
+		for _, stackName := range []string{stacks.PlatformStackName, stacks.ServicesStackName} {
+			for id, r := range s.TemplateMap(t, stackName)["Resources"].(map[string]any) {
+				md, _ := r.(map[string]any)["Metadata"].(map[string]any)
+				nag, _ := md["cdk_nag"].(map[string]any)
+				rules, _ := nag["rules_to_suppress"].([]any)
+				for _, rule := range rules {
+					rm := rule.(map[string]any)
+					if reason, _ := rm["reason"].(string); len(reason) < 60 {
+						t.Errorf("%s %s: suppression of %v has no real reason: %q", stackName, id, rm["id"], reason)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestNagCatchesFindings proves the harness: an ALB security group open to
+// the internet on every port, in a stack without ecsplit's suppressions, is
+// an unsuppressed error; and nag=false turns the checks off.
+func TestNagCatchesFindings(t *testing.T) {
+	for _, nagOff := range []bool{false, true} {
+		ctx := map[string]any{}
+		if nagOff {
+			ctx[stacks.NagKey] = "false"
+		}
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
+		if err := stacks.AddNagChecks(app); err != nil {
+			t.Fatal(err)
+		}
+		stack := awscdk.NewStack(app, jsii.String("Planted"), nil)
+		vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
+		sg := awsec2.NewSecurityGroup(stack, jsii.String("Open"), &awsec2.SecurityGroupProps{Vpc: vpc})
+		sg.AddIngressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_AllTcp(), jsii.String("planted"), nil)
+		app.Synth(nil)
+		errs := strings.Join(nagFindings(stack, "Error"), "\n")
+		if got := strings.Contains(errs, "AwsSolutions-EC23"); got == nagOff {
+			t.Errorf("nag off=%v: EC23 reported=%v, errors:\n%s", nagOff, got, errs)
+		}
+		if got := len(stacks.SynthErrors(app)) > 0; got == nagOff {
+			t.Errorf("nag off=%v: SynthErrors non-empty=%v", nagOff, got)
+		}
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.NagKey: "maybe"}})
+	if err := stacks.AddNagChecks(app); err == nil || !strings.Contains(err.Error(), `"maybe"`) {
+		t.Errorf("nag=maybe: got %v, want an error naming the value", err)
+	}
+}
+
+// TestSecurityControls asserts the controls of docs/security.md that no
+// rule pack checks as such.
+func TestSecurityControls(t *testing.T) {
+	for _, ctx := range stagesAndCapacities {
+		t.Run(name(ctx), func(t *testing.T) {
+			s := synth(t, ctx)
+			check(t, "access logs bucket", func() {
+				s.Platform.HasResourceProperties(jsii.String("AWS::S3::Bucket"), map[string]any{
+					"BucketEncryption": map[string]any{"ServerSideEncryptionConfiguration": []any{map[string]any{
+						"ServerSideEncryptionByDefault": map[string]any{"SSEAlgorithm": "AES256"},
+					}}},
+					"PublicAccessBlockConfiguration": map[string]any{
+						"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true,
+					},
+					"LifecycleConfiguration": map[string]any{"Rules": assertions.Match_ArrayWith(&[]any{
+						assertions.Match_ObjectLike(&map[string]any{"ExpirationInDays": 365, "Status": "Enabled"}),
+					})},
+				})
+				s.Platform.HasResourceProperties(jsii.String("AWS::S3::BucketPolicy"), map[string]any{
+					"PolicyDocument": assertions.Match_ObjectLike(&map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+						assertions.Match_ObjectLike(&map[string]any{
+							"Effect":    "Deny",
+							"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+						}),
+					})}),
+				})
+				s.Platform.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::LoadBalancer"), map[string]any{
+					"LoadBalancerAttributes": assertions.Match_ArrayWith(&[]any{
+						map[string]any{"Key": "deletion_protection.enabled", "Value": "true"},
+						map[string]any{"Key": "access_logs.s3.enabled", "Value": "true"},
+					}),
+				})
+			})
+			check(t, "VPC flow logs", func() {
+				s.Platform.HasResourceProperties(jsii.String("AWS::EC2::FlowLog"), map[string]any{
+					"ResourceType": "VPC", "TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs",
+				})
+			})
+			check(t, "ALB open on its listener port only", func() {
+				s.Platform.HasResourceProperties(jsii.String(typeSG), map[string]any{
+					"GroupDescription":     assertions.Match_StringLikeRegexp(jsii.String("Shared ALB")),
+					"SecurityGroupIngress": []any{assertions.Match_ObjectLike(&map[string]any{"CidrIp": "0.0.0.0/0", "FromPort": 80, "ToPort": 80})},
+				})
+			})
+			check(t, "encrypted year-long logs", func() {
+				for _, tpl := range []assertions.Template{s.Platform, s.Services} {
+					tpl.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{
+						"KmsKeyId": assertions.Match_AnyValue(), "RetentionInDays": 365,
+					})
+				}
+				s.Services.AllResourcesProperties(jsii.String("AWS::KMS::Key"), map[string]any{"EnableKeyRotation": true})
+			})
+			check(t, "containers", func() {
+				s.Services.AllResourcesProperties(jsii.String("AWS::ECS::TaskDefinition"), map[string]any{
+					"ContainerDefinitions": []any{assertions.Match_ObjectLike(&map[string]any{
+						"User":                   "65532",
+						"ReadonlyRootFilesystem": true,
+						"Privileged":             false,
+						"Memory":                 assertions.Match_AnyValue(),
+						"LinuxParameters":        map[string]any{"Capabilities": map[string]any{"Drop": []any{"ALL"}}},
+					})},
+				})
+			})
+			tpl := s.TemplateMap(t, stacks.ServicesStackName)
+			for _, role := range resourcesOfType(tpl, "AWS::IAM::Role") {
+				if p := role["Properties"].(map[string]any)["Policies"]; p != nil {
+					t.Errorf("role with inline policies %v", p)
+				}
+			}
+			// Only execution roles have policies: task roles have none.
+			for _, pol := range resourcesOfType(tpl, "AWS::IAM::Policy") {
+				roles := fmt.Sprint(pol["Properties"].(map[string]any)["Roles"])
+				if !strings.Contains(roles, "ExecutionRole") {
+					t.Errorf("policy on a role other than an execution role: %s", roles)
+				}
+				for _, st := range pol["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+					st := st.(map[string]any)
+					actions := fmt.Sprint(st["Action"])
+					if strings.Contains(actions, "*") {
+						t.Errorf("wildcard action %s", actions)
+					}
+					if st["Resource"] == "*" && actions != "ecr:GetAuthorizationToken" {
+						t.Errorf("actions %s on Resource *", actions)
+					}
+				}
+			}
+			if ctx["capacity"] == "ec2" {
+				check(t, "EC2 capacity", func() {
+					s.Platform.HasResourceProperties(jsii.String("AWS::EC2::LaunchTemplate"), map[string]any{
+						"LaunchTemplateData": assertions.Match_ObjectLike(&map[string]any{
+							"MetadataOptions": map[string]any{"HttpTokens": "required", "HttpPutResponseHopLimit": 1},
+							"Monitoring":      map[string]any{"Enabled": true},
+							"BlockDeviceMappings": []any{assertions.Match_ObjectLike(&map[string]any{
+								"Ebs": assertions.Match_ObjectLike(&map[string]any{"Encrypted": true}),
+							})},
+						}),
+					})
+					s.Platform.HasResourceProperties(jsii.String(typeSG), map[string]any{
+						"GroupDescription":     assertions.Match_StringLikeRegexp(jsii.String("container instances")),
+						"SecurityGroupIngress": assertions.Match_Absent(),
+					})
+				})
+			}
+		})
+	}
+}
+
+// TestRolloutTiming checks the arithmetic of docs/security.md: a new task
+// takes traffic within about 30 s, an old one drains for longer than the
+// services' 10 s graceful shutdown, and ECS waits longer than both before
+// SIGKILL.
+func TestRolloutTiming(t *testing.T) {
+	const gracefulShutdown = 10 // seconds, the forum binaries' limit after SIGTERM
+	healthy := microservice.DefaultHealthyThreshold * microservice.DefaultHealthCheckIntervalSeconds
+	if healthy > 30 {
+		t.Errorf("a new task needs %d s of passing health checks, want at most 30", healthy)
+	}
+	if microservice.DefaultDeregistrationDelaySeconds < gracefulShutdown || microservice.DefaultDeregistrationDelaySeconds > 30 {
+		t.Errorf("deregistration delay %d s, want from %d to 30", microservice.DefaultDeregistrationDelaySeconds, gracefulShutdown)
+	}
+	if microservice.DefaultStopTimeoutSeconds <= gracefulShutdown {
+		t.Errorf("stop timeout %d s, want above the %d s graceful shutdown", microservice.DefaultStopTimeoutSeconds, gracefulShutdown)
+	}
+	if microservice.DefaultHealthCheckTimeoutSeconds >= microservice.DefaultHealthCheckIntervalSeconds {
+		t.Errorf("health check timeout %d s must be below the interval %d s", microservice.DefaultHealthCheckTimeoutSeconds, microservice.DefaultHealthCheckIntervalSeconds)
+	}
+	for _, ctx := range stagesAndCapacities {
+		tpl := synth(t, ctx).TemplateMap(t, stacks.ServicesStackName)
+		for _, td := range resourcesOfType(tpl, "AWS::ECS::TaskDefinition") {
+			for _, c := range td["Properties"].(map[string]any)["ContainerDefinitions"].([]any) {
+				if st := c.(map[string]any)["StopTimeout"]; st != float64(microservice.DefaultStopTimeoutSeconds) {
+					t.Errorf("%s: StopTimeout %v", name(ctx), st)
+				}
+			}
+		}
+		for _, svc := range resourcesOfType(tpl, typeService) {
+			cb := svc["Properties"].(map[string]any)["DeploymentConfiguration"].(map[string]any)["DeploymentCircuitBreaker"]
+			if fmt.Sprint(cb) != "map[Enable:true Rollback:true]" {
+				t.Errorf("%s: circuit breaker %v", name(ctx), cb)
+			}
+		}
+	}
+}

@@ -6,9 +6,11 @@ CDK := node_modules/.bin/cdk
 
 .PHONY: synth test deps vet clean
 
-# deps installs the pinned CDK CLI (package.json) and the Go modules.
+# deps installs the pinned CDK CLI (package.json), the Go modules, and
+# cfn-guard with the Control Tower rules (from an npm tarball, into .tools/).
 deps: node_modules/.installed
 	go mod download
+	scripts/install-cfnguard.sh >/dev/null
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund

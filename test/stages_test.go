@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -170,7 +170,7 @@ func TestTargetGroupsAndServices(t *testing.T) {
 						"LogConfiguration":       assertions.Match_ObjectLike(&map[string]any{"LogDriver": "awslogs"}),
 					})},
 				})
-				s.Services.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 30})
+				s.Services.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 365})
 			})
 		})
 	}
@@ -267,16 +267,16 @@ func TestEC2Capacity(t *testing.T) {
 		s.Platform.HasResourceProperties(jsii.String("AWS::EC2::LaunchTemplate"), map[string]any{
 			"LaunchTemplateData": assertions.Match_ObjectLike(&map[string]any{
 				"MetadataOptions": assertions.Match_ObjectLike(&map[string]any{"HttpTokens": "required"}),
-				"InstanceType":    "t3.medium",
+				"InstanceType":    "c6a.large",
 				"BlockDeviceMappings": []any{assertions.Match_ObjectLike(&map[string]any{
 					"Ebs": assertions.Match_ObjectLike(&map[string]any{"Encrypted": true}),
 				})},
 			}),
 		})
 		s.Platform.HasResourceProperties(jsii.String("AWS::AutoScaling::AutoScalingGroup"), map[string]any{
-			"MinSize":        "1",
-			"MaxSize":        "4",
-			"LaunchTemplate": assertions.Match_ObjectLike(&map[string]any{}),
+			"MinSize":              "1",
+			"MaxSize":              "4",
+			"MixedInstancesPolicy": assertions.Match_ObjectLike(&map[string]any{}),
 		})
 		s.Platform.ResourceCountIs(jsii.String("AWS::ECS::CapacityProvider"), jsii.Number(1))
 	})

@@ -167,6 +167,27 @@ func TestSecurityControls(t *testing.T) {
 						}),
 					})}),
 				})
+				// Both log writers AWS documents: the service principal
+				// (newer Regions) and the Region's ELB account (older ones,
+				// looked up at deploy time), on the log prefix only.
+				s.Platform.HasResourceProperties(jsii.String("AWS::S3::BucketPolicy"), map[string]any{
+					"PolicyDocument": assertions.Match_ObjectLike(&map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+						assertions.Match_ObjectLike(&map[string]any{
+							"Sid":       "ElbAccessLogs",
+							"Principal": map[string]any{"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+							"Action":    "s3:PutObject",
+						}),
+						assertions.Match_ObjectLike(&map[string]any{
+							"Sid": "ElbAccessLogsLegacyRegions",
+							"Principal": map[string]any{"AWS": map[string]any{"Fn::If": assertions.Match_ArrayWith(&[]any{
+								map[string]any{"Fn::Join": []any{"", assertions.Match_ArrayWith(&[]any{
+									map[string]any{"Fn::FindInMap": assertions.Match_ArrayWith(&[]any{map[string]any{"Ref": "AWS::Region"}, "account"})},
+								})}},
+							})}},
+							"Action": "s3:PutObject",
+						}),
+					})}),
+				})
 				s.Platform.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::LoadBalancer"), map[string]any{
 					"LoadBalancerAttributes": assertions.Match_ArrayWith(&[]any{
 						map[string]any{"Key": "deletion_protection.enabled", "Value": "true"},

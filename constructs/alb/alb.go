@@ -13,12 +13,14 @@ package alb
 import (
 	"fmt"
 	"regexp"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/regioninfo"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -170,8 +172,11 @@ func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
 
 // enableAccessLogs sends the load balancer's access logs to bucket. CDK's
 // LogAccessLogs needs the stack's Region at synth time to name the Region's
-// Elastic Load Balancing account; ecsplit's stacks are Region-agnostic, so
-// the bucket policy names the log delivery service principal instead.
+// Elastic Load Balancing account, and ecsplit's stacks are Region-agnostic.
+// So the bucket policy admits both writers AWS documents: the log delivery
+// service principal (Regions from August 2022 on) and, through a mapping
+// resolved at deploy time, the Region's Elastic Load Balancing account
+// (older Regions).
 func enableAccessLogs(lb elbv2.ApplicationLoadBalancer, bucket awss3.IBucket) {
 	lb.SetAttribute(jsii.String("access_logs.s3.enabled"), jsii.String("true"))
 	lb.SetAttribute(jsii.String("access_logs.s3.bucket"), bucket.BucketName())
@@ -183,11 +188,60 @@ func enableAccessLogs(lb elbv2.ApplicationLoadBalancer, bucket awss3.IBucket) {
 		Actions:    jsii.Strings("s3:PutObject"),
 		Resources:  jsii.Strings(*bucket.ArnForObjects(jsii.String(DefaultAccessLogsPrefix + "/AWSLogs/" + *stack.Account() + "/*"))),
 	}))
+	bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("ElbAccessLogsLegacyRegions"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewArnPrincipal(regionalELBAccount(lb))},
+		Actions:    jsii.Strings("s3:PutObject"),
+		Resources:  jsii.Strings(*bucket.ArnForObjects(jsii.String(DefaultAccessLogsPrefix + "/AWSLogs/" + *stack.Account() + "/*"))),
+	}))
 	// The load balancer checks that it may write when access logs are
 	// turned on: create the policy first.
 	if result.PolicyDependable != nil {
 		lb.Node().AddDependency(result.PolicyDependable)
 	}
+}
+
+// regionalELBAccount returns, at deploy time, the root ARN of the Elastic
+// Load Balancing account of the stack's Region where the Region has one
+// (those launched before August 2022), and the stack's own account root
+// elsewhere (which grants nothing the account does not already have).
+func regionalELBAccount(scope constructs.Construct) *string {
+	accounts := *regioninfo.RegionInfo_RegionMap(regioninfo.FactName_ELBV2_ACCOUNT())
+	regions := make([]string, 0, len(accounts))
+	mapping := map[string]*map[string]any{}
+	for r, a := range accounts {
+		if a != nil {
+			regions = append(regions, r)
+			mapping[r] = &map[string]any{"account": *a}
+		}
+	}
+	slices.Sort(regions)
+	m := awscdk.NewCfnMapping(scope, jsii.String("ElbAccountByRegion"), &awscdk.CfnMappingProps{Mapping: &mapping})
+	// Fn::Or takes at most 10 conditions: nest them.
+	var groups []awscdk.ICfnConditionExpression
+	for chunk := range slices.Chunk(regions, 10) {
+		var eqs []awscdk.ICfnConditionExpression
+		for _, r := range chunk {
+			eqs = append(eqs, awscdk.Fn_ConditionEquals(awscdk.Aws_REGION(), jsii.String(r)))
+		}
+		groups = append(groups, orOf(eqs))
+	}
+	cond := awscdk.NewCfnCondition(scope, jsii.String("RegionHasElbAccount"), &awscdk.CfnConditionProps{Expression: orOf(groups)})
+	root := func(account *string) *string {
+		return awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("arn:"), awscdk.Aws_PARTITION(), jsii.String(":iam::"), account, jsii.String(":root")})
+	}
+	return awscdk.Token_AsString(awscdk.Fn_ConditionIf(cond.LogicalId(),
+		root(m.FindInMap(awscdk.Aws_REGION(), jsii.String("account"), nil)),
+		root(awscdk.Aws_ACCOUNT_ID())), nil)
+}
+
+// orOf is Fn::Or of up to 10 conditions, or the condition itself when
+// there is one.
+func orOf(conds []awscdk.ICfnConditionExpression) awscdk.ICfnConditionExpression {
+	if len(conds) == 1 {
+		return conds[0]
+	}
+	return awscdk.Fn_ConditionOr(conds...)
 }
 
 // newAccessLogsBucket creates the default bucket of the access logs.

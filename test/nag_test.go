@@ -69,9 +69,9 @@ func nagFindings(stack awscdk.Stack, level string) []string {
 }
 
 // TestNagClean: zero unsuppressed AwsSolutions errors and warnings in both
-// stacks, for both stages and both capacity modes.
+// stacks, for both stages, every migration state and both capacity modes.
 func TestNagClean(t *testing.T) {
-	for _, ctx := range stagesAndCapacities {
+	for _, ctx := range allStates {
 		t.Run(name(ctx), func(t *testing.T) {
 			a := synthWithNag(t, ctx)
 			for _, stack := range []awscdk.Stack{a.Platform.Stack, a.Services.Stack} {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -211,12 +212,29 @@ func TestValidateServicesDiff(t *testing.T) {
 			t.Errorf("the services diff from monolith to split lacks %q:\n%s", want, out)
 		}
 	}
+	text := "# cdk diff of EcsplitServices from the monolith stage to the split stage (Fargate).\n" +
+		"# Regenerate: go test ./test/ -run TestValidateServicesDiff -update-diff\n\n" + out
+	path := filepath.Join(repoRoot, diffFile)
 	if *updateDiff {
-		text := "# cdk diff of EcsplitServices from the monolith stage to the split stage (Fargate).\n" +
-			"# Regenerate: go test ./test/ -run TestValidateServicesDiff -update-diff\n\n" + out
-		if err := os.WriteFile(filepath.Join(repoRoot, diffFile), []byte(text), 0o644); err != nil {
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("wrote %s", diffFile)
+		return
+	}
+	// A golden file: the README shows it as what a user sees before cdk
+	// deploy, so it must be what the app synthesizes today. Asset hashes
+	// change with every service edit and are masked.
+	golden, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if maskHashes(string(golden)) != maskHashes(text) {
+		t.Errorf("%s is stale: regenerate it with go test ./test/ -run TestValidateServicesDiff -update-diff", diffFile)
 	}
 }
+
+var assetHashRE = regexp.MustCompile(`[0-9a-f]{64}`)
+
+// maskHashes replaces asset hashes with a placeholder.
+func maskHashes(s string) string { return assetHashRE.ReplaceAllString(s, "<hash>") }

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/ecsplit/ecsplit/constructs/alb"
@@ -58,6 +60,20 @@ func (f fixture) service(edit func(*microservice.Props)) {
 // construct, the prop and the value.
 func TestInvalidInput(t *testing.T) {
 	ms := func(edit func(*microservice.Props)) func() { return func() { newFixture().service(edit) } }
+	// shared edits the Share of a service that splits its paths with
+	// another target group.
+	shared := func(edit func(*microservice.Share)) func() {
+		return func() {
+			f := newFixture()
+			other := elbv2.NewApplicationTargetGroup(f.stack, jsii.String("Other"), &elbv2.ApplicationTargetGroupProps{
+				Vpc: f.c.Vpc, Port: jsii.Number(8080), TargetType: elbv2.TargetType_IP,
+			})
+			f.service(func(p *microservice.Props) {
+				p.Share = &microservice.Share{Percent: 10, Other: other}
+				edit(p.Share)
+			})
+		}
+	}
 	cases := []struct {
 		name string
 		run  func()
@@ -120,6 +136,16 @@ func TestInvalidInput(t *testing.T) {
 		{"microservice Environment bad name", ms(func(p *microservice.Props) { p.Environment = map[string]string{"1X": "v"} }), []string{`microservice "Svc"`, "Environment", `"1X"`}},
 		{"microservice Environment sets PORT", ms(func(p *microservice.Props) { p.Environment = map[string]string{"PORT": "1"} }), []string{`microservice "Svc"`, "Environment", "PORT"}},
 		{"microservice Share.Other nil", ms(func(p *microservice.Props) { p.Share = &microservice.Share{Percent: 50} }), []string{`microservice "Svc"`, "Share.Other", "required"}},
+		{"microservice Share.Percent above 100", shared(func(sh *microservice.Share) { sh.Percent = 101 }), []string{`microservice "Svc"`, "Share.Percent", "got 101"}},
+		{"microservice Share.Percent negative", shared(func(sh *microservice.Share) { sh.Percent = -5 }), []string{`microservice "Svc"`, "Share.Percent", "got -5"}},
+		{"microservice Share.Stickiness below a second", shared(func(sh *microservice.Share) { sh.Stickiness = 500 * time.Millisecond }), []string{`microservice "Svc"`, "Share.Stickiness", "got 500ms"}},
+		{"microservice Share.Stickiness above 7 days", shared(func(sh *microservice.Share) { sh.Stickiness = 8 * 24 * time.Hour }), []string{`microservice "Svc"`, "Share.Stickiness", "got 192h0m0s"}},
+		{"microservice same path as another service", func() {
+			f := newFixture()
+			f.service(func(p *microservice.Props) {})
+			microservice.New(f.stack, "Other", &microservice.Props{Cluster: f.c.Cluster, Listener: f.lb.Listener(), Name: "other", Paths: []string{"/api/users"},
+				Image: awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:latest"), nil)})
+		}, []string{`"other" (Validation/Other)`, "Paths", `"/api/users"`, `"users" (Validation/Svc)`}},
 		{"microservice ImageFromDirectory missing Dockerfile", func() { microservice.ImageFromDirectory("Svc", "no-such-dir", "Dockerfile") }, []string{`microservice "Svc"`, "Image", `"no-such-dir"`}},
 		{"microservice ImageFromECR without tag", func() {
 			microservice.ImageFromECR(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "Svc", "repo", "")
@@ -131,6 +157,11 @@ func TestInvalidInput(t *testing.T) {
 			_, err := stacks.NagEnabled(awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.NagKey: "perhaps"}}))
 			panic(err)
 		}, []string{stacks.NagKey, `"perhaps"`, "true or false"}},
+		{"context stickiness", func() {
+			_, err := stacks.ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.StickinessKey: "5 minutes"}}))
+			panic(err)
+		}, []string{stacks.StickinessKey, `"5 minutes"`, "1s to 168h"}},
+		{"context stage percent", func() { _, err := stacks.ParseStage("users:100,threads:150"); panic(err) }, []string{stacks.StageKey, `"150"`, "0 to 100"}},
 		{"context certificateArn", func() {
 			app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.CertificateKey: "not-an-arn"}})
 			cfg, err := stacks.ConfigFromContext(app)

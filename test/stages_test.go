@@ -275,7 +275,7 @@ func TestEC2Capacity(t *testing.T) {
 		})
 		s.Platform.HasResourceProperties(jsii.String("AWS::AutoScaling::AutoScalingGroup"), map[string]any{
 			"MinSize":              "1",
-			"MaxSize":              "4",
+			"MaxSize":              "10",
 			"MixedInstancesPolicy": assertions.Match_ObjectLike(&map[string]any{}),
 		})
 		s.Platform.ResourceCountIs(jsii.String("AWS::ECS::CapacityProvider"), jsii.Number(1))

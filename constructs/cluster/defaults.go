@@ -18,8 +18,13 @@ const (
 	DefaultInstanceType = "c6a.large"
 	// DefaultMinCapacity is the minimum number of EC2 instances.
 	DefaultMinCapacity = 1
-	// DefaultMaxCapacity is the maximum number of EC2 instances.
-	DefaultMaxCapacity = 4
+	// DefaultMaxCapacity is the maximum number of EC2 instances. Without ENI
+	// trunking an instance of DefaultInstanceType runs 2 awsvpc tasks: the
+	// split stage's 3 services × 2 tasks need 3 instances, and 6 while a
+	// deployment runs old and new tasks side by side (max healthy 200 %);
+	// 10 leaves room for autoscaling. Managed scaling launches only what
+	// the tasks need.
+	DefaultMaxCapacity = 10
 	// DefaultRootVolumeGiB is the size of the encrypted root volume of each
 	// EC2 instance (the ECS-optimized AMI needs at least 30 GiB).
 	DefaultRootVolumeGiB = 30

@@ -382,3 +382,44 @@ func routedService(t *testing.T, a *albemu.Assembly, action albemu.Action) strin
 	}
 	return tg.Targets[0].Container.Name
 }
+
+// TestHTTPS: with a certificate, the ALB serves HTTPS on 443 with a modern
+// TLS policy, port 80 redirects to it, and the services' rules attach to the
+// HTTPS listener.
+func TestHTTPS(t *testing.T) {
+	s := synth(t, map[string]string{"stage": "split", "capacity": "fargate",
+		"certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"})
+	check(t, "HTTPS listener", func() {
+		s.Platform.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::Listener"), map[string]any{
+			"Port":         443,
+			"Protocol":     "HTTPS",
+			"SslPolicy":    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+			"Certificates": []any{map[string]any{"CertificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"}},
+			"DefaultActions": []any{assertions.Match_ObjectLike(&map[string]any{
+				"Type": "fixed-response",
+			})},
+		})
+	})
+	check(t, "HTTP redirects", func() {
+		s.Platform.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::Listener"), map[string]any{
+			"Port": 80,
+			"DefaultActions": []any{map[string]any{
+				"Type":           "redirect",
+				"RedirectConfig": assertions.Match_ObjectLike(&map[string]any{"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}),
+			}},
+		})
+	})
+	check(t, "rules on the HTTPS listener", func() {
+		s.Services.AllResourcesProperties(jsii.String(typeListenerRule), map[string]any{
+			"ListenerArn": map[string]any{"Fn::ImportValue": assertions.Match_StringLikeRegexp(jsii.String("SharedAlbLoadBalancerHTTPS"))},
+		})
+	})
+	check(t, "ALB open on 80 and 443 only", func() {
+		s.Platform.HasResourceProperties(jsii.String(typeSG), map[string]any{
+			"SecurityGroupIngress": []any{
+				assertions.Match_ObjectLike(&map[string]any{"CidrIp": "0.0.0.0/0", "FromPort": 80, "ToPort": 80}),
+				assertions.Match_ObjectLike(&map[string]any{"CidrIp": "0.0.0.0/0", "FromPort": 443, "ToPort": 443}),
+			},
+		})
+	})
+}

@@ -2,7 +2,6 @@ package test
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -49,21 +48,7 @@ step. Regenerate: ` + "`go test ./test/ -run TestMigrationDiffs -update-diff`" +
 		fmt.Fprintf(&doc, "\n## `-c stage=%s`\n\n```\n$ npx cdk diff -c stage=%s\n%s\n```\n", step, step, res)
 		prev = cur
 	}
-	path := filepath.Join(repoRoot, migrationFile)
-	if *updateDiff {
-		if err := os.WriteFile(path, []byte(doc.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("wrote %s", migrationFile)
-		return
-	}
-	golden, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if maskHashes(string(golden)) != maskHashes(doc.String()) {
-		t.Errorf("%s is stale: regenerate it with go test ./test/ -run TestMigrationDiffs -update-diff", migrationFile)
-	}
+	checkGolden(t, migrationFile, doc.String(), "TestMigrationDiffs")
 }
 
 // resourcesSection returns the Resources section of cdk diff's output,

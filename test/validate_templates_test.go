@@ -214,23 +214,29 @@ func TestValidateServicesDiff(t *testing.T) {
 	}
 	text := "# cdk diff of EcsplitServices from the monolith stage to the split stage (Fargate).\n" +
 		"# Regenerate: go test ./test/ -run TestValidateServicesDiff -update-diff\n\n" + out
-	path := filepath.Join(repoRoot, diffFile)
+	// The README shows it as what a user sees before cdk deploy.
+	checkGolden(t, diffFile, text, "TestValidateServicesDiff")
+}
+
+// checkGolden compares text with the golden file at path (relative to the
+// repository root), masking asset hashes, which change with every service
+// edit; with -update-diff it writes the file instead.
+func checkGolden(t *testing.T, path, text, test string) {
+	t.Helper()
+	full := filepath.Join(repoRoot, path)
 	if *updateDiff {
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		if err := os.WriteFile(full, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("wrote %s", diffFile)
+		t.Logf("wrote %s", path)
 		return
 	}
-	// A golden file: the README shows it as what a user sees before cdk
-	// deploy, so it must be what the app synthesizes today. Asset hashes
-	// change with every service edit and are masked.
-	golden, err := os.ReadFile(path)
+	golden, err := os.ReadFile(full)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if maskHashes(string(golden)) != maskHashes(text) {
-		t.Errorf("%s is stale: regenerate it with go test ./test/ -run TestValidateServicesDiff -update-diff", diffFile)
+		t.Errorf("%s is stale: regenerate it with go test ./test/ -run %s -update-diff", path, test)
 	}
 }
 

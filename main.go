@@ -32,8 +32,7 @@ func run() int {
 		return 1
 	}
 	stacks.New(app, cfg)
-	app.Synth(nil)
-	if errs := stacks.SynthErrors(app); len(errs) > 0 {
+	if errs := stacks.SynthErrors(app.Synth(nil)); len(errs) > 0 {
 		for _, e := range errs {
 			fmt.Fprintln(os.Stderr, "ecsplit: error:", e)
 		}

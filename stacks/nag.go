@@ -5,7 +5,7 @@ import (
 	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
@@ -13,10 +13,6 @@ import (
 // NagKey is the context key that turns the cdk-nag AwsSolutions checks
 // off: cdk synth -c nag=false. Default: on.
 const NagKey = "nag"
-
-// errorMetadataType is the metadata type of an error annotation
-// (Annotations.addError); `cdk synth` fails when a construct has one.
-const errorMetadataType = "aws:cdk:error"
 
 // NagEnabled reports whether the app's context turns the AwsSolutions
 // checks on: true unless context NagKey is false. It returns an error
@@ -54,17 +50,18 @@ func AddNagChecks(app awscdk.App) error {
 	return nil
 }
 
-// SynthErrors returns the error annotations of every construct under root,
-// each as "PATH: MESSAGE". Call it after app.Synth: aspects such as the
-// cdk-nag checks add their annotations during synthesis. The CDK CLI
-// fails `cdk synth` on these; the app binary uses SynthErrors to fail the
-// same way when it runs without the CLI.
-func SynthErrors(root constructs.IConstruct) []string {
+// SynthErrors returns the error messages of a synthesized cloud assembly
+// (what app.Synth returns), each as "PATH: MESSAGE": the error annotations
+// of its constructs, such as unsuppressed cdk-nag errors, which synthesis
+// has already collected per stack. The CDK CLI fails `cdk synth` on these;
+// the app binary uses SynthErrors to fail the same way when it runs
+// without the CLI.
+func SynthErrors(assembly cxapi.CloudAssembly) []string {
 	var errs []string
-	for _, c := range *root.Node().FindAll(constructs.ConstructOrder_PREORDER) {
-		for _, m := range *c.Node().Metadata() {
-			if m.Type != nil && *m.Type == errorMetadataType {
-				errs = append(errs, fmt.Sprintf("%s: %v", *c.Node().Path(), m.Data))
+	for _, stack := range *assembly.Stacks() {
+		for _, m := range *stack.Messages() {
+			if m.Level == cxapi.SynthesisMessageLevel_ERROR {
+				errs = append(errs, fmt.Sprintf("%s: %v", *m.Id, m.Entry.Data))
 			}
 		}
 	}

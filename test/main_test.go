@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/ecsplit/ecsplit/stacks"
@@ -62,6 +63,8 @@ type synthesis struct {
 	Dir string
 	// App is the app's stacks.
 	App *stacks.App
+	// Assembly is the synthesized cloud assembly.
+	Assembly cxapi.CloudAssembly
 	// Platform and Services are the two stacks' templates.
 	Platform, Services assertions.Template
 }
@@ -92,9 +95,10 @@ var (
 	synthRoot  string
 )
 
-// synth synthesizes the ecsplit app with the context of cdk.json overridden
-// by ctx (for example "stage": "split"), like `cdk synth -c KEY=VALUE`. Each
-// distinct ctx is synthesized once per test binary and shared.
+// synth synthesizes the ecsplit app the way main.go does (cdk-nag checks
+// included) with the context of cdk.json overridden by ctx (for example
+// "stage": "split"), like `cdk synth -c KEY=VALUE`. Each distinct ctx is
+// synthesized once per test binary and shared.
 func synth(t testing.TB, ctx map[string]string) *synthesis {
 	t.Helper()
 	keys := make([]string, 0, len(ctx))
@@ -127,11 +131,14 @@ func synth(t testing.TB, ctx map[string]string) *synthesis {
 		t.Fatalf("context %v: %v", ctx, err)
 	}
 	cfg.ServicesDir = filepath.Join(repoRoot, stacks.DefaultServicesDir)
+	if err := stacks.AddNagChecks(app); err != nil {
+		t.Fatal(err)
+	}
 	a := stacks.New(app, cfg)
-	app.Synth(nil)
 	s := &synthesis{
 		Dir:      dir,
 		App:      a,
+		Assembly: app.Synth(nil),
 		Platform: assertions.Template_FromStack(a.Platform.Stack, nil),
 		Services: assertions.Template_FromStack(a.Services.Stack, nil),
 	}

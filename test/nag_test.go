@@ -3,7 +3,6 @@ package test
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -15,40 +14,6 @@ import (
 	"github.com/ecsplit/ecsplit/constructs/microservice"
 	"github.com/ecsplit/ecsplit/stacks"
 )
-
-var (
-	nagMu    sync.Mutex
-	nagCache = map[string]*stacks.App{}
-)
-
-// synthWithNag synthesizes the app the way main.go does, with the cdk-nag
-// AwsSolutions checks on, for one stage and capacity (cached per ctx).
-func synthWithNag(t *testing.T, ctx map[string]string) *stacks.App {
-	t.Helper()
-	key := fmt.Sprint(ctx)
-	nagMu.Lock()
-	defer nagMu.Unlock()
-	if a, ok := nagCache[key]; ok {
-		return a
-	}
-	context := cdkJSONContext(t)
-	for k, v := range ctx {
-		context[k] = v
-	}
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &context, Outdir: jsii.String(t.TempDir())})
-	cfg, err := stacks.ConfigFromContext(app)
-	if err != nil {
-		t.Fatalf("context %v: %v", ctx, err)
-	}
-	cfg.ServicesDir = repoRoot + "/" + stacks.DefaultServicesDir
-	if err := stacks.AddNagChecks(app); err != nil {
-		t.Fatal(err)
-	}
-	a := stacks.New(app, cfg)
-	app.Synth(nil)
-	nagCache[key] = a
-	return a
-}
 
 // nagFindings returns the unsuppressed AwsSolutions findings of a stack at
 // one level ("Error" or "Warning"), as "PATH: MESSAGE".
@@ -73,16 +38,16 @@ func nagFindings(stack awscdk.Stack, level string) []string {
 func TestNagClean(t *testing.T) {
 	for _, ctx := range allStates {
 		t.Run(name(ctx), func(t *testing.T) {
-			a := synthWithNag(t, ctx)
-			for _, stack := range []awscdk.Stack{a.Platform.Stack, a.Services.Stack} {
+			s := synth(t, ctx)
+			for _, stack := range []awscdk.Stack{s.App.Platform.Stack, s.App.Services.Stack} {
 				for _, level := range []string{"Error", "Warning"} {
 					for _, f := range nagFindings(stack, level) {
 						t.Errorf("%s %s: %s", *stack.StackName(), level, f)
 					}
 				}
-				if errs := stacks.SynthErrors(stack); len(errs) > 0 {
-					t.Errorf("%s: error annotations: %v", *stack.StackName(), errs)
-				}
+			}
+			if errs := stacks.SynthErrors(s.Assembly); len(errs) > 0 {
+				t.Errorf("error annotations: %v", errs)
 			}
 		})
 	}
@@ -126,12 +91,12 @@ func TestNagCatchesFindings(t *testing.T) {
 		vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
 		sg := awsec2.NewSecurityGroup(stack, jsii.String("Open"), &awsec2.SecurityGroupProps{Vpc: vpc})
 		sg.AddIngressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_AllTcp(), jsii.String("planted"), nil)
-		app.Synth(nil)
+		assembly := app.Synth(nil)
 		errs := strings.Join(nagFindings(stack, "Error"), "\n")
 		if got := strings.Contains(errs, "AwsSolutions-EC23"); got == nagOff {
 			t.Errorf("nag off=%v: EC23 reported=%v, errors:\n%s", nagOff, got, errs)
 		}
-		if got := len(stacks.SynthErrors(app)) > 0; got == nagOff {
+		if got := len(stacks.SynthErrors(assembly)) > 0; got == nagOff {
 			t.Errorf("nag off=%v: SynthErrors non-empty=%v", nagOff, got)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ecsplit/ecsplit/internal/albemu"
 )
 
 // routedRule is a listener rule read back from a services template: its
@@ -19,43 +21,42 @@ type routedRule struct {
 	Stickiness int
 }
 
-// routedRules reads every listener rule of the services template and
-// resolves its target groups to the services (container names) behind them.
+// routedRules reads every listener rule of the assembly with the emulator's
+// reader (albemu), which resolves each target group to the service
+// (container name) registered in it.
 func routedRules(t *testing.T, s *synthesis) []routedRule {
 	t.Helper()
-	tpl := s.TemplateMap(t, "EcsplitServices")
-	owner := map[string]string{}
-	for _, svc := range resourcesOfType(tpl, typeService) {
-		for _, lb := range svc["Properties"].(map[string]any)["LoadBalancers"].([]any) {
-			m := lb.(map[string]any)
-			owner[m["TargetGroupArn"].(map[string]any)["Ref"].(string)] = m["ContainerName"].(string)
-		}
+	a, err := albemu.Load(s.Dir)
+	if err != nil {
+		t.Fatal(err)
 	}
-	ref := func(v any) string { return owner[v.(map[string]any)["Ref"].(string)] }
-	var out []routedRule
-	for _, r := range resourcesOfType(tpl, typeListenerRule) {
-		p := r["Properties"].(map[string]any)
-		rr := routedRule{Priority: int(p["Priority"].(float64)), Weights: map[string]int{}}
-		for _, v := range p["Conditions"].([]any)[0].(map[string]any)["PathPatternConfig"].(map[string]any)["Values"].([]any) {
-			rr.Paths = append(rr.Paths, v.(string))
+	var out []routedRule // a.Listener.Rules are in priority order
+	for _, r := range a.Listener.Rules {
+		if len(r.Conditions) != 1 || r.Conditions[0].Field != albemu.FieldPathPattern || r.Action.Forward == nil {
+			t.Fatalf("rule %s: want one path-pattern condition and a forward, got %v -> %v", r.ID, r.Conditions, r.Action)
 		}
-		action := p["Actions"].([]any)[0].(map[string]any)
-		if tg, ok := action["TargetGroupArn"]; ok {
-			rr.Weights[ref(tg)] = 100
-		} else {
-			fc := action["ForwardConfig"].(map[string]any)
-			for _, tg := range fc["TargetGroups"].([]any) {
-				m := tg.(map[string]any)
-				rr.Weights[ref(m["TargetGroupArn"])] = int(m["Weight"].(float64))
+		fwd := r.Action.Forward
+		rr := routedRule{Paths: r.Conditions[0].Values, Priority: r.Priority, Weights: map[string]int{}, Stickiness: int(fwd.Stickiness.Seconds())}
+		for _, wt := range fwd.TargetGroups {
+			w := wt.Weight
+			if len(fwd.TargetGroups) == 1 {
+				w = 100 // a plain forward sends it everything
 			}
-			if st, ok := fc["TargetGroupStickinessConfig"].(map[string]any); ok && st["Enabled"] == true {
-				rr.Stickiness = int(st["DurationSeconds"].(float64))
-			}
+			rr.Weights[targetName(t, a, wt.TargetGroup)] = w
 		}
 		out = append(out, rr)
 	}
-	slices.SortFunc(out, func(a, b routedRule) int { return a.Priority - b.Priority })
 	return out
+}
+
+// targetName names the one container registered in a target group.
+func targetName(t *testing.T, a *albemu.Assembly, id albemu.ResourceID) string {
+	t.Helper()
+	tg := a.TargetGroups[id]
+	if tg == nil || len(tg.Targets) != 1 {
+		t.Fatalf("target group %s: want exactly one registered container", id)
+	}
+	return tg.Targets[0].Container.Name
 }
 
 // describe renders rules as "paths->svc:w+svc:w", sorted by path.

@@ -376,11 +376,7 @@ func routedService(t *testing.T, a *albemu.Assembly, action albemu.Action) strin
 	if action.Forward == nil || len(action.Forward.TargetGroups) != 1 {
 		t.Fatalf("action %v is not a plain forward", action)
 	}
-	tg := a.TargetGroups[action.Forward.TargetGroups[0].TargetGroup]
-	if tg == nil || len(tg.Targets) != 1 {
-		t.Fatalf("action %v: target group without exactly one target", action)
-	}
-	return tg.Targets[0].Container.Name
+	return targetName(t, a, action.Forward.TargetGroups[0].TargetGroup)
 }
 
 // TestHTTPS: with a certificate, the ALB serves HTTPS on 443 with a modern

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -86,12 +88,15 @@ func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
 	l := &LoadBalancer{}
 	constructs.NewConstruct_Override(l, scope, &id)
 
-	ports := []float64{DefaultHTTPPort}
-	listenerPorts := "80"
+	ports := []int{DefaultHTTPPort}
 	if p.CertificateArn != "" {
 		ports = append(ports, DefaultHTTPSPort)
-		listenerPorts = "80 and 443"
 	}
+	var portNames []string
+	for _, port := range ports {
+		portNames = append(portNames, strconv.Itoa(port))
+	}
+	listenerPorts := strings.Join(portNames, " and ")
 	audience := "the internet"
 	if p.Internal {
 		audience = "the VPC"
@@ -101,8 +106,7 @@ func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
 		Description:      jsii.String("Shared ALB: open to " + audience + " on " + listenerPorts + " only"),
 		AllowAllOutbound: jsii.Bool(false),
 	})
-	// The listeners do not open the security group themselves (Open:
-	// false): these rules are the only ingress, one per listener port.
+	// One ingress rule per listener port, and no other.
 	peer := awsec2.Peer_AnyIpv4()
 	if p.Internal {
 		peer = awsec2.Peer_Ipv4(p.Vpc.VpcCidrBlock())
@@ -136,14 +140,10 @@ func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
 		ContentType: jsii.String(NotFoundContentType),
 		MessageBody: jsii.String(p.NotFoundBody),
 	})
-	if p.CertificateArn == "" {
-		l.HTTPListener = l.LoadBalancer.AddListener(jsii.String("HTTP"), &elbv2.BaseApplicationListenerProps{
-			Port:          jsii.Number(DefaultHTTPPort),
-			Protocol:      elbv2.ApplicationProtocol_HTTP,
-			Open:          jsii.Bool(false),
-			DefaultAction: notFound,
-		})
-	} else {
+	// The listeners do not open the security group themselves (Open:
+	// false): the ingress rules above are the only ones.
+	httpAction := notFound
+	if p.CertificateArn != "" {
 		l.HTTPSListener = l.LoadBalancer.AddListener(jsii.String("HTTPS"), &elbv2.BaseApplicationListenerProps{
 			Port:          jsii.Number(DefaultHTTPSPort),
 			Protocol:      elbv2.ApplicationProtocol_HTTPS,
@@ -152,17 +152,18 @@ func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
 			Certificates:  &[]elbv2.IListenerCertificate{elbv2.ListenerCertificate_FromArn(jsii.String(p.CertificateArn))},
 			DefaultAction: notFound,
 		})
-		l.HTTPListener = l.LoadBalancer.AddListener(jsii.String("HTTP"), &elbv2.BaseApplicationListenerProps{
-			Port:     jsii.Number(DefaultHTTPPort),
-			Protocol: elbv2.ApplicationProtocol_HTTP,
-			Open:     jsii.Bool(false),
-			DefaultAction: elbv2.ListenerAction_Redirect(&elbv2.RedirectOptions{
-				Protocol:  jsii.String("HTTPS"),
-				Port:      jsii.String(fmt.Sprint(DefaultHTTPSPort)),
-				Permanent: jsii.Bool(true),
-			}),
+		httpAction = elbv2.ListenerAction_Redirect(&elbv2.RedirectOptions{
+			Protocol:  jsii.String("HTTPS"),
+			Port:      jsii.String(fmt.Sprint(DefaultHTTPSPort)),
+			Permanent: jsii.Bool(true),
 		})
 	}
+	l.HTTPListener = l.LoadBalancer.AddListener(jsii.String("HTTP"), &elbv2.BaseApplicationListenerProps{
+		Port:          jsii.Number(DefaultHTTPPort),
+		Protocol:      elbv2.ApplicationProtocol_HTTP,
+		Open:          jsii.Bool(false),
+		DefaultAction: httpAction,
+	})
 	l.DNSName = awscdk.NewCfnOutput(l, jsii.String("DNSName"), &awscdk.CfnOutputProps{
 		Description: jsii.String("DNS name of the shared load balancer: the one URL clients use in every stage"),
 		Value:       l.LoadBalancer.LoadBalancerDnsName(),
@@ -181,19 +182,24 @@ func enableAccessLogs(lb elbv2.ApplicationLoadBalancer, bucket awss3.IBucket) {
 	lb.SetAttribute(jsii.String("access_logs.s3.enabled"), jsii.String("true"))
 	lb.SetAttribute(jsii.String("access_logs.s3.bucket"), bucket.BucketName())
 	lb.SetAttribute(jsii.String("access_logs.s3.prefix"), jsii.String(DefaultAccessLogsPrefix))
-	stack := awscdk.Stack_Of(lb)
-	result := bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("ElbAccessLogs"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logdelivery.elasticloadbalancing.amazonaws.com"), nil)},
-		Actions:    jsii.Strings("s3:PutObject"),
-		Resources:  jsii.Strings(*bucket.ArnForObjects(jsii.String(DefaultAccessLogsPrefix + "/AWSLogs/" + *stack.Account() + "/*"))),
-	}))
-	bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("ElbAccessLogsLegacyRegions"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewArnPrincipal(regionalELBAccount(lb))},
-		Actions:    jsii.Strings("s3:PutObject"),
-		Resources:  jsii.Strings(*bucket.ArnForObjects(jsii.String(DefaultAccessLogsPrefix + "/AWSLogs/" + *stack.Account() + "/*"))),
-	}))
+	// Both may write under the prefix, and only there.
+	logs := bucket.ArnForObjects(jsii.String(DefaultAccessLogsPrefix + "/AWSLogs/" + *awscdk.Stack_Of(lb).Account() + "/*"))
+	writers := []struct {
+		sid       string
+		principal awsiam.IPrincipal
+	}{
+		{"ElbAccessLogs", awsiam.NewServicePrincipal(jsii.String("logdelivery.elasticloadbalancing.amazonaws.com"), nil)},
+		{"ElbAccessLogsLegacyRegions", awsiam.NewArnPrincipal(regionalELBAccount(lb))},
+	}
+	var result *awsiam.AddToResourcePolicyResult
+	for _, w := range writers {
+		result = bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String(w.sid),
+			Principals: &[]awsiam.IPrincipal{w.principal},
+			Actions:    jsii.Strings("s3:PutObject"),
+			Resources:  jsii.Strings(*logs),
+		}))
+	}
 	// The load balancer checks that it may write when access logs are
 	// turned on: create the policy first.
 	if result.PolicyDependable != nil {

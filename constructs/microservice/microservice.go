@@ -169,7 +169,7 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 		s.LogKey = logkey.New(s, "LogsKey", "ecsplit: encrypts the logs of service "+p.Name)
 	}
 	s.LogGroup = awslogs.NewLogGroup(s, jsii.String("Logs"), &awslogs.LogGroupProps{
-		Retention:     orRetention(p.LogRetention),
+		Retention:     p.LogRetention,
 		EncryptionKey: s.LogKey,
 	})
 	s.TaskDefinition = newTaskDefinition(s, p, fargate)
@@ -279,28 +279,23 @@ func newService(s *Service, p Props, fargate bool) awsecs.BaseService {
 	if len(p.CapacityProviderStrategies) > 0 {
 		strategies = &p.CapacityProviderStrategies
 	}
-	common := struct {
-		circuit *awsecs.DeploymentCircuitBreaker
-		grace   awscdk.Duration
-		subnets *awsec2.SubnetSelection
-		sgs     *[]awsec2.ISecurityGroup
-	}{
-		circuit: &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
-		grace:   awscdk.Duration_Seconds(jsii.Number(DefaultHealthCheckGracePeriodSeconds)),
-		subnets: &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
-		sgs:     &[]awsec2.ISecurityGroup{s.SecurityGroup},
-	}
+	circuit := &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)}
+	grace := awscdk.Duration_Seconds(jsii.Number(DefaultHealthCheckGracePeriodSeconds))
+	subnets := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
+	sgs := &[]awsec2.ISecurityGroup{s.SecurityGroup}
+	// FargateServiceProps and Ec2ServiceProps are distinct jsii types with
+	// the same fields: the two literals below differ only in AssignPublicIp.
 	if fargate {
 		return awsecs.NewFargateService(s, jsii.String("Service"), &awsecs.FargateServiceProps{
 			Cluster:                    p.Cluster,
 			TaskDefinition:             s.TaskDefinition,
 			DesiredCount:               jsii.Number(p.DesiredCount),
-			CircuitBreaker:             common.circuit,
+			CircuitBreaker:             circuit,
 			MinHealthyPercent:          jsii.Number(DefaultMinHealthyPercent),
 			MaxHealthyPercent:          jsii.Number(DefaultMaxHealthyPercent),
-			HealthCheckGracePeriod:     common.grace,
-			VpcSubnets:                 common.subnets,
-			SecurityGroups:             common.sgs,
+			HealthCheckGracePeriod:     grace,
+			VpcSubnets:                 subnets,
+			SecurityGroups:             sgs,
 			AssignPublicIp:             jsii.Bool(false),
 			CapacityProviderStrategies: strategies,
 			PropagateTags:              awsecs.PropagatedTagSource_SERVICE,
@@ -310,22 +305,15 @@ func newService(s *Service, p Props, fargate bool) awsecs.BaseService {
 		Cluster:                    p.Cluster,
 		TaskDefinition:             s.TaskDefinition,
 		DesiredCount:               jsii.Number(p.DesiredCount),
-		CircuitBreaker:             common.circuit,
+		CircuitBreaker:             circuit,
 		MinHealthyPercent:          jsii.Number(DefaultMinHealthyPercent),
 		MaxHealthyPercent:          jsii.Number(DefaultMaxHealthyPercent),
-		HealthCheckGracePeriod:     common.grace,
-		VpcSubnets:                 common.subnets,
-		SecurityGroups:             common.sgs,
+		HealthCheckGracePeriod:     grace,
+		VpcSubnets:                 subnets,
+		SecurityGroups:             sgs,
 		CapacityProviderStrategies: strategies,
 		PropagateTags:              awsecs.PropagatedTagSource_SERVICE,
 	})
-}
-
-func orRetention(r awslogs.RetentionDays) awslogs.RetentionDays {
-	if r == "" {
-		return DefaultLogRetention
-	}
-	return r
 }
 
 // ImageFromDirectory returns a container image built by `cdk deploy` from a

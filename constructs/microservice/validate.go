@@ -63,6 +63,9 @@ func withDefaults(id string, props *Props, fargate bool) Props {
 	if p.Priority != 0 && (p.Priority < MinPriority || p.Priority > MaxPriority) {
 		v.fail("Priority", "must be from %d to %d, or 0 for automatic, got %d", MinPriority, MaxPriority, p.Priority)
 	}
+	if p.LogRetention == "" {
+		p.LogRetention = DefaultLogRetention
+	}
 	if p.HealthCheckPath == "" {
 		p.HealthCheckPath = DefaultHealthCheckPath
 	}

@@ -8,6 +8,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -24,7 +25,9 @@ func run() int {
 	app := awscdk.NewApp(nil)
 	cfg, err := stacks.ConfigFromContext(app)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "ecsplit:", err)
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintln(os.Stderr, "ecsplit:", line)
+		}
 		return 1
 	}
 	if err := stacks.AddNagChecks(app); err != nil {

@@ -5,6 +5,7 @@
 package stacks
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -71,46 +72,35 @@ type Config struct {
 }
 
 // ConfigFromContext reads Config from the app's context. It returns an
-// error naming the key, the value and the allowed values when a value is
-// not valid.
+// error naming each key whose value is not valid, with the value and the
+// allowed values.
 func ConfigFromContext(app awscdk.App) (Config, error) {
-	get := func(key string) (string, error) {
-		v := app.Node().TryGetContext(jsii.String(key))
-		if v == nil {
-			return "", nil
+	var errs []error
+	keep := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
 		}
-		s, ok := v.(string)
-		if !ok {
-			return "", fmt.Errorf("context %s must be a string, got %v", key, v)
+	}
+	get := func(key string) string {
+		switch v := app.Node().TryGetContext(jsii.String(key)).(type) {
+		case nil:
+			return ""
+		case string:
+			return strings.TrimSpace(v)
+		default:
+			keep(fmt.Errorf("context %s must be a string, got %v", key, v))
+			return ""
 		}
-		return strings.TrimSpace(s), nil
 	}
-	var c Config
-	stage, err := get(StageKey)
-	if err != nil {
-		return c, err
-	}
-	if c.Stage, err = ParseStage(stage); err != nil {
-		return c, err
-	}
-	capacity, err := get(CapacityKey)
-	if err != nil {
-		return c, err
-	}
-	if c.Capacity, err = ParseCapacity(capacity); err != nil {
-		return c, err
-	}
-	if c.CertificateArn, err = get(CertificateKey); err != nil {
-		return c, err
-	}
-	stickiness, err := get(StickinessKey)
-	if err != nil {
-		return c, err
-	}
-	if c.Stickiness, err = ParseStickiness(stickiness); err != nil {
-		return c, err
-	}
-	return c, nil
+	c := Config{CertificateArn: get(CertificateKey)}
+	var err error
+	c.Stage, err = ParseStage(get(StageKey))
+	keep(err)
+	c.Capacity, err = ParseCapacity(get(CapacityKey))
+	keep(err)
+	c.Stickiness, err = ParseStickiness(get(StickinessKey))
+	keep(err)
+	return c, errors.Join(errs...)
 }
 
 // ParseStickiness parses the stickiness context value, a Go duration of

@@ -161,6 +161,10 @@ func TestInvalidInput(t *testing.T) {
 			_, err := stacks.ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.StickinessKey: "5 minutes"}}))
 			panic(err)
 		}, []string{stacks.StickinessKey, `"5 minutes"`, "1s to 168h"}},
+		{"context stage and capacity both wrong", func() {
+			_, err := stacks.ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.StageKey: "splt", stacks.CapacityKey: "arm"}}))
+			panic(err)
+		}, []string{`stage="splt"`, `capacity="arm"`}},
 		{"context stage percent", func() { _, err := stacks.ParseStage("users:100,threads:150"); panic(err) }, []string{stacks.StageKey, `"150"`, "0 to 100"}},
 		{"context certificateArn", func() {
 			app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.CertificateKey: "not-an-arn"}})

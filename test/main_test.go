@@ -56,6 +56,21 @@ func cdkJSONContext(t testing.TB) map[string]any {
 	return c.Context
 }
 
+// cliContext is the context the CDK CLI adds when it runs the app (read
+// from CDK_CONTEXT_JSON under `cdk synth`), so that the tests synthesize
+// byte for byte what `cdk synth` writes: resource path metadata, asset
+// metadata, and the CDKMetadata resource of version reporting, whose
+// analytics string records construct types and method calls.
+var cliContext = map[string]any{
+	"aws:cdk:enable-path-metadata":  true,
+	"aws:cdk:enable-asset-metadata": true,
+	"aws:cdk:version-reporting":     true,
+	"aws:cdk:bundling-stacks":       []any{"**"},
+}
+
+// cliKey, set to "true" in synth's context, adds cliContext.
+const cliKey = "test:cli"
+
 // synthesis is one synthesized app: its cloud assembly on disk and its two
 // templates.
 type synthesis struct {
@@ -121,8 +136,15 @@ func synth(t testing.TB, ctx map[string]string) *synthesis {
 		synthRoot = d // removed after the tests unless ECSPLIT_KEEP_SYNTH is set
 	}
 	context := cdkJSONContext(t)
+	if ctx[cliKey] != "" {
+		for k, v := range cliContext {
+			context[k] = v
+		}
+	}
 	for k, v := range ctx {
-		context[k] = v
+		if k != cliKey {
+			context[k] = v
+		}
 	}
 	dir := filepath.Join(synthRoot, fmt.Sprintf("assembly-%d", len(synthCache)))
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &context, Outdir: jsii.String(dir)})

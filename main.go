@@ -20,8 +20,19 @@ func main() {
 	os.Exit(run())
 }
 
-func run() int {
+func run() (code int) {
 	defer jsii.Close()
+	// A construct rejects a bad prop by panicking (as aws-cdk-lib throws),
+	// and a failed construct validation panics out of Synth: report either
+	// as the app's other errors, one line each, without a stack trace.
+	defer func() {
+		if r := recover(); r != nil {
+			for _, line := range stacks.PanicLines(r) {
+				fmt.Fprintln(os.Stderr, "ecsplit:", line)
+			}
+			code = 1
+		}
+	}()
 	app := awscdk.NewApp(nil)
 	cfg, err := stacks.ConfigFromContext(app)
 	if err != nil {

@@ -7,7 +7,9 @@ package stacks
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +30,15 @@ const (
 	// client stays on the side of a weighted rule (monolith or
 	// microservice) it first reached.
 	StickinessKey = "stickiness"
+	// ServerAccessLogsBucketKey is an optional S3 bucket name: the ALB's
+	// access logs bucket sends its S3 server access logs there (such as a
+	// Control Tower landing zone's central access logs bucket) instead of
+	// to a new bucket.
+	ServerAccessLogsBucketKey = "serverAccessLogsBucket"
+	// DeletionProtectionKey turns the shared ALB's deletion protection on
+	// (true, the default) or off (false), such as for a first deploy that
+	// must be able to roll back.
+	DeletionProtectionKey = "deletionProtection"
 )
 
 // Stack names, the same in every stage so that a stage change is an update
@@ -69,6 +80,12 @@ type Config struct {
 	// ServicesDir is the Docker build context of the service images,
 	// relative to the working directory. Default: DefaultServicesDir.
 	ServicesDir string
+	// DeletionProtection keeps the shared ALB from being deleted.
+	// Default: true.
+	DeletionProtection bool
+	// ServerAccessLogsBucket names the bucket of the access logs bucket's
+	// S3 server access logs. Default: "" (a new bucket).
+	ServerAccessLogsBucket string
 }
 
 // ConfigFromContext reads Config from the app's context. It returns an
@@ -92,7 +109,10 @@ func ConfigFromContext(app awscdk.App) (Config, error) {
 			return ""
 		}
 	}
-	c := Config{CertificateArn: get(CertificateKey)}
+	c := Config{CertificateArn: get(CertificateKey), ServerAccessLogsBucket: get(ServerAccessLogsBucketKey)}
+	if b := c.ServerAccessLogsBucket; b != "" && !bucketNameRE.MatchString(b) {
+		keep(fmt.Errorf("context %s=%q is not valid: use an S3 bucket name (3 to 63 lower-case letters, digits, dots and hyphens)", ServerAccessLogsBucketKey, b))
+	}
 	var err error
 	c.Stage, err = ParseStage(get(StageKey))
 	keep(err)
@@ -100,7 +120,35 @@ func ConfigFromContext(app awscdk.App) (Config, error) {
 	keep(err)
 	c.Stickiness, err = ParseStickiness(get(StickinessKey))
 	keep(err)
+	c.DeletionProtection, err = parseBool(app, DeletionProtectionKey, true)
+	keep(err)
 	return c, errors.Join(errs...)
+}
+
+var bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+
+// parseBool reads a boolean context value: true or false, as a JSON
+// boolean or a string (-c KEY=false); def when the key is unset.
+func parseBool(app awscdk.App, key string, def bool) (bool, error) {
+	switch v := app.Node().TryGetContext(jsii.String(key)).(type) {
+	case nil:
+		return def, nil
+	case bool:
+		return v, nil
+	case string:
+		if b, err := strconv.ParseBool(strings.TrimSpace(v)); err == nil {
+			return b, nil
+		}
+	}
+	return false, fmt.Errorf("context %s=%v is not valid: use true or false", key, quoted(app.Node().TryGetContext(jsii.String(key))))
+}
+
+// quoted formats a context value for a message: strings quoted.
+func quoted(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprint(v)
 }
 
 // ParseStickiness parses the stickiness context value, a Go duration of

@@ -2,7 +2,6 @@ package stacks
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
@@ -18,20 +17,7 @@ const NagKey = "nag"
 // checks on: true unless context NagKey is false. It returns an error
 // naming the key and the value when the value is not a boolean.
 func NagEnabled(app awscdk.App) (bool, error) {
-	v := app.Node().TryGetContext(jsii.String(NagKey))
-	switch v := v.(type) {
-	case nil:
-		return true, nil
-	case bool:
-		return v, nil
-	case string:
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return false, fmt.Errorf("context %s=%q is not valid: use true or false", NagKey, v)
-		}
-		return b, nil
-	}
-	return false, fmt.Errorf("context %s=%v is not valid: use true or false", NagKey, v)
+	return parseBool(app, NagKey, true)
 }
 
 // AddNagChecks applies cdk-nag's AwsSolutions rules to every construct of

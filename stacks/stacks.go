@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -21,6 +22,18 @@ type PlatformProps struct {
 	Capacity Capacity
 	// CertificateArn turns on HTTPS on the shared ALB. Default: "" (HTTP).
 	CertificateArn string
+	// DeletionProtection keeps the shared ALB from being deleted.
+	// Default: false (the zero value; the app's Config defaults to true).
+	DeletionProtection bool
+	// ServerAccessLogsBucket names the bucket of the access logs bucket's
+	// S3 server access logs. Default: "" (a new bucket).
+	ServerAccessLogsBucket string
+	// MaxServices is the most services that ever run on the cluster at
+	// once (in the app: the monolith and every microservice, midway
+	// through the migration): the EC2 capacity's maximum size is worked out
+	// from it, so that the platform is the same in every stage.
+	// Default: 1.
+	MaxServices int
 }
 
 // Platform is the stack that never changes between stages: VPC, ECS
@@ -41,11 +54,65 @@ func NewPlatform(scope constructs.Construct, id string, props *PlatformProps) *P
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 	var ec2 *cluster.EC2Capacity
 	if props.Capacity == EC2 {
-		ec2 = &cluster.EC2Capacity{}
+		ec2 = &cluster.EC2Capacity{MaxCapacity: ec2Instances(max(1, props.MaxServices))}
 	}
 	c := cluster.New(stack, "Cluster", &cluster.Props{EC2: ec2})
-	lb := alb.New(stack, "SharedAlb", &alb.Props{Vpc: c.Vpc, CertificateArn: props.CertificateArn})
-	return &Platform{Stack: stack, Cluster: c, LoadBalancer: lb}
+	var serverLogs awss3.IBucket
+	if props.ServerAccessLogsBucket != "" {
+		serverLogs = awss3.Bucket_FromBucketName(stack, jsii.String("ServerAccessLogsBucket"), jsii.String(props.ServerAccessLogsBucket))
+	}
+	lb := alb.New(stack, "SharedAlb", &alb.Props{
+		Vpc:                    c.Vpc,
+		CertificateArn:         props.CertificateArn,
+		DeletionProtection:     jsii.Bool(props.DeletionProtection),
+		ServerAccessLogsBucket: serverLogs,
+	})
+	p := &Platform{Stack: stack, Cluster: c, LoadBalancer: lb}
+	p.exportContract()
+	return p
+}
+
+// ec2Instances is the EC2 capacity's maximum size for services of
+// microservice's default sizes: each may run its maximum task count times
+// its maximum healthy percent during a deployment, and an instance of the
+// cluster's default types runs as many awsvpc tasks as it has network
+// interfaces but one. Managed scaling launches only what the tasks need.
+func ec2Instances(services int) int {
+	perService := (microservice.DefaultMaxCapacity*microservice.DefaultMaxHealthyPercent + 99) / 100
+	perInstance := cluster.InstanceNetworkInterfaces[cluster.DefaultInstanceType] - 1
+	for _, t := range cluster.DefaultAlternativeInstanceTypes {
+		perInstance = min(perInstance, cluster.InstanceNetworkInterfaces[t]-1)
+	}
+	return (services*perService + perInstance - 1) / perInstance
+}
+
+// exportContract exports every value of the platform that a services stack
+// may import, in every configuration, whether or not the current services
+// import it: the VPC, its private subnets, the cluster, the load balancer's
+// security group, full name and HTTP listener, and, when they exist, the
+// HTTPS listener and the EC2 capacity provider. CloudFormation refuses to
+// delete or change an export that a deployed stack imports, and the
+// platform deploys first: so when HTTPS is turned on, the HTTP listener's
+// export, which the deployed services still import, must stay. The export
+// names are the ones the CDK gives the automatic cross-stack references.
+// Turning HTTPS or EC2 capacity off removes their exports, which needs the
+// services deployed first (README: Changing a deployed app).
+func (p *Platform) exportContract() {
+	c, lb := p.Cluster, p.LoadBalancer
+	values := []*string{c.Vpc.VpcId(), c.Cluster.ClusterName(), lb.SecurityGroup.SecurityGroupId(),
+		lb.LoadBalancer.LoadBalancerFullName(), lb.HTTPListener.ListenerArn()}
+	for _, s := range *c.Vpc.PrivateSubnets() {
+		values = append(values, s.SubnetId())
+	}
+	if lb.HTTPSListener != nil {
+		values = append(values, lb.HTTPSListener.ListenerArn())
+	}
+	if c.CapacityProvider != nil {
+		values = append(values, c.CapacityProvider.CapacityProviderName())
+	}
+	for _, v := range values {
+		p.Stack.ExportValue(v, nil)
+	}
 }
 
 // ServicesProps configures a Services stack.
@@ -111,9 +178,12 @@ type App struct {
 // New adds the ecsplit stacks for cfg to app.
 func New(app awscdk.App, cfg Config) *App {
 	platform := NewPlatform(app, PlatformStackName, &PlatformProps{
-		StackProps:     awscdk.StackProps{Description: jsii.String("ecsplit platform: VPC, ECS cluster, shared ALB (identical in every stage)")},
-		Capacity:       cfg.Capacity,
-		CertificateArn: cfg.CertificateArn,
+		StackProps:             awscdk.StackProps{Description: jsii.String("ecsplit platform: VPC, ECS cluster, shared ALB (identical in every stage)")},
+		Capacity:               cfg.Capacity,
+		CertificateArn:         cfg.CertificateArn,
+		DeletionProtection:     cfg.DeletionProtection,
+		ServerAccessLogsBucket: cfg.ServerAccessLogsBucket,
+		MaxServices:            1 + len(MicroserviceRoutes),
 	})
 	services := NewServices(app, ServicesStackName, &ServicesProps{
 		StackProps:  awscdk.StackProps{Description: jsii.String("ecsplit services: the ECS services of the current stage")},

@@ -26,13 +26,13 @@ const goldenDir = "testdata/golden"
 // both ends of the migration and a state between them, in both capacity
 // modes, and the split with HTTPS.
 var goldenContexts = []map[string]string{
-	{"stage": "monolith", "capacity": "fargate", cliKey: "true"},
-	{"stage": "users:100,threads:10", "capacity": "fargate", cliKey: "true"},
-	{"stage": "split", "capacity": "fargate", cliKey: "true"},
-	{"stage": "monolith", "capacity": "ec2", cliKey: "true"},
-	{"stage": "users:100,threads:10", "capacity": "ec2", cliKey: "true"},
-	{"stage": "split", "capacity": "ec2", cliKey: "true"},
-	{"stage": "split", "capacity": "fargate", "certificateArn": testCertificateArn, cliKey: "true"},
+	{"stage": "monolith", "capacity": "fargate"},
+	{"stage": "users:100,threads:10", "capacity": "fargate"},
+	{"stage": "split", "capacity": "fargate"},
+	{"stage": "monolith", "capacity": "ec2"},
+	{"stage": "users:100,threads:10", "capacity": "ec2"},
+	{"stage": "split", "capacity": "ec2"},
+	{"stage": "split", "capacity": "fargate", "certificateArn": testCertificateArn},
 }
 
 // testCertificateArn is a well-formed ACM certificate ARN for tests.
@@ -197,15 +197,13 @@ func firstDifference(want, got string) string {
 // what users deploy. The CLI runs the app as cdk.json says (go run .).
 func TestSynthMatchesCLI(t *testing.T) {
 	for _, ctx := range []map[string]string{
-		{"stage": "users:100,threads:10", "capacity": "ec2", cliKey: "true"},
-		{"stage": "split", "capacity": "fargate", "certificateArn": testCertificateArn, cliKey: "true"},
+		{"stage": "users:100,threads:10", "capacity": "ec2"},
+		{"stage": "split", "capacity": "fargate", "certificateArn": testCertificateArn},
 	} {
 		out := t.TempDir()
 		args := []string{"synth", "--quiet", "-o", out}
 		for k, v := range ctx {
-			if k != cliKey {
-				args = append(args, "-c", k+"="+v)
-			}
+			args = append(args, "-c", k+"="+v)
 		}
 		cmd := exec.Command(cdkCLI(t), args...)
 		cmd.Dir = repoRoot

@@ -32,10 +32,15 @@ var guardDir = filepath.Join(repoRoot, ".tools", "cfnguard", "package")
 //   - CT.LAMBDA.PR.3 (Lambda functions in a VPC): the one function is CDK's
 //     custom resource that removes every rule of the new VPC's default
 //     security group; it calls only the EC2 API, once per deployment.
-//   - CT.S3.PR.10 (SSE-KMS on S3 buckets): ALB access logs can only be
-//     written to buckets encrypted with SSE-S3.
+//   - CT.S3.PR.10 (SSE-KMS on S3 buckets): ALB access logs and S3 server
+//     access logs can only be written to buckets encrypted with SSE-S3.
+//   - CT.S3.PR.2 (S3 server access logging): the new bucket that receives
+//     the access logs bucket's server access logs keeps none of its own, as
+//     S3 recommends for a log target; with -c serverAccessLogsBucket=NAME
+//     (such as Control Tower's central one) it is not created and the
+//     control passes (TestControlTowerWithCertificate).
 var controlTowerRemainder = map[string][]string{
-	stacks.PlatformStackName: {"CT.ELASTICLOADBALANCING.PR.1", "CT.LAMBDA.PR.3", "CT.S3.PR.10"},
+	stacks.PlatformStackName: {"CT.ELASTICLOADBALANCING.PR.1", "CT.LAMBDA.PR.3", "CT.S3.PR.10", "CT.S3.PR.2"},
 	stacks.ServicesStackName: nil,
 }
 
@@ -230,10 +235,12 @@ func TestControlTower(t *testing.T) {
 }
 
 // TestControlTowerWithCertificate: with a certificate the HTTP listener
-// redirects to HTTPS and CT.ELASTICLOADBALANCING.PR.1 passes too.
+// redirects to HTTPS and CT.ELASTICLOADBALANCING.PR.1 passes too; with an
+// existing bucket for the server access logs, CT.S3.PR.2 passes.
 func TestControlTowerWithCertificate(t *testing.T) {
 	s := synth(t, map[string]string{"stage": "monolith", "capacity": "fargate",
-		stacks.CertificateKey: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"})
+		stacks.CertificateKey:            testCertificateArn,
+		stacks.ServerAccessLogsBucketKey: "aws-controltower-s3-access-logs-123456789012-eu-west-1"})
 	got := controlTowerFailures(t, filepath.Join(s.Dir, stacks.PlatformStackName+".template.json"))
 	want := []string{"CT.LAMBDA.PR.3", "CT.S3.PR.10"}
 	if !slices.Equal(got, want) {

@@ -68,9 +68,6 @@ var cliContext = map[string]any{
 	"aws:cdk:bundling-stacks":       []any{"**"},
 }
 
-// cliKey, set to "true" in synth's context, adds cliContext.
-const cliKey = "test:cli"
-
 // synthesis is one synthesized app: its cloud assembly on disk and its two
 // templates.
 type synthesis struct {
@@ -110,9 +107,9 @@ var (
 	synthRoot  string
 )
 
-// synth synthesizes the ecsplit app the way main.go does (cdk-nag checks
-// included) with the context of cdk.json overridden by ctx (for example
-// "stage": "split"), like `cdk synth -c KEY=VALUE`. Each distinct ctx is
+// synth synthesizes the ecsplit app the way `cdk synth -c KEY=VALUE` does:
+// as main.go (cdk-nag checks included), with the context of cdk.json and
+// the CLI's (cliContext), overridden by ctx (for example "stage": "split"). Each distinct ctx is
 // synthesized once per test binary and shared.
 func synth(t testing.TB, ctx map[string]string) *synthesis {
 	t.Helper()
@@ -136,15 +133,11 @@ func synth(t testing.TB, ctx map[string]string) *synthesis {
 		synthRoot = d // removed after the tests unless ECSPLIT_KEEP_SYNTH is set
 	}
 	context := cdkJSONContext(t)
-	if ctx[cliKey] != "" {
-		for k, v := range cliContext {
-			context[k] = v
-		}
+	for k, v := range cliContext {
+		context[k] = v
 	}
 	for k, v := range ctx {
-		if k != cliKey {
-			context[k] = v
-		}
+		context[k] = v
 	}
 	dir := filepath.Join(synthRoot, fmt.Sprintf("assembly-%d", len(synthCache)))
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &context, Outdir: jsii.String(dir)})

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -275,11 +277,51 @@ func TestEC2Capacity(t *testing.T) {
 		})
 		s.Platform.HasResourceProperties(jsii.String("AWS::AutoScaling::AutoScalingGroup"), map[string]any{
 			"MinSize":              "1",
-			"MaxSize":              "10",
+			"MaxSize":              "40",
 			"MixedInstancesPolicy": assertions.Match_ObjectLike(&map[string]any{}),
 		})
 		s.Platform.ResourceCountIs(jsii.String("AWS::ECS::CapacityProvider"), jsii.Number(1))
 	})
+	check(t, "capacity provider: named, deletable, drained", func() {
+		s.Platform.HasResourceProperties(jsii.String("AWS::ECS::CapacityProvider"), map[string]any{
+			"Name": assertions.Match_StringLikeRegexp(jsii.String("^cp-EcsplitPlatform-Cluster-")),
+			"AutoScalingGroupProvider": assertions.Match_ObjectLike(&map[string]any{
+				"ManagedTerminationProtection": "DISABLED",
+				"ManagedDraining":              "ENABLED",
+			}),
+		})
+		s.Platform.HasResourceProperties(jsii.String("AWS::AutoScaling::AutoScalingGroup"), map[string]any{
+			"NewInstancesProtectedFromScaleIn": assertions.Match_Absent(),
+		})
+	})
+	// The instance role has the ECS agent's permissions on this cluster and
+	// nothing else: no CloudWatch Logs (tasks log through their execution
+	// roles), no Systems Manager unless asked.
+	tpl := s.TemplateMap(t, "EcsplitPlatform")
+	var actions []string
+	for _, pol := range resourcesOfType(tpl, "AWS::IAM::Policy") {
+		if !strings.Contains(fmt.Sprint(pol["Properties"].(map[string]any)["Roles"]), "InstanceRole") {
+			continue
+		}
+		for _, st := range pol["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			for _, a := range st.(map[string]any)["Action"].([]any) {
+				actions = append(actions, a.(string))
+			}
+		}
+	}
+	slices.Sort(actions)
+	want := []string{"ecr:GetAuthorizationToken", "ecs:DeregisterContainerInstance", "ecs:DiscoverPollEndpoint", "ecs:Poll",
+		"ecs:RegisterContainerInstance", "ecs:StartTelemetrySession", "ecs:SubmitAttachmentStateChanges",
+		"ecs:SubmitContainerStateChange", "ecs:SubmitTaskStateChange"}
+	if !slices.Equal(actions, want) {
+		t.Errorf("instance role actions %v, want %v", actions, want)
+	}
+	for _, role := range resourcesOfType(tpl, "AWS::IAM::Role") {
+		p := role["Properties"].(map[string]any)
+		if strings.Contains(fmt.Sprint(p["AssumeRolePolicyDocument"]), "ec2.amazonaws.com") && p["ManagedPolicyArns"] != nil {
+			t.Errorf("the instance role has managed policies %v", p["ManagedPolicyArns"])
+		}
+	}
 	f := synth(t, map[string]string{"stage": "monolith", "capacity": "fargate"})
 	check(t, "fargate has no EC2 capacity", func() {
 		f.Platform.ResourceCountIs(jsii.String("AWS::AutoScaling::AutoScalingGroup"), jsii.Number(0))

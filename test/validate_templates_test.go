@@ -201,8 +201,8 @@ func TestValidateServicesDiff(t *testing.T) {
 		t.Fatalf("cdk diff exited %d:\n%s", code, out)
 	}
 	for _, want := range []string{
-		"[-] AWS::ECS::Service monolithService",
-		"[-] AWS::ElasticLoadBalancingV2::ListenerRule monolithRule",
+		"[-] AWS::ECS::Service monolith/Service/Service",
+		"[-] AWS::ElasticLoadBalancingV2::ListenerRule monolith/Rule",
 		"[+] AWS::ECS::Service users/Service",
 		"[+] AWS::ECS::Service threads/Service",
 		"[+] AWS::ECS::Service posts/Service",

@@ -101,7 +101,42 @@ func TestInvalidInput(t *testing.T) {
 			n := 3
 			cluster.New(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{MinCapacity: &n, MaxCapacity: 2}})
 		}, []string{`cluster "C"`, "EC2.MaxCapacity", "got 2"}},
+		{"cluster CapacityProviderName reserved prefix in another case", func() {
+			cluster.New(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{CapacityProviderName: "EcsplitCapacity"}})
+		}, []string{`cluster "C"`, "EC2.CapacityProviderName", `"EcsplitCapacity"`, `"ecs"`}},
+		{"cluster CapacityProviderName characters", func() {
+			cluster.New(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{CapacityProviderName: "my capacity"}})
+		}, []string{`cluster "C"`, "EC2.CapacityProviderName", `"my capacity"`}},
+		{"cluster TasksPerInstance negative", func() {
+			cluster.New(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{TasksPerInstance: -1}})
+		}, []string{`cluster "C"`, "EC2.TasksPerInstance", "got -1"}},
+		{"cluster EC2 task slots below the services' need", func() {
+			app := awscdk.NewApp(nil)
+			stack := awscdk.NewStack(app, jsii.String("S"), nil)
+			c := cluster.New(stack, "C", &cluster.Props{EC2: &cluster.EC2Capacity{MaxCapacity: 3}})
+			lb := alb.New(stack, "A", &alb.Props{Vpc: c.Vpc})
+			microservice.New(stack, "Svc", &microservice.Props{Cluster: c.Cluster, Listener: lb.Listener(), Name: "users",
+				Paths: []string{"/api/users"}, Image: awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:latest"), nil)})
+			app.Synth(nil)
+		}, []string{`cluster "C"`, "EC2.MaxCapacity", "3 instances", "6 awsvpc task slots", "may run 20 tasks", `"users" (S/Svc) 20`, "at least 10"}},
+		{"cluster EC2 instance type of unknown network interfaces", func() {
+			app := awscdk.NewApp(nil)
+			stack := awscdk.NewStack(app, jsii.String("S"), nil)
+			c := cluster.New(stack, "C", &cluster.Props{EC2: &cluster.EC2Capacity{InstanceType: "x9z.large"}})
+			lb := alb.New(stack, "A", &alb.Props{Vpc: c.Vpc})
+			microservice.New(stack, "Svc", &microservice.Props{Cluster: c.Cluster, Listener: lb.Listener(), Name: "users",
+				Paths: []string{"/api/users"}, Image: awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:latest"), nil)})
+			app.Synth(nil)
+		}, []string{`cluster "C"`, "EC2.TasksPerInstance", "x9z.large"}},
 		// alb
+		{"alb TargetPorts out of range", func() {
+			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil)
+			alb.New(stack, "A", &alb.Props{Vpc: awsec2.NewVpc(stack, jsii.String("V"), nil), TargetPorts: []int{8080, 70000}})
+		}, []string{`alb "A"`, "TargetPorts", "got 70000"}},
+		{"alb TargetPorts empty", func() {
+			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil)
+			alb.New(stack, "A", &alb.Props{Vpc: awsec2.NewVpc(stack, jsii.String("V"), nil), TargetPorts: []int{}})
+		}, []string{`alb "A"`, "TargetPorts", "got none"}},
 		{"alb Vpc missing", func() {
 			alb.New(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "A", &alb.Props{})
 		}, []string{`alb "A"`, "Vpc", "required"}},
@@ -132,7 +167,7 @@ func TestInvalidInput(t *testing.T) {
 		{"microservice MemoryMiB invalid for CPU", ms(func(p *microservice.Props) { p.CPU, p.MemoryMiB = 256, 4096 }), []string{`microservice "Svc"`, "MemoryMiB", "got 4096"}},
 		{"microservice MinCapacity negative", ms(func(p *microservice.Props) { p.MinCapacity = -1 }), []string{`microservice "Svc"`, "MinCapacity", "got -1"}},
 		{"microservice MaxCapacity below MinCapacity", ms(func(p *microservice.Props) { p.MinCapacity, p.MaxCapacity = 4, 3 }), []string{`microservice "Svc"`, "MaxCapacity", "got 3"}},
-		{"microservice DesiredCount above MaxCapacity", ms(func(p *microservice.Props) { p.MaxCapacity, p.DesiredCount = 4, 5 }), []string{`microservice "Svc"`, "DesiredCount", "got 5"}},
+		{"microservice ContainerPort not among the ALB's TargetPorts", ms(func(p *microservice.Props) { p.ContainerPort = 9000 }), []string{`microservice "Svc"`, "ContainerPort", "got 9000", `alb "Alb"`, "TargetPorts", "[8080]"}},
 		{"microservice Environment bad name", ms(func(p *microservice.Props) { p.Environment = map[string]string{"1X": "v"} }), []string{`microservice "Svc"`, "Environment", `"1X"`}},
 		{"microservice Environment sets PORT", ms(func(p *microservice.Props) { p.Environment = map[string]string{"PORT": "1"} }), []string{`microservice "Svc"`, "Environment", "PORT"}},
 		{"microservice Share.Other nil", ms(func(p *microservice.Props) { p.Share = &microservice.Share{Percent: 50} }), []string{`microservice "Svc"`, "Share.Other", "required"}},
@@ -165,6 +200,10 @@ func TestInvalidInput(t *testing.T) {
 			_, err := stacks.ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.StageKey: "splt", stacks.CapacityKey: "arm"}}))
 			panic(err)
 		}, []string{`stage="splt"`, `capacity="arm"`}},
+		{"context deletionProtection", func() {
+			_, err := stacks.ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.DeletionProtectionKey: "off"}}))
+			panic(err)
+		}, []string{stacks.DeletionProtectionKey, `"off"`, "true or false"}},
 		{"context stage percent", func() { _, err := stacks.ParseStage("users:100,threads:150"); panic(err) }, []string{stacks.StageKey, `"150"`, "0 to 100"}},
 		{"context certificateArn", func() {
 			app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.CertificateKey: "not-an-arn"}})

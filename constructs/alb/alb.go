@@ -26,6 +26,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/ecsplit/ecsplit/constructs/internal/registry"
 )
 
 // Props configures a LoadBalancer.
@@ -55,10 +57,25 @@ type Props struct {
 	// use SSE-S3 encryption (the only one ALB access logs support), such as
 	// a Control Tower Log Archive bucket. Default: a new bucket that blocks
 	// public access, enforces TLS 1.2 or later, encrypts with SSE-S3, keeps
-	// versions with Object Lock available, logs its own server access under
-	// DefaultServerAccessLogsPrefix, sends events to EventBridge and expires
-	// logs after DefaultAccessLogsExpirationDays.
+	// versions with Object Lock available (no default retention), sends
+	// its S3 server access logs to ServerAccessLogsBucket, sends events to
+	// EventBridge and expires logs after DefaultAccessLogsExpirationDays.
 	AccessLogsBucket awss3.IBucket
+	// ServerAccessLogsBucket receives the S3 server access logs of the new
+	// access logs bucket, under DefaultServerAccessLogsPrefix (ignored when
+	// AccessLogsBucket is given). It must be in the same Region, use SSE-S3,
+	// have no Object Lock default retention, and let the S3 logging service
+	// write (S3's conditions for a log target), such as a Control Tower
+	// landing zone's central S3 access logs bucket. Default: a new bucket
+	// like the access logs bucket but without server access logs of its
+	// own, as S3 recommends for a log target (logging a bucket into itself
+	// loops).
+	ServerAccessLogsBucket awss3.IBucket
+	// TargetPorts are the TCP ports the load balancer may send to, in the
+	// VPC: its security group's only egress rules (CloudFormation would
+	// otherwise give it egress to anywhere). Every service behind it must
+	// listen on one of them. Default: DefaultTargetPorts.
+	TargetPorts []int
 }
 
 // LoadBalancer is an Application Load Balancer shared by many services.
@@ -79,6 +96,10 @@ type LoadBalancer struct {
 	// AccessLogsBucket is the bucket of the access logs (Props'
 	// AccessLogsBucket, or the new one).
 	AccessLogsBucket awss3.IBucket
+	// ServerAccessLogsBucket receives the new access logs bucket's S3
+	// server access logs (Props' ServerAccessLogsBucket, or the new one);
+	// nil when Props.AccessLogsBucket was given.
+	ServerAccessLogsBucket awss3.IBucket
 }
 
 // New creates a LoadBalancer. It panics, naming the prop and the allowed
@@ -97,13 +118,12 @@ func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
 		portNames = append(portNames, strconv.Itoa(port))
 	}
 	listenerPorts := strings.Join(portNames, " and ")
-	audience := "the internet"
-	if p.Internal {
-		audience = "the VPC"
-	}
+	// The description is immutable (a change replaces the group, whose id
+	// other stacks import), so it names no port: turning HTTPS on adds an
+	// ingress rule in place.
 	l.SecurityGroup = awsec2.NewSecurityGroup(l, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              p.Vpc,
-		Description:      jsii.String("Shared ALB: open to " + audience + " on " + listenerPorts + " only"),
+		Description:      jsii.String(SecurityGroupDescription),
 		AllowAllOutbound: jsii.Bool(false),
 	})
 	// One ingress rule per listener port, and no other.
@@ -114,6 +134,14 @@ func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
 	for _, port := range ports {
 		l.SecurityGroup.AddIngressRule(peer, awsec2.Port_Tcp(jsii.Number(port)),
 			jsii.String(fmt.Sprintf("Clients of the shared ALB on listener port %v", port)), jsii.Bool(false))
+	}
+	// One egress rule per target port, to the VPC, and no other: written
+	// here, in the load balancer's own stack, so that CloudFormation never
+	// gives the group its default egress to anywhere, and no service in
+	// another stack changes this one.
+	for _, port := range p.TargetPorts {
+		l.SecurityGroup.AddEgressRule(awsec2.Peer_Ipv4(p.Vpc.VpcCidrBlock()), awsec2.Port_Tcp(jsii.Number(port)),
+			jsii.String(fmt.Sprintf("The shared ALB to its targets on port %v", port)), jsii.Bool(false))
 	}
 	if !p.Internal {
 		cdknag.NagSuppressions_AddResourceSuppressions(l.SecurityGroup, &[]*cdknag.NagPackSuppression{{
@@ -132,7 +160,11 @@ func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
 	})
 	l.AccessLogsBucket = p.AccessLogsBucket
 	if l.AccessLogsBucket == nil {
-		l.AccessLogsBucket = newAccessLogsBucket(l)
+		l.ServerAccessLogsBucket = p.ServerAccessLogsBucket
+		if l.ServerAccessLogsBucket == nil {
+			l.ServerAccessLogsBucket = newServerAccessLogsBucket(l)
+		}
+		l.AccessLogsBucket = newAccessLogsBucket(l, l.ServerAccessLogsBucket)
 	}
 	enableAccessLogs(l.LoadBalancer, l.AccessLogsBucket)
 
@@ -164,6 +196,12 @@ func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
 		Open:          jsii.Bool(false),
 		DefaultAction: httpAction,
 	})
+	owner := fmt.Sprintf("alb %q (%s)", id, *l.Node().Path())
+	for _, listener := range []elbv2.ApplicationListener{l.HTTPListener, l.HTTPSListener} {
+		if listener != nil {
+			registry.SetTargetPorts(*listener.ListenerArn(), registry.TargetPorts{Owner: owner, Ports: p.TargetPorts})
+		}
+	}
 	l.DNSName = awscdk.NewCfnOutput(l, jsii.String("DNSName"), &awscdk.CfnOutputProps{
 		Description: jsii.String("DNS name of the shared load balancer: the one URL clients use in every stage"),
 		Value:       l.LoadBalancer.LoadBalancerDnsName(),
@@ -250,50 +288,6 @@ func orOf(conds []awscdk.ICfnConditionExpression) awscdk.ICfnConditionExpression
 	return awscdk.Fn_ConditionOr(conds...)
 }
 
-// newAccessLogsBucket creates the default bucket of the access logs.
-func newAccessLogsBucket(scope constructs.Construct) awss3.Bucket {
-	b := awss3.NewBucket(scope, jsii.String("AccessLogs"), &awss3.BucketProps{
-		// ALB access logs support SSE-S3 only, not SSE-KMS.
-		Encryption:        awss3.BucketEncryption_S3_MANAGED,
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		EnforceSSL:        jsii.Bool(true),
-		MinimumTLSVersion: jsii.Number(1.2),
-		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		Versioned:         jsii.Bool(true),
-		ObjectLockEnabled: jsii.Bool(true),
-		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Id:                                  jsii.String("ExpireLogs"),
-			Expiration:                          awscdk.Duration_Days(jsii.Number(DefaultAccessLogsExpirationDays)),
-			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(1)),
-			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
-		}},
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	})
-	cfn := b.Node().DefaultChild().(awss3.CfnBucket)
-	// EventBridge notifications set on the bucket itself: CDK's
-	// EventBridgeEnabled would add a custom-resource Lambda function.
-	cfn.SetNotificationConfiguration(&awss3.CfnBucket_NotificationConfigurationProperty{
-		EventBridgeConfiguration: &awss3.CfnBucket_EventBridgeConfigurationProperty{EventBridgeEnabled: jsii.Bool(true)},
-	})
-	// Server access logs go to the bucket itself (no DestinationBucketName),
-	// allowed by the bucket policy: CDK's ServerAccessLogsPrefix alone would
-	// use the LogDeliveryWrite ACL, and ACLs are off (BUCKET_OWNER_ENFORCED).
-	cfn.SetLoggingConfiguration(&awss3.CfnBucket_LoggingConfigurationProperty{
-		LogFilePrefix: jsii.String(DefaultServerAccessLogsPrefix),
-	})
-	b.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("S3ServerAccessLogs"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logging.s3.amazonaws.com"), nil)},
-		Actions:    jsii.Strings("s3:PutObject"),
-		Resources:  jsii.Strings(*b.ArnForObjects(jsii.String(DefaultServerAccessLogsPrefix + "*"))),
-		Conditions: &map[string]any{
-			"ArnLike":      map[string]any{"aws:SourceArn": b.BucketArn()},
-			"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Stack_Of(scope).Account()},
-		},
-	}))
-	return b
-}
-
 // Listener returns the listener that services attach their rules to: the
 // HTTPS listener when there is one, the HTTP listener otherwise.
 func (l *LoadBalancer) Listener() elbv2.ApplicationListener {
@@ -318,6 +312,17 @@ func validate(id string, props *Props) Props {
 	}
 	if p.NotFoundBody == "" {
 		p.NotFoundBody = DefaultNotFoundBody
+	}
+	if p.TargetPorts == nil {
+		p.TargetPorts = slices.Clone(DefaultTargetPorts)
+	}
+	if len(p.TargetPorts) == 0 {
+		fail("TargetPorts", "must hold at least one port (the services' container ports), got none")
+	}
+	for i, port := range p.TargetPorts {
+		if port < 1 || port > 65535 || slices.Contains(p.TargetPorts[:i], port) {
+			fail("TargetPorts", "must be distinct ports from 1 to 65535, got %d", port)
+		}
 	}
 	if len(p.NotFoundBody) > MaxFixedResponseBody {
 		fail("NotFoundBody", "must be at most %d characters (an ALB fixed-response limit), got %d", MaxFixedResponseBody, len(p.NotFoundBody))

@@ -28,13 +28,23 @@ const (
 	// access logs bucket.
 	DefaultAccessLogsPrefix = "alb"
 	// DefaultServerAccessLogsPrefix is the key prefix of the new access
-	// logs bucket's own S3 server access logs, which it keeps itself: a
-	// second bucket would need a log bucket of its own in turn.
+	// logs bucket's S3 server access logs in ServerAccessLogsBucket.
 	DefaultServerAccessLogsPrefix = "s3-server-access/"
+	// DefaultTargetPort is the container port of the ecsplit services
+	// (microservice.DefaultContainerPort).
+	DefaultTargetPort = 8080
+	// SecurityGroupDescription describes the load balancer's security
+	// group. It names no port: a security group's description cannot
+	// change without replacing the group.
+	SecurityGroupDescription = "ecsplit shared ALB: clients on its listener ports, its targets in the VPC on their ports"
 	// DefaultAccessLogsExpirationDays is how long the new access logs bucket
 	// keeps a log object (noncurrent versions: one more day).
 	DefaultAccessLogsExpirationDays = 365
 )
+
+// DefaultTargetPorts are the ports the load balancer may send to when
+// Props.TargetPorts is unset.
+var DefaultTargetPorts = []int{DefaultTargetPort}
 
 // DefaultSSLPolicy is the TLS policy of the HTTPS listener: TLS 1.3 and 1.2
 // with forward-secret ciphers only (ELBSecurityPolicy-TLS13-1-2-2021-06).

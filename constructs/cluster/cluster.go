@@ -10,10 +10,6 @@
 package cluster
 
 import (
-	"fmt"
-	"regexp"
-	"slices"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
@@ -21,7 +17,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/ecsplit/ecsplit/constructs/internal/logkey"
 )
@@ -47,8 +42,9 @@ type Props struct {
 // template that requires IMDSv2 with a hop limit of 1, has detailed
 // monitoring and an encrypted root volume, and blocks tasks from the
 // instance metadata; the group spreads over the VPC's private subnets in
-// every Availability Zone and is registered as a managed-scaling capacity
-// provider.
+// every Availability Zone and is registered as a capacity provider with
+// managed scaling and managed instance draining. The instance role holds
+// only what the ECS agent needs on this cluster.
 type EC2Capacity struct {
 	// InstanceType is the preferred EC2 instance type, such as "t3.medium".
 	// Default: DefaultInstanceType.
@@ -64,8 +60,40 @@ type EC2Capacity struct {
 	// Default: DefaultMinCapacity.
 	MinCapacity *int
 	// MaxCapacity is the maximum number of instances, at least 1 and at least
-	// MinCapacity. Default: DefaultMaxCapacity.
+	// MinCapacity. It must give the services on the cluster enough awsvpc
+	// task slots (see TasksPerInstance); synthesis fails with the numbers
+	// when it does not. Default: DefaultMaxCapacity.
 	MaxCapacity int
+	// TasksPerInstance is how many awsvpc tasks one instance runs: without
+	// ENI trunking, one per network interface but the instance's own.
+	// Default: from the instance types' network interfaces
+	// (InstanceNetworkInterfaces), the smallest over InstanceType and
+	// AlternativeInstanceTypes, minus one; set it for an instance type that
+	// table does not know, or when the account has awsvpcTrunking on.
+	TasksPerInstance int
+	// CapacityProviderName names the ECS capacity provider: 1 to 255
+	// letters, digits, '-' and '_', not beginning with "aws", "ecs" or
+	// "fargate" in any letter case (ECS rejects those; left unnamed,
+	// CloudFormation would derive a name from the stack name, which may
+	// begin with them). Changing it replaces the capacity provider.
+	// Default: DefaultCapacityProviderNamePrefix followed by a name unique
+	// to the stack and the construct path.
+	CapacityProviderName string
+	// ManagedTerminationProtection keeps Auto Scaling from terminating an
+	// instance that runs tasks. Off by default: with it, CloudFormation
+	// cannot delete the capacity (a stack rollback or deletion hangs,
+	// aws-cdk#18179), and ECS managed instance draining, always on here,
+	// already moves tasks off an instance before Auto Scaling terminates
+	// it. Default: false.
+	ManagedTerminationProtection bool
+	// SessionManager grants the instance role the AWS managed policy
+	// AmazonSSMManagedInstanceCore, so that operators reach the instances
+	// with AWS Systems Manager Session Manager (they have no SSH key and
+	// no inbound rule). Leave it off when the account turns on Systems
+	// Manager's Default Host Management Configuration, which manages
+	// instances that require IMDSv2 (these do) without instance-role
+	// permissions. Default: false.
+	SessionManager bool
 }
 
 // Cluster is a VPC and an ECS cluster.
@@ -84,9 +112,14 @@ type Cluster struct {
 	// CapacityProvider is the EC2 capacity provider, nil on a Fargate-only
 	// cluster.
 	CapacityProvider awsecs.AsgCapacityProvider
+	// InstanceRole is the EC2 instances' role, nil on a Fargate-only
+	// cluster.
+	InstanceRole awsiam.Role
 	// FlowLogGroup receives the new VPC's flow logs; nil when Props.Vpc
 	// was given.
 	FlowLogGroup awslogs.LogGroup
+
+	ec2 *EC2Capacity // the EC2 capacity with its defaults, nil on Fargate only
 }
 
 // New creates a Cluster. It panics, naming the prop and the allowed values,
@@ -125,7 +158,7 @@ func New(scope constructs.Construct, id string, props *Props) *Cluster {
 		EnableFargateCapacityProviders: jsii.Bool(true),
 	})
 	if p.EC2 != nil {
-		c.addEC2Capacity(p.EC2)
+		c.addEC2Capacity(id, p.EC2)
 	}
 	return c
 }
@@ -142,142 +175,3 @@ func (c *Cluster) CapacityProviderStrategies() []*awsecs.CapacityProviderStrateg
 		Weight:           jsii.Number(1),
 	}}
 }
-
-func (c *Cluster) addEC2Capacity(ec2 *EC2Capacity) {
-	sg := awsec2.NewSecurityGroup(c, jsii.String("InstanceSecurityGroup"), &awsec2.SecurityGroupProps{
-		Vpc:         c.Vpc,
-		Description: jsii.String("ECS container instances: no inbound traffic (tasks use awsvpc ENIs; use SSM, not SSH)"),
-	})
-	role := awsiam.NewRole(c, jsii.String("InstanceRole"), &awsiam.RoleProps{
-		AssumedBy: awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
-	})
-	userData := awsec2.UserData_ForLinux(nil)
-	// awsvpc tasks get their credentials from the ECS agent, never from the
-	// instance metadata: block it, so a task cannot borrow the instance role.
-	userData.AddCommands(jsii.String("echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config"))
-	c.LaunchTemplate = awsec2.NewLaunchTemplate(c, jsii.String("LaunchTemplate"), &awsec2.LaunchTemplateProps{
-		InstanceType:       awsec2.NewInstanceType(jsii.String(ec2.InstanceType)),
-		MachineImage:       awsecs.EcsOptimizedImage_AmazonLinux2023(awsecs.AmiHardwareType_STANDARD, nil),
-		UserData:           userData,
-		Role:               role,
-		SecurityGroup:      sg,
-		RequireImdsv2:      jsii.Bool(true),
-		DetailedMonitoring: jsii.Bool(true),
-		// A hop limit of 1 keeps instance credentials on the instance: no
-		// container (bridge or awsvpc) can reach IMDS through it.
-		HttpPutResponseHopLimit: jsii.Number(1),
-		BlockDevices: &[]*awsec2.BlockDevice{{
-			DeviceName: jsii.String("/dev/xvda"),
-			Volume: awsec2.BlockDeviceVolume_Ebs(jsii.Number(DefaultRootVolumeGiB), &awsec2.EbsDeviceOptions{
-				Encrypted:  jsii.Bool(true),
-				VolumeType: awsec2.EbsDeviceVolumeType_GP3,
-			}),
-		}},
-	})
-	subnets := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
-	asgProps := &awsautoscaling.AutoScalingGroupProps{
-		Vpc:         c.Vpc,
-		VpcSubnets:  subnets,
-		MinCapacity: jsii.Number(*ec2.MinCapacity),
-		MaxCapacity: jsii.Number(ec2.MaxCapacity),
-	}
-	if len(ec2.AlternativeInstanceTypes) == 0 {
-		asgProps.LaunchTemplate = c.LaunchTemplate
-	} else {
-		overrides := []*awsautoscaling.LaunchTemplateOverrides{}
-		for _, t := range append([]string{ec2.InstanceType}, ec2.AlternativeInstanceTypes...) {
-			overrides = append(overrides, &awsautoscaling.LaunchTemplateOverrides{InstanceType: awsec2.NewInstanceType(jsii.String(t))})
-		}
-		asgProps.MixedInstancesPolicy = &awsautoscaling.MixedInstancesPolicy{
-			LaunchTemplate:          c.LaunchTemplate,
-			LaunchTemplateOverrides: &overrides,
-			InstancesDistribution: &awsautoscaling.InstancesDistribution{
-				OnDemandPercentageAboveBaseCapacity: jsii.Number(100),
-				OnDemandAllocationStrategy:          awsautoscaling.OnDemandAllocationStrategy_PRIORITIZED,
-			},
-		}
-	}
-	c.AutoScalingGroup = awsautoscaling.NewAutoScalingGroup(c, jsii.String("AutoScalingGroup"), asgProps)
-	// Name the Availability Zones as well as the subnets, so that a review
-	// of the template (Control Tower CT.AUTOSCALING.PR.1) sees that the
-	// group spans more than one.
-	c.AutoScalingGroup.Node().DefaultChild().(awsautoscaling.CfnAutoScalingGroup).
-		SetAvailabilityZones(c.Vpc.SelectSubnets(subnets).AvailabilityZones)
-	cdknag.NagSuppressions_AddResourceSuppressions(c.AutoScalingGroup, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-AS3"),
-		Reason: jsii.String("EC2 Auto Scaling sends every launch, termination and failure of this group to " +
-			"Amazon EventBridge without configuration; operators subscribe there instead of to an SNS topic per group."),
-	}, {
-		Id: jsii.String("CdkNagValidationFailure"),
-		Reason: jsii.String("AwsSolutions-EC26 cannot follow a launch template given through a mixed instances policy; " +
-			"the launch template's only volume is encrypted (test/nag_test.go asserts it)."),
-		AppliesTo: &[]any{"AwsSolutions-EC26"},
-	}}, jsii.Bool(false))
-	c.CapacityProvider = awsecs.NewAsgCapacityProvider(c, jsii.String("CapacityProvider"), &awsecs.AsgCapacityProviderProps{
-		AutoScalingGroup:      c.AutoScalingGroup,
-		EnableManagedScaling:  jsii.Bool(true),
-		TargetCapacityPercent: jsii.Number(DefaultTargetCapacityPercent),
-	})
-	c.Cluster.AddAsgCapacityProvider(c.CapacityProvider, nil)
-	// The ECS agent's policy, which the capacity provider attaches to the
-	// instance role, is AWS's AmazonEC2ContainerServiceforEC2Role minus the
-	// parts ecsplit does not use.
-	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("The ECS container agent needs ecs:Submit* on its cluster's container instances and tasks, and " +
-			"ecs:DiscoverPollEndpoint, ecs:StartTelemetrySession, ecr:GetAuthorizationToken and the CloudWatch Logs " +
-			"actions CDK grants it, which have no resource-level permissions (Resource *)."),
-		AppliesTo: &[]any{"Action::ecs:Submit*", "Resource::*"},
-	}}, jsii.Bool(true))
-}
-
-// validate fills defaults into p and panics on invalid values.
-func validate(id string, p *Props) {
-	fail := func(prop string, format string, args ...any) {
-		panic(fmt.Sprintf("ecsplit cluster %q: %s: %s", id, prop, fmt.Sprintf(format, args...)))
-	}
-	switch {
-	case p.Vpc != nil && p.NatGateways != 0:
-		fail("NatGateways", "must be left unset (0) when Vpc is given, got %d", p.NatGateways)
-	case p.NatGateways == 0:
-		p.NatGateways = DefaultNatGateways
-	case p.NatGateways < 1 || p.NatGateways > DefaultMaxAzs:
-		fail("NatGateways", "must be from 1 to %d (one per AZ), got %d", DefaultMaxAzs, p.NatGateways)
-	}
-	if p.EC2 == nil {
-		return
-	}
-	e := *p.EC2
-	if e.InstanceType == "" {
-		e.InstanceType = DefaultInstanceType
-		if e.AlternativeInstanceTypes == nil {
-			e.AlternativeInstanceTypes = slices.Clone(DefaultAlternativeInstanceTypes)
-		}
-	}
-	if !validInstanceType(e.InstanceType) {
-		fail("EC2.InstanceType", "must be an EC2 instance type such as %q (family.size), got %q", DefaultInstanceType, e.InstanceType)
-	}
-	for i, t := range e.AlternativeInstanceTypes {
-		if !validInstanceType(t) || t == e.InstanceType || slices.Contains(e.AlternativeInstanceTypes[:i], t) {
-			fail("EC2.AlternativeInstanceTypes", "must be distinct EC2 instance types such as %q (family.size), other than InstanceType %q, got %q", DefaultAlternativeInstanceTypes[0], e.InstanceType, t)
-		}
-	}
-	if e.MinCapacity == nil {
-		n := DefaultMinCapacity
-		e.MinCapacity = &n
-	}
-	if e.MaxCapacity == 0 {
-		e.MaxCapacity = max(DefaultMaxCapacity, *e.MinCapacity)
-	}
-	if *e.MinCapacity < 0 {
-		fail("EC2.MinCapacity", "must be 0 or more, got %d", *e.MinCapacity)
-	}
-	if e.MaxCapacity < 1 || e.MaxCapacity < *e.MinCapacity {
-		fail("EC2.MaxCapacity", "must be at least 1 and at least MinCapacity (%d), got %d", *e.MinCapacity, e.MaxCapacity)
-	}
-	p.EC2 = &e
-}
-
-var instanceTypeRE = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
-
-func validInstanceType(s string) bool { return instanceTypeRE.MatchString(s) }

@@ -31,7 +31,22 @@ const (
 	// DefaultTargetCapacityPercent is the managed-scaling target of the EC2
 	// capacity provider: 100 % packs tasks onto as few instances as possible.
 	DefaultTargetCapacityPercent = 100
+	// DefaultCapacityProviderNamePrefix begins the capacity provider's
+	// default name: ECS rejects names that begin with "aws", "ecs" or
+	// "fargate", and a name derived from a stack such as "EcsplitPlatform"
+	// would.
+	DefaultCapacityProviderNamePrefix = "cp-"
+	// MaxCapacityProviderNameLength is ECS's limit on a capacity provider
+	// name.
+	MaxCapacityProviderNameLength = 255
+	// SessionManagerPolicy is the AWS managed policy that EC2.SessionManager
+	// attaches to the instance role.
+	SessionManagerPolicy = "AmazonSSMManagedInstanceCore"
 )
+
+// ReservedCapacityProviderPrefixes are the beginnings, in any letter case,
+// that ECS rejects in a capacity provider name.
+var ReservedCapacityProviderPrefixes = []string{"aws", "ecs", "fargate"}
 
 // DefaultAlternativeInstanceTypes are the instance types the EC2 capacity
 // may launch when DefaultInstanceType is short (Control Tower

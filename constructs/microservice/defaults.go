@@ -22,9 +22,6 @@ const (
 	DefaultCPU = 256
 	// DefaultMemoryMiB is the task's memory in MiB.
 	DefaultMemoryMiB = 512
-	// DefaultDesiredCount is the number of tasks at deploy time: two, so one
-	// can run in each of two Availability Zones.
-	DefaultDesiredCount = 2
 	// DefaultMinCapacity is the autoscaling minimum number of tasks.
 	DefaultMinCapacity = 2
 	// DefaultMaxCapacity is the autoscaling maximum number of tasks.

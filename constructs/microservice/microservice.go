@@ -28,6 +28,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/ecsplit/ecsplit/constructs/internal/logkey"
+	"github.com/ecsplit/ecsplit/constructs/internal/registry"
 )
 
 // Props configures a Service. Cluster, Listener, Name and Paths are
@@ -67,10 +68,6 @@ type Props struct {
 	// MemoryMiB is the task's memory; on Fargate a size valid for CPU.
 	// Default: DefaultMemoryMiB.
 	MemoryMiB int
-	// DesiredCount is the number of tasks at deployment, from MinCapacity
-	// to MaxCapacity. Default: the larger of DefaultDesiredCount and
-	// MinCapacity.
-	DesiredCount int
 	// MinCapacity is the autoscaling minimum, at least 1.
 	// Default: DefaultMinCapacity.
 	MinCapacity int
@@ -196,9 +193,18 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 		Vpc:         p.Cluster.Vpc(),
 		Description: jsii.String(fmt.Sprintf("ecsplit %s tasks: only the load balancer, on port %d", p.Name, p.ContainerPort)),
 	})
+	listener, lbGroups := importListener(s, p.Listener)
+	for _, sg := range lbGroups {
+		s.SecurityGroup.AddIngressRule(sg, awsec2.Port_Tcp(jsii.Number(p.ContainerPort)),
+			jsii.String(fmt.Sprintf("Load balancer to %s tasks", p.Name)), jsii.Bool(false))
+	}
 	s.Service = newService(s, p, fargate)
-	s.Service.Connections().AllowFrom(p.Listener, awsec2.Port_Tcp(jsii.Number(p.ContainerPort)),
-		jsii.String(fmt.Sprintf("Load balancer to %s tasks", p.Name)))
+	if !fargate {
+		registry.AddTaskDemand(*p.Cluster.ClusterArn(), registry.TaskDemand{
+			Owner: owner,
+			Tasks: (p.MaxCapacity*DefaultMaxHealthyPercent + 99) / 100,
+		})
+	}
 
 	s.TargetGroup = elbv2.NewApplicationTargetGroup(s, jsii.String("TargetGroup"), &elbv2.ApplicationTargetGroupProps{
 		Vpc:                 p.Cluster.Vpc(),
@@ -222,7 +228,7 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 		},
 	})
 	s.ListenerRule = elbv2.NewApplicationListenerRule(s, jsii.String("Rule"), &elbv2.ApplicationListenerRuleProps{
-		Listener:   p.Listener,
+		Listener:   listener,
 		Priority:   jsii.Number(s.Priority),
 		Conditions: &[]elbv2.ListenerCondition{elbv2.ListenerCondition_PathPatterns(jsii.Strings(p.Paths...))},
 		Action:     s.ruleAction(p.Share),
@@ -289,7 +295,6 @@ func newService(s *Service, p Props, fargate bool) awsecs.BaseService {
 		return awsecs.NewFargateService(s, jsii.String("Service"), &awsecs.FargateServiceProps{
 			Cluster:                    p.Cluster,
 			TaskDefinition:             s.TaskDefinition,
-			DesiredCount:               jsii.Number(p.DesiredCount),
 			CircuitBreaker:             circuit,
 			MinHealthyPercent:          jsii.Number(DefaultMinHealthyPercent),
 			MaxHealthyPercent:          jsii.Number(DefaultMaxHealthyPercent),
@@ -304,7 +309,6 @@ func newService(s *Service, p Props, fargate bool) awsecs.BaseService {
 	return awsecs.NewEc2Service(s, jsii.String("Service"), &awsecs.Ec2ServiceProps{
 		Cluster:                    p.Cluster,
 		TaskDefinition:             s.TaskDefinition,
-		DesiredCount:               jsii.Number(p.DesiredCount),
 		CircuitBreaker:             circuit,
 		MinHealthyPercent:          jsii.Number(DefaultMinHealthyPercent),
 		MaxHealthyPercent:          jsii.Number(DefaultMaxHealthyPercent),

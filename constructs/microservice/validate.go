@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ecsplit/ecsplit/constructs/internal/registry"
 )
 
 var (
@@ -76,6 +78,10 @@ func withDefaults(id string, props *Props, fargate bool) Props {
 	if p.ContainerPort < 1 || p.ContainerPort > 65535 {
 		v.fail("ContainerPort", "must be from 1 to 65535, got %d", p.ContainerPort)
 	}
+	if tp, ok := registry.LookupTargetPorts(*p.Listener.ListenerArn()); ok && !slices.Contains(tp.Ports, p.ContainerPort) {
+		v.fail("ContainerPort", "the listener's load balancer, %s, may send to ports %v only (its TargetPorts), got %d; "+
+			"add %d to its TargetPorts or listen on one of them", tp.Owner, tp.Ports, p.ContainerPort, p.ContainerPort)
+	}
 	p.CPU = orDefault(p.CPU, DefaultCPU)
 	p.MemoryMiB = orDefault(p.MemoryMiB, DefaultMemoryMiB)
 	if fargate {
@@ -96,15 +102,11 @@ func withDefaults(id string, props *Props, fargate bool) Props {
 	}
 	p.MinCapacity = orDefault(p.MinCapacity, DefaultMinCapacity)
 	p.MaxCapacity = orDefault(p.MaxCapacity, max(DefaultMaxCapacity, p.MinCapacity))
-	p.DesiredCount = orDefault(p.DesiredCount, max(DefaultDesiredCount, p.MinCapacity))
 	if p.MinCapacity < 1 {
 		v.fail("MinCapacity", "must be at least 1, got %d", p.MinCapacity)
 	}
 	if p.MaxCapacity < p.MinCapacity {
 		v.fail("MaxCapacity", "must be at least MinCapacity (%d), got %d", p.MinCapacity, p.MaxCapacity)
-	}
-	if p.DesiredCount < p.MinCapacity || p.DesiredCount > p.MaxCapacity {
-		v.fail("DesiredCount", "must be from MinCapacity (%d) to MaxCapacity (%d), got %d", p.MinCapacity, p.MaxCapacity, p.DesiredCount)
 	}
 	for k := range p.Environment {
 		if !envRE.MatchString(k) {

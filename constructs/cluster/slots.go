@@ -1,0 +1,121 @@
+package cluster
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ecsplit/ecsplit/constructs/internal/registry"
+)
+
+// InstanceNetworkInterfaces is the maximum number of network interfaces of
+// the EC2 instance types whose task slots the cluster can work out itself,
+// from the EC2 User Guide's table of network interfaces per instance type.
+// In awsvpc mode each task takes one interface and the instance keeps one,
+// so without ENI trunking an instance runs this many tasks minus one.
+var InstanceNetworkInterfaces = func() map[string]int {
+	m := map[string]int{
+		"t3.micro": 2, "t3.small": 3, "t3.medium": 3, "t3.large": 3, "t3.xlarge": 4, "t3.2xlarge": 4,
+		"t3a.micro": 2, "t3a.small": 2, "t3a.medium": 3, "t3a.large": 3, "t3a.xlarge": 4, "t3a.2xlarge": 4,
+	}
+	// Nitro families on x86: large 3, xlarge and 2xlarge 4, 4xlarge 8.
+	for _, family := range []string{"m5", "m6i", "m6a", "m7i", "m7a", "c5", "c6i", "c6a", "c7i", "c7a", "r5", "r6i", "r6a", "r7i", "r7a"} {
+		for size, enis := range map[string]int{"large": 3, "xlarge": 4, "2xlarge": 4, "4xlarge": 8} {
+			m[family+"."+size] = enis
+		}
+	}
+	// Graviton families: medium 2, then as above.
+	for _, family := range []string{"m6g", "m7g", "c6g", "c7g", "r6g", "r7g"} {
+		for size, enis := range map[string]int{"medium": 2, "large": 3, "xlarge": 4, "2xlarge": 4, "4xlarge": 8} {
+			m[family+"."+size] = enis
+		}
+	}
+	return m
+}()
+
+// instanceTypes lists the instance types the group may launch.
+func (e *EC2Capacity) instanceTypes() []string {
+	return append([]string{e.InstanceType}, e.AlternativeInstanceTypes...)
+}
+
+// tasksPerInstance returns the awsvpc tasks one instance runs: the
+// TasksPerInstance prop, or the fewest network interfaces over the instance
+// types, minus one. ok is false when a type is not in
+// InstanceNetworkInterfaces and the prop is unset.
+func (e *EC2Capacity) tasksPerInstance() (tasks int, ok bool) {
+	if e.TasksPerInstance > 0 {
+		return e.TasksPerInstance, true
+	}
+	fewest := 0
+	for _, t := range e.instanceTypes() {
+		enis, known := InstanceNetworkInterfaces[t]
+		if !known {
+			return 0, false
+		}
+		if fewest == 0 || enis < fewest {
+			fewest = enis
+		}
+	}
+	return fewest - 1, true
+}
+
+// TaskSlots returns how many awsvpc tasks the EC2 capacity runs at its
+// maximum size, and false on a Fargate-only cluster or when the instance
+// types' network interfaces are unknown (see EC2Capacity.TasksPerInstance).
+func (c *Cluster) TaskSlots() (int, bool) {
+	if c.ec2 == nil {
+		return 0, false
+	}
+	per, ok := c.ec2.tasksPerInstance()
+	return per * c.ec2.MaxCapacity, ok
+}
+
+// checkTaskSlots makes synthesis fail when the services placed on the EC2
+// capacity (package microservice records each one's most tasks during a
+// deployment) could need more task slots than the group's largest size
+// gives: tasks beyond the slots would wait in PROVISIONING, and a
+// deployment at the maximum scale would never finish.
+func (c *Cluster) checkTaskSlots(id string, ec2 *EC2Capacity) {
+	c.ec2 = ec2
+	c.Node().AddValidation(&slotCheck{c: c, id: id})
+}
+
+// slotCheck is the construct validation of checkTaskSlots: it runs at
+// synthesis, once every service has been added.
+type slotCheck struct {
+	c  *Cluster
+	id string
+}
+
+// Validate returns the error when the services need more slots than the
+// capacity has.
+func (v *slotCheck) Validate() *[]*string {
+	e := v.c.ec2
+	per, known := e.tasksPerInstance()
+	demands := registry.TaskDemands(*v.c.Cluster.ClusterArn())
+	need := 0
+	var parts []string
+	for _, d := range demands {
+		need += d.Tasks
+		parts = append(parts, fmt.Sprintf("%s %d", d.Owner, d.Tasks))
+	}
+	if len(demands) == 0 {
+		return &[]*string{}
+	}
+	if !known {
+		return jsii.Strings(fmt.Sprintf("ecsplit cluster %q: EC2.TasksPerInstance: the network interfaces of %s are not in cluster.InstanceNetworkInterfaces, "+
+			"so the awsvpc task slots cannot be checked against the %d tasks the services may run; set EC2.TasksPerInstance "+
+			"(network interfaces minus one, or the trunking limit when the account has awsvpcTrunking on)",
+			v.id, strings.Join(e.instanceTypes(), ", "), need))
+	}
+	have := per * e.MaxCapacity
+	if need <= have {
+		return &[]*string{}
+	}
+	return jsii.Strings(fmt.Sprintf("ecsplit cluster %q: EC2.MaxCapacity: %d instances (%s) give %d awsvpc task slots (%d per instance), "+
+		"but the services on this cluster may run %d tasks at once during deployments at their maximum scale (%s); "+
+		"raise EC2.MaxCapacity to at least %d, lower the services' MaxCapacity or MaxHealthyPercent, "+
+		"or set EC2.TasksPerInstance if the account has awsvpcTrunking on",
+		v.id, e.MaxCapacity, strings.Join(e.instanceTypes(), ", "), have, per, need, strings.Join(parts, ", "), (need+per-1)/per))
+}

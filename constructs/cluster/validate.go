@@ -1,0 +1,76 @@
+package cluster
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// validate fills defaults into p and panics on invalid values.
+func validate(id string, p *Props) {
+	fail := func(prop string, format string, args ...any) {
+		panic(fmt.Sprintf("ecsplit cluster %q: %s: %s", id, prop, fmt.Sprintf(format, args...)))
+	}
+	switch {
+	case p.Vpc != nil && p.NatGateways != 0:
+		fail("NatGateways", "must be left unset (0) when Vpc is given, got %d", p.NatGateways)
+	case p.NatGateways == 0:
+		p.NatGateways = DefaultNatGateways
+	case p.NatGateways < 1 || p.NatGateways > DefaultMaxAzs:
+		fail("NatGateways", "must be from 1 to %d (one per AZ), got %d", DefaultMaxAzs, p.NatGateways)
+	}
+	if p.EC2 == nil {
+		return
+	}
+	e := *p.EC2
+	if e.InstanceType == "" {
+		e.InstanceType = DefaultInstanceType
+		if e.AlternativeInstanceTypes == nil {
+			e.AlternativeInstanceTypes = slices.Clone(DefaultAlternativeInstanceTypes)
+		}
+	}
+	if !validInstanceType(e.InstanceType) {
+		fail("EC2.InstanceType", "must be an EC2 instance type such as %q (family.size), got %q", DefaultInstanceType, e.InstanceType)
+	}
+	for i, t := range e.AlternativeInstanceTypes {
+		if !validInstanceType(t) || t == e.InstanceType || slices.Contains(e.AlternativeInstanceTypes[:i], t) {
+			fail("EC2.AlternativeInstanceTypes", "must be distinct EC2 instance types such as %q (family.size), other than InstanceType %q, got %q", DefaultAlternativeInstanceTypes[0], e.InstanceType, t)
+		}
+	}
+	if e.MinCapacity == nil {
+		n := DefaultMinCapacity
+		e.MinCapacity = &n
+	}
+	if e.MaxCapacity == 0 {
+		e.MaxCapacity = max(DefaultMaxCapacity, *e.MinCapacity)
+	}
+	if *e.MinCapacity < 0 {
+		fail("EC2.MinCapacity", "must be 0 or more, got %d", *e.MinCapacity)
+	}
+	if e.MaxCapacity < 1 || e.MaxCapacity < *e.MinCapacity {
+		fail("EC2.MaxCapacity", "must be at least 1 and at least MinCapacity (%d), got %d", *e.MinCapacity, e.MaxCapacity)
+	}
+	if e.TasksPerInstance < 0 {
+		fail("EC2.TasksPerInstance", "must be 0 (from the instance types) or more, got %d", e.TasksPerInstance)
+	}
+	if n := e.CapacityProviderName; n != "" {
+		lower := strings.ToLower(n)
+		for _, reserved := range ReservedCapacityProviderPrefixes {
+			if strings.HasPrefix(lower, reserved) {
+				fail("EC2.CapacityProviderName", "must not begin with %q in any letter case (ECS reserves %s), got %q",
+					reserved, strings.Join(ReservedCapacityProviderPrefixes, ", "), n)
+			}
+		}
+		if len(n) > MaxCapacityProviderNameLength || !capacityProviderNameRE.MatchString(n) {
+			fail("EC2.CapacityProviderName", "must be 1 to %d letters, digits, '-' and '_', got %q", MaxCapacityProviderNameLength, n)
+		}
+	}
+	p.EC2 = &e
+}
+
+var capacityProviderNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+var instanceTypeRE = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
+
+func validInstanceType(s string) bool { return instanceTypeRE.MatchString(s) }

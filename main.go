@@ -1,8 +1,11 @@
 // Command ecsplit is the ecsplit CDK app. The CDK CLI runs it (see
-// cdk.json): cdk synth -c stage=monolith|split -c capacity=fargate|ec2.
-// The cdk-nag AwsSolutions checks run on every synth (-c nag=false turns
-// them off); the app exits 1 when a construct has an error annotation, such
-// as an unsuppressed cdk-nag error.
+// cdk.json): cdk synth -c stage=monolith|split|SERVICE:PERCENT,... -c
+// capacity=fargate|ec2, and the other context keys of the README. The
+// cdk-nag AwsSolutions checks run on every synth (-c nag=false turns them
+// off). The app exits 1, with one "ecsplit:" line per problem and no stack
+// trace, on a bad context value, a construct's rejection of a prop, a failed
+// construct validation, or an error annotation such as an unsuppressed
+// cdk-nag error.
 package main
 
 import (
@@ -34,18 +37,12 @@ func run() (code int) {
 		}
 	}()
 	app := awscdk.NewApp(nil)
-	cfg, err := stacks.ConfigFromContext(app)
-	if err != nil {
+	if _, _, err := stacks.Build(app); err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
 			fmt.Fprintln(os.Stderr, "ecsplit:", line)
 		}
 		return 1
 	}
-	if err := stacks.AddNagChecks(app); err != nil {
-		fmt.Fprintln(os.Stderr, "ecsplit:", err)
-		return 1
-	}
-	stacks.New(app, cfg)
 	if errs := stacks.SynthErrors(app.Synth(nil)); len(errs) > 0 {
 		for _, e := range errs {
 			fmt.Fprintln(os.Stderr, "ecsplit: error:", e)

@@ -1,7 +1,8 @@
-// Package stacks composes the ecsplit constructs into the two stacks of the
-// ecsplit app: the platform (VPC, cluster, shared ALB and listener), which is
-// the same in every stage, and the services, which follow the stage's table
-// of path ownership.
+// Package stacks is the ecsplit app: the forum's migration table
+// (forum.go) and the two stacks that carry it, the platform (VPC, cluster,
+// shared ALB and listener), the same in every stage, and the services,
+// which follow the migration state. Build wires them from the app's
+// context, for main.go and the tests alike.
 package stacks
 
 import (
@@ -15,20 +16,24 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ecsplit/ecsplit/constructs/microservice"
+	"github.com/ecsplit/ecsplit/constructs/migration"
 )
 
 // Context keys the app reads (cdk synth -c KEY=VALUE, or cdk.json).
 const (
-	// StageKey selects the stage: "monolith", "split", or a migration state
-	// such as "users:100,threads:10" (see ParseStage).
+	// StageKey selects the migration state: "monolith", "split", or
+	// SERVICE:PERCENT pairs such as "users:100,threads:10" (see
+	// migration.ParseState).
 	StageKey = "stage"
 	// CapacityKey selects the cluster capacity: "fargate" or "ec2".
 	CapacityKey = "capacity"
 	// CertificateKey is an optional ACM certificate ARN: it turns on HTTPS.
 	CertificateKey = "certificateArn"
 	// StickinessKey is an optional duration, such as "10m", for which a
-	// client stays on the side of a weighted rule (monolith or
-	// microservice) it first reached.
+	// client that keeps the ALB's cookie stays on the side of a weighted
+	// rule (monolith or service) it first reached.
 	StickinessKey = "stickiness"
 	// ServerAccessLogsBucketKey is an optional S3 bucket name: the ALB's
 	// access logs bucket sends its S3 server access logs there (such as a
@@ -39,6 +44,11 @@ const (
 	// (true, the default) or off (false), such as for a first deploy that
 	// must be able to roll back.
 	DeletionProtectionKey = "deletionProtection"
+	// NagKey turns the cdk-nag AwsSolutions checks off: -c nag=false.
+	NagKey = "nag"
+	// ServicesDirKey is the Docker build context of the service images,
+	// relative to the app's working directory.
+	ServicesDirKey = "servicesDir"
 )
 
 // Stack names, the same in every stage so that a stage change is an update
@@ -57,19 +67,16 @@ const (
 	EC2     Capacity = "ec2"
 )
 
-// DefaultStage is the stage when the context does not name one.
-const DefaultStage = MonolithStage
-
 // Defaults of Config.
 const (
 	DefaultCapacity    = Fargate
 	DefaultServicesDir = "services"
 )
 
-// Config is what the app builds.
+// Config is what the app builds, read from its context.
 type Config struct {
-	// Stage is the stage to synthesize. Default: DefaultStage.
-	Stage Stage
+	// Stage is the migration state. Default: the monolith.
+	Stage migration.State
 	// Capacity is the cluster's capacity. Default: DefaultCapacity.
 	Capacity Capacity
 	// CertificateArn turns on HTTPS on the shared ALB. Default: "" (HTTP).
@@ -86,11 +93,13 @@ type Config struct {
 	// ServerAccessLogsBucket names the bucket of the access logs bucket's
 	// S3 server access logs. Default: "" (a new bucket).
 	ServerAccessLogsBucket string
+	// Nag applies the cdk-nag AwsSolutions checks. Default: true.
+	Nag bool
 }
 
-// ConfigFromContext reads Config from the app's context. It returns an
-// error naming each key whose value is not valid, with the value and the
-// allowed values.
+// ConfigFromContext reads Config from the app's context. Its error names
+// every key whose value is not valid, one a line, each with the value and
+// the allowed values.
 func ConfigFromContext(app awscdk.App) (Config, error) {
 	var errs []error
 	keep := func(err error) {
@@ -109,7 +118,14 @@ func ConfigFromContext(app awscdk.App) (Config, error) {
 			return ""
 		}
 	}
-	c := Config{CertificateArn: get(CertificateKey), ServerAccessLogsBucket: get(ServerAccessLogsBucketKey)}
+	c := Config{
+		CertificateArn:         get(CertificateKey),
+		ServerAccessLogsBucket: get(ServerAccessLogsBucketKey),
+		ServicesDir:            get(ServicesDirKey),
+	}
+	if c.ServicesDir == "" {
+		c.ServicesDir = DefaultServicesDir
+	}
 	if b := c.ServerAccessLogsBucket; b != "" && !bucketNameRE.MatchString(b) {
 		keep(fmt.Errorf("context %s=%q is not valid: use an S3 bucket name (3 to 63 lower-case letters, digits, dots and hyphens)", ServerAccessLogsBucketKey, b))
 	}
@@ -122,7 +138,19 @@ func ConfigFromContext(app awscdk.App) (Config, error) {
 	keep(err)
 	c.DeletionProtection, err = parseBool(app, DeletionProtectionKey, true)
 	keep(err)
+	c.Nag, err = parseBool(app, NagKey, true)
+	keep(err)
 	return c, errors.Join(errs...)
+}
+
+// ParseStage parses the stage context value with migration.ParseState,
+// against the forum's services.
+func ParseStage(s string) (migration.State, error) {
+	st, err := migration.ParseState(s, forumServiceNames())
+	if err != nil {
+		return st, fmt.Errorf("context %s=%q is not valid: %w", StageKey, s, err)
+	}
+	return st, nil
 }
 
 var bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
@@ -130,7 +158,8 @@ var bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 // parseBool reads a boolean context value: true or false, as a JSON
 // boolean or a string (-c KEY=false); def when the key is unset.
 func parseBool(app awscdk.App, key string, def bool) (bool, error) {
-	switch v := app.Node().TryGetContext(jsii.String(key)).(type) {
+	raw := app.Node().TryGetContext(jsii.String(key))
+	switch v := raw.(type) {
 	case nil:
 		return def, nil
 	case bool:
@@ -139,16 +168,9 @@ func parseBool(app awscdk.App, key string, def bool) (bool, error) {
 		if b, err := strconv.ParseBool(strings.TrimSpace(v)); err == nil {
 			return b, nil
 		}
+		return false, fmt.Errorf("context %s=%q is not valid: use true or false", key, v)
 	}
-	return false, fmt.Errorf("context %s=%v is not valid: use true or false", key, quoted(app.Node().TryGetContext(jsii.String(key))))
-}
-
-// quoted formats a context value for a message: strings quoted.
-func quoted(v any) string {
-	if s, ok := v.(string); ok {
-		return strconv.Quote(s)
-	}
-	return fmt.Sprint(v)
+	return false, fmt.Errorf("context %s=%v is not valid: use true or false", key, raw)
 }
 
 // ParseStickiness parses the stickiness context value, a Go duration of
@@ -158,7 +180,7 @@ func ParseStickiness(s string) (time.Duration, error) {
 		return 0, nil
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d < time.Second || d > 7*24*time.Hour || d%time.Second != 0 {
+	if err != nil || d < microservice.MinStickiness || d > microservice.MaxStickiness || d%time.Second != 0 {
 		return 0, fmt.Errorf("context %s=%q is not valid: use a duration of whole seconds from 1s to 168h, such as 10m, or 0 for none", StickinessKey, s)
 	}
 	return d, nil

@@ -9,31 +9,15 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
-// NagKey is the context key that turns the cdk-nag AwsSolutions checks
-// off: cdk synth -c nag=false. Default: on.
-const NagKey = "nag"
-
-// NagEnabled reports whether the app's context turns the AwsSolutions
-// checks on: true unless context NagKey is false. It returns an error
-// naming the key and the value when the value is not a boolean.
-func NagEnabled(app awscdk.App) (bool, error) {
-	return parseBool(app, NagKey, true)
-}
-
 // AddNagChecks applies cdk-nag's AwsSolutions rules to every construct of
-// the app, unless context NagKey turns them off. An unsuppressed finding
-// of error level becomes an error annotation, which makes `cdk synth` fail
-// (see SynthErrors for the bare app binary); a warning-level finding
-// becomes a warning annotation. The justified suppressions live in the
-// constructs that own the resources (constructs/alb, constructs/cluster,
-// constructs/microservice), so apps that import them inherit them.
-func AddNagChecks(app awscdk.App) error {
-	on, err := NagEnabled(app)
-	if err != nil || !on {
-		return err
-	}
+// the app. An unsuppressed finding of error level becomes an error
+// annotation, which makes `cdk synth` fail (see SynthErrors for the bare
+// app binary); a warning-level finding becomes a warning annotation. The
+// justified suppressions live in the constructs that own the resources
+// (constructs/alb, constructs/cluster, constructs/microservice), so apps
+// that import them inherit them.
+func AddNagChecks(app awscdk.App) {
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
-	return nil
 }
 
 // SynthErrors returns the error messages of a synthesized cloud assembly

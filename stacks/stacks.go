@@ -1,8 +1,6 @@
 package stacks
 
 import (
-	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -13,6 +11,7 @@ import (
 	"github.com/ecsplit/ecsplit/constructs/alb"
 	"github.com/ecsplit/ecsplit/constructs/cluster"
 	"github.com/ecsplit/ecsplit/constructs/microservice"
+	"github.com/ecsplit/ecsplit/constructs/migration"
 )
 
 // PlatformProps configures a Platform.
@@ -120,8 +119,8 @@ type ServicesProps struct {
 	awscdk.StackProps
 	// Platform is the platform the services run on. Required.
 	Platform *Platform
-	// Routes is the path-ownership table: one service per row. Required.
-	Routes []Route
+	// Stage is the migration state. Default: the monolith.
+	Stage migration.State
 	// ServicesDir is the Docker build context of the images.
 	// Default: DefaultServicesDir.
 	ServicesDir string
@@ -133,40 +132,40 @@ type ServicesProps struct {
 // Services is the stack of the stage's ECS services.
 type Services struct {
 	awscdk.Stack
-	// Services holds the services by name.
-	Services map[string]*microservice.Service
+	// Migration is the forum's migration in its current state.
+	Migration *migration.Migration
 }
 
-// NewServices creates the services stack: one microservice.Service per
-// route, all on the platform's listener.
+// NewServices creates the services stack: the forum's migration (forum.go)
+// in the given state, on the platform's cluster and listener. The
+// migration's id is "Default", which CDK leaves out of logical ids: every
+// resource keeps the logical id it had when the app made the services
+// itself.
 func NewServices(scope constructs.Construct, id string, props *ServicesProps) *Services {
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 	dir := props.ServicesDir
 	if dir == "" {
 		dir = DefaultServicesDir
 	}
-	s := &Services{Stack: stack, Services: map[string]*microservice.Service{}}
 	c := props.Platform.Cluster
-	for _, r := range props.Routes {
-		var share *microservice.Share
-		if r.Percent < 100 {
-			monolith := s.Services[MonolithRoute.Service]
-			if monolith == nil {
-				panic(fmt.Sprintf("ecsplit services stack: Routes: %s serves %d %% of its paths, but no %s route comes before it to serve the rest", r.Service, r.Percent, MonolithRoute.Service))
-			}
-			share = &microservice.Share{Percent: r.Percent, Other: monolith.TargetGroup, Stickiness: props.Stickiness}
-		}
-		s.Services[r.Service] = microservice.New(stack, r.Service, &microservice.Props{
-			Cluster:                    c.Cluster,
-			Listener:                   props.Platform.LoadBalancer.Listener(),
-			Name:                       r.Service,
-			Paths:                      r.Paths,
-			Image:                      microservice.ImageFromDirectory(r.Service, dir, filepath.Join(r.Service, "Dockerfile")),
-			CapacityProviderStrategies: c.CapacityProviderStrategies(),
-			Share:                      share,
-		})
+	withPlacement := func(f ForumService) microservice.Props {
+		p := f.props(dir)
+		p.CapacityProviderStrategies = c.CapacityProviderStrategies()
+		return p
 	}
-	return s
+	var services []microservice.Props
+	for _, f := range ForumServices {
+		services = append(services, withPlacement(f))
+	}
+	m := migration.New(stack, "Default", &migration.Props{
+		Cluster:    c.Cluster,
+		Listener:   props.Platform.LoadBalancer.Listener(),
+		Monolith:   withPlacement(ForumMonolith),
+		Services:   services,
+		State:      props.Stage,
+		Stickiness: props.Stickiness,
+	})
+	return &Services{Stack: stack, Migration: m}
 }
 
 // App is the ecsplit app's two stacks.
@@ -183,14 +182,29 @@ func New(app awscdk.App, cfg Config) *App {
 		CertificateArn:         cfg.CertificateArn,
 		DeletionProtection:     cfg.DeletionProtection,
 		ServerAccessLogsBucket: cfg.ServerAccessLogsBucket,
-		MaxServices:            1 + len(MicroserviceRoutes),
+		MaxServices:            1 + len(ForumServices),
 	})
 	services := NewServices(app, ServicesStackName, &ServicesProps{
 		StackProps:  awscdk.StackProps{Description: jsii.String("ecsplit services: the ECS services of the current stage")},
 		Platform:    platform,
-		Routes:      cfg.Stage.Routes(),
+		Stage:       cfg.Stage,
 		ServicesDir: cfg.ServicesDir,
 		Stickiness:  cfg.Stickiness,
 	})
 	return &App{Platform: platform, Services: services}
+}
+
+// Build is the app, wired in one place for main.go and the tests: it reads
+// the configuration from app's context (reporting every bad key at once),
+// turns the cdk-nag checks on unless the context turns them off, and adds
+// the stacks.
+func Build(app awscdk.App) (*App, Config, error) {
+	cfg, err := ConfigFromContext(app)
+	if err != nil {
+		return nil, cfg, err
+	}
+	if cfg.Nag {
+		AddNagChecks(app)
+	}
+	return New(app, cfg), cfg, nil
 }

@@ -108,7 +108,7 @@ var (
 )
 
 // synth synthesizes the ecsplit app the way `cdk synth -c KEY=VALUE` does:
-// as main.go (cdk-nag checks included), with the context of cdk.json and
+// built by stacks.Build, as main.go builds it (cdk-nag checks included), with the context of cdk.json and
 // the CLI's (cliContext), overridden by ctx (for example "stage": "split"). Each distinct ctx is
 // synthesized once per test binary and shared.
 func synth(t testing.TB, ctx map[string]string) *synthesis {
@@ -140,16 +140,12 @@ func synth(t testing.TB, ctx map[string]string) *synthesis {
 		context[k] = v
 	}
 	dir := filepath.Join(synthRoot, fmt.Sprintf("assembly-%d", len(synthCache)))
+	context[stacks.ServicesDirKey] = filepath.Join(repoRoot, stacks.DefaultServicesDir)
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &context, Outdir: jsii.String(dir)})
-	cfg, err := stacks.ConfigFromContext(app)
+	a, _, err := stacks.Build(app)
 	if err != nil {
 		t.Fatalf("context %v: %v", ctx, err)
 	}
-	cfg.ServicesDir = filepath.Join(repoRoot, stacks.DefaultServicesDir)
-	if err := stacks.AddNagChecks(app); err != nil {
-		t.Fatal(err)
-	}
-	a := stacks.New(app, cfg)
 	s := &synthesis{
 		Dir:      dir,
 		App:      a,
@@ -183,7 +179,7 @@ var stagesAndCapacities = []map[string]string{
 }
 
 // cutoverStates are the intermediate migration states (see
-// stacks.ParseStage) proved besides the two ends.
+// migration.ParseState) proved besides the two ends.
 var cutoverStates = []string{"users:100", "users:100,threads:10", "users:50,threads:50,posts:50"}
 
 // allStates is every stage and migration state in both capacity modes: what

@@ -201,12 +201,12 @@ func TestValidateServicesDiff(t *testing.T) {
 		t.Fatalf("cdk diff exited %d:\n%s", code, out)
 	}
 	for _, want := range []string{
-		"[-] AWS::ECS::Service monolith/Service/Service",
-		"[-] AWS::ElasticLoadBalancingV2::ListenerRule monolith/Rule",
-		"[+] AWS::ECS::Service users/Service",
-		"[+] AWS::ECS::Service threads/Service",
-		"[+] AWS::ECS::Service posts/Service",
-		"[+] AWS::ElasticLoadBalancingV2::ListenerRule users/Rule",
+		"[-] AWS::ECS::Service Default/monolith/Service/Service",
+		"[-] AWS::ElasticLoadBalancingV2::ListenerRule Default/monolith/Rule",
+		"[+] AWS::ECS::Service Default/users/Service",
+		"[+] AWS::ECS::Service Default/threads/Service",
+		"[+] AWS::ECS::Service Default/posts/Service",
+		"[+] AWS::ElasticLoadBalancingV2::ListenerRule Default/users/Rule",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the services diff from monolith to split lacks %q:\n%s", want, out)

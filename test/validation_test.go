@@ -160,7 +160,7 @@ func TestInvalidInput(t *testing.T) {
 		{"microservice Paths too long", ms(func(p *microservice.Props) { p.Paths = []string{"/" + strings.Repeat("a", 128)} }), []string{`microservice "Svc"`, "Paths", strings.Repeat("a", 128)}},
 		{"microservice Paths duplicate", ms(func(p *microservice.Props) { p.Paths = []string{"/a", "/a"} }), []string{`microservice "Svc"`, "Paths", `"/a"`}},
 		{"microservice Priority out of range", ms(func(p *microservice.Props) { p.Priority = 50001 }), []string{`microservice "Svc"`, "Priority", "got 50001"}},
-		{"microservice HealthCheckPath without slash", ms(func(p *microservice.Props) { p.HealthCheckPath = "healthz" }), []string{`microservice "Svc"`, "HealthCheckPath", `"healthz"`}},
+		{"microservice HealthCheck.Path without slash", ms(func(p *microservice.Props) { p.HealthCheck.Path = "healthz" }), []string{`microservice "Svc"`, "HealthCheck.Path", `"healthz"`}},
 		{"microservice ContainerPort negative", ms(func(p *microservice.Props) { p.ContainerPort = -1 }), []string{`microservice "Svc"`, "ContainerPort", "got -1"}},
 		{"microservice ContainerPort above 65535", ms(func(p *microservice.Props) { p.ContainerPort = 65536 }), []string{`microservice "Svc"`, "ContainerPort", "got 65536"}},
 		{"microservice CPU not Fargate", ms(func(p *microservice.Props) { p.CPU = 300 }), []string{`microservice "Svc"`, "CPU", "got 300"}},
@@ -181,7 +181,7 @@ func TestInvalidInput(t *testing.T) {
 			microservice.New(f.stack, "Other", &microservice.Props{Cluster: f.c.Cluster, Listener: f.lb.Listener(), Name: "other", Paths: []string{"/api/users"},
 				Image: awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:latest"), nil)})
 		}, []string{`"other" (Validation/Other)`, "Paths", `"/api/users"`, `"users" (Validation/Svc)`}},
-		{"microservice ImageFromDirectory missing Dockerfile", func() { microservice.ImageFromDirectory("Svc", "no-such-dir", "Dockerfile") }, []string{`microservice "Svc"`, "Image", `"no-such-dir"`}},
+		{"microservice ImageFromDirectory missing Dockerfile", func() { microservice.ImageFromDirectory("Svc", "no-such-dir", "Dockerfile", microservice.X86_64) }, []string{`microservice "Svc"`, "Image", `"no-such-dir"`}},
 		{"microservice ImageFromECR without tag", func() {
 			microservice.ImageFromECR(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "Svc", "repo", "")
 		}, []string{`microservice "Svc"`, "Image", `"repo"`}},
@@ -189,7 +189,7 @@ func TestInvalidInput(t *testing.T) {
 		{"context stage", func() { _, err := stacks.ParseStage("prod"); panic(err) }, []string{stacks.StageKey, `"prod"`}},
 		{"context capacity", func() { _, err := stacks.ParseCapacity("lambda"); panic(err) }, []string{stacks.CapacityKey, `"lambda"`, "fargate"}},
 		{"context nag", func() {
-			_, err := stacks.NagEnabled(awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.NagKey: "perhaps"}}))
+			_, err := stacks.ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.NagKey: "perhaps"}}))
 			panic(err)
 		}, []string{stacks.NagKey, `"perhaps"`, "true or false"}},
 		{"context stickiness", func() {
@@ -207,11 +207,9 @@ func TestInvalidInput(t *testing.T) {
 		{"context stage percent", func() { _, err := stacks.ParseStage("users:100,threads:150"); panic(err) }, []string{stacks.StageKey, `"150"`, "0 to 100"}},
 		{"context certificateArn", func() {
 			app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.CertificateKey: "not-an-arn"}})
-			cfg, err := stacks.ConfigFromContext(app)
-			if err != nil {
+			if _, _, err := stacks.Build(app); err != nil {
 				panic(err)
 			}
-			stacks.New(app, cfg)
 		}, []string{"CertificateArn", `"not-an-arn"`}},
 	}
 	for _, c := range cases {

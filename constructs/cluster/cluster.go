@@ -47,7 +47,9 @@ type Props struct {
 // only what the ECS agent needs on this cluster.
 type EC2Capacity struct {
 	// InstanceType is the preferred EC2 instance type, such as "t3.medium".
-	// Default: DefaultInstanceType.
+	// A Graviton type (such as "c7g.large") makes the capacity ARM64: the
+	// services on it must then set microservice.Props.Architecture to
+	// ARM64. Default: DefaultInstanceType.
 	InstanceType string
 	// AlternativeInstanceTypes are instance types the group may launch when
 	// InstanceType is short in an Availability Zone (a mixed instances

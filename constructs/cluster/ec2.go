@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/ecsplit/ecsplit/constructs/internal/registry"
 )
 
 // addEC2Capacity adds the Auto Scaling group, its launch template and
@@ -26,7 +28,7 @@ func (c *Cluster) addEC2Capacity(id string, ec2 *EC2Capacity) {
 	userData.AddCommands(jsii.String("echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config"))
 	c.LaunchTemplate = awsec2.NewLaunchTemplate(c, jsii.String("LaunchTemplate"), &awsec2.LaunchTemplateProps{
 		InstanceType: awsec2.NewInstanceType(jsii.String(ec2.InstanceType)),
-		MachineImage: awsecs.EcsOptimizedImage_AmazonLinux2023(awsecs.AmiHardwareType_STANDARD, nil),
+		MachineImage: awsecs.EcsOptimizedImage_AmazonLinux2023(amiHardware(ec2.architecture()), nil),
 		UserData:     userData,
 		// The CDK adds the ECS agent's statements to the role of the
 		// group it configures; they go nowhere here (the role is handed
@@ -103,6 +105,10 @@ func (c *Cluster) addEC2Capacity(id string, ec2 *EC2Capacity) {
 		TargetCapacityPercent:              jsii.Number(DefaultTargetCapacityPercent),
 	})
 	c.Cluster.AddAsgCapacityProvider(c.CapacityProvider, nil)
+	registry.SetArchitecture(*c.Cluster.ClusterArn(), registry.Architecture{
+		Owner:        fmt.Sprintf("cluster %q (%s)", id, *c.Node().Path()),
+		Architecture: ec2.architecture(),
+	})
 	c.checkTaskSlots(id, ec2)
 }
 

@@ -37,6 +37,9 @@ func validate(id string, p *Props) {
 		if !validInstanceType(t) || t == e.InstanceType || slices.Contains(e.AlternativeInstanceTypes[:i], t) {
 			fail("EC2.AlternativeInstanceTypes", "must be distinct EC2 instance types such as %q (family.size), other than InstanceType %q, got %q", DefaultAlternativeInstanceTypes[0], e.InstanceType, t)
 		}
+		if a, b := instanceArchitecture(t), instanceArchitecture(e.InstanceType); a != b {
+			fail("EC2.AlternativeInstanceTypes", "must have the architecture of InstanceType %q (%s): one AMI serves the group, got %q (%s)", e.InstanceType, b, t, a)
+		}
 	}
 	if e.MinCapacity == nil {
 		n := DefaultMinCapacity

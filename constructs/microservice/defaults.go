@@ -6,14 +6,16 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 )
 
-// Defaults for Props, in one place. Each one is documented on the field it
-// fills; where it differs from the AWS default, the comment says why.
+// Defaults for Props, in one place. Each is documented on the field it
+// fills, and each can be overridden there; where one differs from the AWS
+// default, the comment says why.
 //
-// Rollout timing: a new task is healthy after DefaultHealthyThreshold checks
-// DefaultHealthCheckIntervalSeconds apart (about 20 s); an old task is
-// deregistered and drained for DefaultDeregistrationDelaySeconds, then gets
-// SIGTERM and up to DefaultStopTimeoutSeconds to finish, which is longer than
-// the services' own 10 s graceful-shutdown limit.
+// Rollout timing: a new task takes traffic once it passes one health check
+// (the ALB's rule for a newly registered target), at most
+// DefaultHealthCheckInterval after it starts listening; an old task is
+// deregistered and drained for DefaultDeregistrationDelay, then gets SIGTERM
+// and up to DefaultStopTimeout to finish, which is longer than a service's
+// graceful-shutdown limit should be.
 const (
 	// DefaultContainerPort is the port the container listens on; it is
 	// passed to the container as the PORT environment variable.
@@ -22,7 +24,8 @@ const (
 	DefaultCPU = 256
 	// DefaultMemoryMiB is the task's memory in MiB.
 	DefaultMemoryMiB = 512
-	// DefaultMinCapacity is the autoscaling minimum number of tasks.
+	// DefaultMinCapacity is the autoscaling minimum number of tasks: two,
+	// so one runs in each of two Availability Zones.
 	DefaultMinCapacity = 2
 	// DefaultMaxCapacity is the autoscaling maximum number of tasks.
 	DefaultMaxCapacity = 10
@@ -32,45 +35,49 @@ const (
 	// DefaultRequestsPerTarget is the target-tracking goal for ALB requests
 	// per task per minute.
 	DefaultRequestsPerTarget = 1000
-	// DefaultHealthCheckPath is the path the target group probes; the forum
-	// services serve it outside every API path.
+	// DefaultHealthCheckPath is the path the target group's health check
+	// requests: a conventional liveness path, outside the API paths.
 	DefaultHealthCheckPath = "/healthz"
-	// DefaultHealthCheckIntervalSeconds is the time between health checks
-	// (ALB default 30): a new task takes traffic in about 20 s.
-	DefaultHealthCheckIntervalSeconds = 10
-	// DefaultHealthCheckTimeoutSeconds is how long a health check may take
-	// (ALB default 5).
-	DefaultHealthCheckTimeoutSeconds = 5
-	// DefaultHealthyThreshold is the number of passing checks before a task
-	// takes traffic (ALB default 5).
+	// DefaultHealthCheckInterval is the time between health checks (ALB
+	// default 30 s): a new task takes traffic at most this long after it
+	// starts listening.
+	DefaultHealthCheckInterval = 10 * time.Second
+	// DefaultHealthCheckTimeout is how long a health check may take (ALB
+	// default 5 s); it must be shorter than the interval.
+	DefaultHealthCheckTimeout = 5 * time.Second
+	// DefaultHealthyThreshold is the number of passing checks that bring a
+	// target that failed back into service (ALB default 5). A newly
+	// registered target needs one.
 	DefaultHealthyThreshold = 2
 	// DefaultUnhealthyThreshold is the number of failing checks before a
 	// task is taken out of service (ALB default 2): one slow check during a
 	// garbage-collection pause does not cost a task.
 	DefaultUnhealthyThreshold = 3
-	// DefaultDeregistrationDelaySeconds is how long the ALB lets in-flight
-	// requests to a deregistered task finish (ALB default 300): longer than
-	// the services' 10 s graceful-shutdown limit, short enough for fast
-	// rollouts.
-	DefaultDeregistrationDelaySeconds = 15
-	// DefaultHealthCheckGracePeriodSeconds is how long ECS ignores failing
-	// ALB health checks of a new task while it starts.
-	DefaultHealthCheckGracePeriodSeconds = 30
-	// DefaultStopTimeoutSeconds is the time between SIGTERM and SIGKILL (ECS
-	// default 30): above the services' graceful-shutdown limit.
-	DefaultStopTimeoutSeconds = 20
+	// DefaultHealthyHTTPCodes are the health check's passing status codes
+	// (the ALB default).
+	DefaultHealthyHTTPCodes = "200"
+	// DefaultDeregistrationDelay is how long the ALB lets in-flight
+	// requests to a deregistered task finish (ALB default 300 s): longer
+	// than a 10 s graceful shutdown, short enough for fast rollouts.
+	DefaultDeregistrationDelay = 15 * time.Second
+	// DefaultHealthCheckGracePeriod is how long ECS ignores failing ALB
+	// health checks of a new task while it starts.
+	DefaultHealthCheckGracePeriod = 30 * time.Second
+	// DefaultStopTimeout is the time between SIGTERM and SIGKILL (ECS
+	// default 30 s): above a 10 s graceful shutdown.
+	DefaultStopTimeout = 20 * time.Second
 	// DefaultMinHealthyPercent keeps every running task until its
-	// replacement is healthy during a deployment.
+	// replacement is healthy during a deployment (ECS default 100 % for
+	// services behind a load balancer as well).
 	DefaultMinHealthyPercent = 100
 	// DefaultMaxHealthyPercent lets a deployment start a full set of new
 	// tasks beside the old ones.
 	DefaultMaxHealthyPercent = 200
-	// DefaultImageDirectory is the Docker build context of the default
-	// image asset, relative to the CDK app's working directory. The
-	// Dockerfile is NAME/Dockerfile inside it.
-	DefaultImageDirectory = "services"
 	// DefaultUser is the user the container runs as: distroless "nonroot".
+	// Control Tower CT.ECS.PR.3 and PR.8 require a non-root user.
 	DefaultUser = "65532"
+	// DefaultArchitecture is the tasks' CPU architecture.
+	DefaultArchitecture = X86_64
 )
 
 // DefaultLogRetention is how long the service's log group keeps its logs:
@@ -79,8 +86,8 @@ const DefaultLogRetention = awslogs.RetentionDays_ONE_YEAR
 
 // Limits the props are checked against.
 const (
-	// MaxNameLength is the longest service name: a target group name has at
-	// most 32 characters.
+	// MaxNameLength is the longest service name: it names the container,
+	// the log streams and the service's alarms, which stay readable.
 	MaxNameLength = 32
 	// MaxPathPatterns is the ALB's limit on condition values in one rule.
 	MaxPathPatterns = 5
@@ -88,6 +95,22 @@ const (
 	MaxPathPatternLength = 128
 	// MinPriority and MaxPriority bound listener rule priorities.
 	MinPriority, MaxPriority = 1, 50000
+	// MinHealthCheckInterval and MaxHealthCheckInterval bound the ALB's
+	// health check interval.
+	MinHealthCheckInterval, MaxHealthCheckInterval = 5 * time.Second, 300 * time.Second
+	// MinHealthCheckTimeout and MaxHealthCheckTimeout bound its timeout.
+	MinHealthCheckTimeout, MaxHealthCheckTimeout = 2 * time.Second, 120 * time.Second
+	// MinThreshold and MaxThreshold bound its healthy and unhealthy
+	// threshold counts.
+	MinThreshold, MaxThreshold = 2, 10
+	// MaxDeregistrationDelay is the ALB's longest deregistration delay.
+	MaxDeregistrationDelay = time.Hour
+	// MinStopTimeout and MaxStopTimeout bound the ECS container stop
+	// timeout.
+	MinStopTimeout, MaxStopTimeout = 2 * time.Second, 120 * time.Second
+	// MaxMaxHealthyPercent is the highest maximum healthy percent this
+	// construct accepts.
+	MaxMaxHealthyPercent = 400
 )
 
 // Bounds of Share.Stickiness, the ALB's limits on target group stickiness.

@@ -6,8 +6,8 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
-// noCapabilities drops every Linux capability of the container: the forum
-// binaries bind an unprivileged port as a non-root user and need none.
+// noCapabilities drops every Linux capability of the container: a service
+// that listens on an unprivileged port as a non-root user needs none.
 func noCapabilities(s *Service) awsecs.LinuxParameters {
 	lp := awsecs.NewLinuxParameters(s, jsii.String("LinuxParameters"), nil)
 	lp.DropCapabilities(awsecs.Capability_ALL)
@@ -20,13 +20,13 @@ func noCapabilities(s *Service) awsecs.LinuxParameters {
 func suppressNagFindings(s *Service) {
 	cdknag.NagSuppressions_AddResourceSuppressions(s.TaskDefinition, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-ECS2"),
-		Reason: jsii.String("The environment holds PORT and the user's Props.Environment: plain configuration, never " +
-			"a secret (the services need no credentials); secrets belong in ECS secrets from Secrets Manager or SSM."),
+		Reason: jsii.String("The environment holds PORT and Props.Environment, which is documented as plain configuration; " +
+			"secrets go in Props.Secrets, which ECS injects from Secrets Manager or SSM Parameter Store at task start."),
 	}}, jsii.Bool(false))
 	cdknag.NagSuppressions_AddResourceSuppressions(s.TaskDefinition.ExecutionRole(), &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
 		Reason: jsii.String("ecr:GetAuthorizationToken has no resource-level permissions (Resource *); every other " +
-			"action of the execution role is scoped to the service's image repository and log group."),
+			"action of the execution role is scoped to the service's image repository, log group and secrets."),
 		AppliesTo: &[]any{"Resource::*"},
 	}}, jsii.Bool(true))
 }

@@ -11,15 +11,9 @@ package microservice
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -31,8 +25,9 @@ import (
 	"github.com/ecsplit/ecsplit/constructs/internal/registry"
 )
 
-// Props configures a Service. Cluster, Listener, Name and Paths are
-// required; every other field has a documented default.
+// Props configures a Service. Cluster, Listener, Name, Paths and Image are
+// required; every other field has a documented default, which a zero value
+// (or a nil pointer, where zero is a meaningful value) selects.
 type Props struct {
 	// Cluster is the ECS cluster the service runs on. Required. When the
 	// cluster has EC2 capacity the service runs on EC2, otherwise on Fargate.
@@ -40,25 +35,23 @@ type Props struct {
 	// Listener is the ALB listener that routes the service's paths to it.
 	// Required.
 	Listener elbv2.IApplicationListener
-	// Name names the service, its container and its target group: 1 to
-	// MaxNameLength lower-case letters, digits and '-'. Required.
+	// Name names the service's container, its log streams and its alarms:
+	// 1 to MaxNameLength lower-case letters, digits and '-', starting with a
+	// letter. Required. (The target group and the ECS service get names
+	// CloudFormation derives, so that they can be replaced.)
 	Name string
 	// Paths are the ALB path patterns the service owns, such as
 	// "/api/users" and "/api/users/*": 1 to MaxPathPatterns patterns, each
 	// starting with '/'. A pattern can belong to one service per listener.
 	// Required.
 	Paths []string
+	// Image is the container image. Required. See ImageFromDirectory and
+	// ImageFromECR, or use any awsecs.ContainerImage.
+	Image awsecs.ContainerImage
 	// Priority is the listener rule priority, from MinPriority to
 	// MaxPriority. Default: 0, computed from Paths by AutoPriority so that
 	// more specific paths win.
 	Priority int
-	// Image is the container image. Default: an image asset built from
-	// DefaultImageDirectory with the Dockerfile NAME/Dockerfile. See
-	// ImageFromDirectory and ImageFromECR.
-	Image awsecs.ContainerImage
-	// HealthCheckPath is the path the target group's health check requests.
-	// Default: DefaultHealthCheckPath.
-	HealthCheckPath string
 	// ContainerPort is the port the container listens on, passed to it as
 	// PORT. Default: DefaultContainerPort.
 	ContainerPort int
@@ -68,15 +61,57 @@ type Props struct {
 	// MemoryMiB is the task's memory; on Fargate a size valid for CPU.
 	// Default: DefaultMemoryMiB.
 	MemoryMiB int
+	// Architecture is the tasks' CPU architecture: X86_64 or ARM64
+	// (Graviton), on Fargate or on EC2 capacity of that architecture. The
+	// image must be built for it (ImageFromDirectory takes it).
+	// Default: DefaultArchitecture.
+	Architecture Architecture
+	// User is the user the container runs as, a name or UID[:GID]; it must
+	// not be root. Default: DefaultUser.
+	User string
 	// MinCapacity is the autoscaling minimum, at least 1.
 	// Default: DefaultMinCapacity.
 	MinCapacity int
 	// MaxCapacity is the autoscaling maximum, at least MinCapacity.
 	// Default: the larger of DefaultMaxCapacity and MinCapacity.
 	MaxCapacity int
-	// Environment holds extra environment variables of the container.
-	// PORT is always set from ContainerPort. Default: none.
+	// CPUTargetPercent is the average CPU utilization that target tracking
+	// keeps, from 1 to 100. Default: DefaultCPUTargetPercent.
+	CPUTargetPercent int
+	// RequestsPerTarget is the ALB requests per task per minute that target
+	// tracking keeps, at least 1. Default: DefaultRequestsPerTarget.
+	RequestsPerTarget int
+	// MinHealthyPercent is the share of the running tasks a deployment
+	// keeps running, from 0 to 100. Default: DefaultMinHealthyPercent.
+	MinHealthyPercent *int
+	// MaxHealthyPercent is the most tasks a deployment runs at once, as a
+	// percent of the count, from 100 to MaxMaxHealthyPercent (it sizes what
+	// the service needs of EC2 capacity). Default: DefaultMaxHealthyPercent.
+	MaxHealthyPercent int
+	// HealthCheck configures the target group's health check. Each zero
+	// field takes its default.
+	HealthCheck HealthCheck
+	// DeregistrationDelay is how long the ALB lets a deregistered task
+	// finish its requests, whole seconds up to MaxDeregistrationDelay; keep
+	// it at least the service's graceful-shutdown time.
+	// Default: DefaultDeregistrationDelay.
+	DeregistrationDelay *time.Duration
+	// HealthCheckGracePeriod is how long ECS ignores a new task's failing
+	// ALB health checks, whole seconds. Default: DefaultHealthCheckGracePeriod.
+	HealthCheckGracePeriod *time.Duration
+	// StopTimeout is the time between SIGTERM and SIGKILL, whole seconds
+	// from MinStopTimeout to MaxStopTimeout; keep it above the service's
+	// graceful-shutdown time. Default: DefaultStopTimeout.
+	StopTimeout time.Duration
+	// Environment holds extra environment variables of the container:
+	// plain configuration, never secrets (see Secrets). PORT is always set
+	// from ContainerPort. Default: none.
 	Environment map[string]string
+	// Secrets are environment variables that ECS fills, when a task
+	// starts, from AWS Secrets Manager or SSM Parameter Store
+	// (awsecs.Secret_FromSecretsManager, Secret_FromSsmParameter). The
+	// execution role may read exactly these. Default: none.
+	Secrets map[string]awsecs.Secret
 	// CapacityProviderStrategies places the tasks on capacity providers,
 	// such as the EC2 capacity provider of a cluster.Cluster. Default: the
 	// FARGATE launch type on a Fargate cluster, the EC2 launch type on a
@@ -96,6 +131,31 @@ type Props struct {
 	Share *Share
 }
 
+// HealthCheck configures a target group's health check.
+type HealthCheck struct {
+	// Path is the plain path the check requests. Default:
+	// DefaultHealthCheckPath.
+	Path string
+	// Interval is the time between checks, whole seconds from
+	// MinHealthCheckInterval to MaxHealthCheckInterval.
+	// Default: DefaultHealthCheckInterval.
+	Interval time.Duration
+	// Timeout is how long one check may take, whole seconds from
+	// MinHealthCheckTimeout to MaxHealthCheckTimeout, less than Interval.
+	// Default: DefaultHealthCheckTimeout.
+	Timeout time.Duration
+	// HealthyThreshold is the passing checks that bring a failed target
+	// back, from MinThreshold to MaxThreshold. Default:
+	// DefaultHealthyThreshold.
+	HealthyThreshold int
+	// UnhealthyThreshold is the failing checks that take a target out, from
+	// MinThreshold to MaxThreshold. Default: DefaultUnhealthyThreshold.
+	UnhealthyThreshold int
+	// HealthyHTTPCodes are the passing status codes, such as "200",
+	// "200,204" or "200-299". Default: DefaultHealthyHTTPCodes.
+	HealthyHTTPCodes string
+}
+
 // Share is a weighted split of a service's paths between the service and
 // another target group.
 type Share struct {
@@ -104,9 +164,9 @@ type Share struct {
 	Percent int
 	// Other is the target group that receives the rest. Required.
 	Other elbv2.IApplicationTargetGroup
-	// Stickiness keeps a client on the target group it first reached, for
-	// MinStickiness to MaxStickiness, so that one session is not bounced
-	// between implementations. Default: 0, no stickiness.
+	// Stickiness keeps a client that returns the ALB's AWSALBTG cookie on
+	// the target group it first reached, for MinStickiness to
+	// MaxStickiness. Default: 0, no stickiness.
 	Stickiness time.Duration
 }
 
@@ -116,6 +176,8 @@ type Service struct {
 	constructs.Construct
 	// Name is the service's name (Props.Name).
 	Name string
+	// Paths are the path patterns the service owns (Props.Paths).
+	Paths []string
 	// Service is the ECS service (an awsecs.FargateService or an
 	// awsecs.Ec2Service).
 	Service awsecs.BaseService
@@ -147,7 +209,7 @@ type Service struct {
 func New(scope constructs.Construct, id string, props *Props) *Service {
 	fargate := props == nil || props.Cluster == nil || !*props.Cluster.HasEc2Capacity()
 	p := withDefaults(id, props, fargate)
-	s := &Service{Name: p.Name}
+	s := &Service{Name: p.Name, Paths: p.Paths}
 	constructs.NewConstruct_Override(s, scope, &id)
 	owner := fmt.Sprintf("%q (%s)", p.Name, *s.Node().Path())
 
@@ -157,10 +219,6 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 	}
 	claimRoutes(p.Listener, owner, p.Paths, s.Priority, p.Priority != 0)
 
-	image := p.Image
-	if image == nil {
-		image = ImageFromDirectory(id, DefaultImageDirectory, p.Name+"/Dockerfile")
-	}
 	s.LogKey = p.LogKey
 	if s.LogKey == nil {
 		s.LogKey = logkey.New(s, "LogsKey", "ecsplit: encrypts the logs of service "+p.Name)
@@ -170,23 +228,7 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 		EncryptionKey: s.LogKey,
 	})
 	s.TaskDefinition = newTaskDefinition(s, p, fargate)
-	env := map[string]*string{"PORT": jsii.String(fmt.Sprint(p.ContainerPort))}
-	for k, v := range p.Environment {
-		env[k] = jsii.String(v)
-	}
-	s.Container = s.TaskDefinition.AddContainer(jsii.String(p.Name), &awsecs.ContainerDefinitionOptions{
-		Image:                  image,
-		Essential:              jsii.Bool(true),
-		Environment:            &env,
-		PortMappings:           &[]*awsecs.PortMapping{{ContainerPort: jsii.Number(p.ContainerPort), Protocol: awsecs.Protocol_TCP}},
-		Logging:                awsecs.LogDriver_AwsLogs(&awsecs.AwsLogDriverProps{LogGroup: s.LogGroup, StreamPrefix: jsii.String(p.Name), Mode: awsecs.AwsLogDriverMode_NON_BLOCKING}),
-		StopTimeout:            awscdk.Duration_Seconds(jsii.Number(DefaultStopTimeoutSeconds)),
-		ReadonlyRootFilesystem: jsii.Bool(true),
-		User:                   jsii.String(DefaultUser),
-		Privileged:             jsii.Bool(false),
-		MemoryLimitMiB:         jsii.Number(p.MemoryMiB),
-		LinuxParameters:        noCapabilities(s),
-	})
+	s.Container = s.addContainer(p)
 	suppressNagFindings(s)
 
 	s.SecurityGroup = awsec2.NewSecurityGroup(s, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
@@ -202,148 +244,18 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 	if !fargate {
 		registry.AddTaskDemand(*p.Cluster.ClusterArn(), registry.TaskDemand{
 			Owner: owner,
-			Tasks: (p.MaxCapacity*DefaultMaxHealthyPercent + 99) / 100,
+			Tasks: (p.MaxCapacity*p.MaxHealthyPercent + 99) / 100,
 		})
 	}
-
-	s.TargetGroup = elbv2.NewApplicationTargetGroup(s, jsii.String("TargetGroup"), &elbv2.ApplicationTargetGroupProps{
-		Vpc:                 p.Cluster.Vpc(),
-		Port:                jsii.Number(p.ContainerPort),
-		Protocol:            elbv2.ApplicationProtocol_HTTP,
-		TargetType:          elbv2.TargetType_IP,
-		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(DefaultDeregistrationDelaySeconds)),
-		HealthCheck: &elbv2.HealthCheck{
-			Path:                    jsii.String(p.HealthCheckPath),
-			HealthyHttpCodes:        jsii.String("200"),
-			Interval:                awscdk.Duration_Seconds(jsii.Number(DefaultHealthCheckIntervalSeconds)),
-			Timeout:                 awscdk.Duration_Seconds(jsii.Number(DefaultHealthCheckTimeoutSeconds)),
-			HealthyThresholdCount:   jsii.Number(DefaultHealthyThreshold),
-			UnhealthyThresholdCount: jsii.Number(DefaultUnhealthyThreshold),
-		},
-		Targets: &[]elbv2.IApplicationLoadBalancerTarget{
-			s.Service.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{
-				ContainerName: jsii.String(p.Name),
-				ContainerPort: jsii.Number(p.ContainerPort),
-			}),
-		},
-	})
+	s.TargetGroup = newTargetGroup(s, p)
 	s.ListenerRule = elbv2.NewApplicationListenerRule(s, jsii.String("Rule"), &elbv2.ApplicationListenerRuleProps{
 		Listener:   listener,
 		Priority:   jsii.Number(s.Priority),
 		Conditions: &[]elbv2.ListenerCondition{elbv2.ListenerCondition_PathPatterns(jsii.Strings(p.Paths...))},
 		Action:     s.ruleAction(p.Share),
 	})
-
-	s.Scaling = s.Service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
-		MinCapacity: jsii.Number(p.MinCapacity),
-		MaxCapacity: jsii.Number(p.MaxCapacity),
-	})
-	s.Scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &awsecs.CpuUtilizationScalingProps{
-		TargetUtilizationPercent: jsii.Number(DefaultCPUTargetPercent),
-	})
-	s.Scaling.ScaleOnRequestCount(jsii.String("Requests"), &awsecs.RequestCountScalingProps{
-		RequestsPerTarget: jsii.Number(DefaultRequestsPerTarget),
-		TargetGroup:       s.TargetGroup,
-	})
+	s.Scaling = s.addScaling(p)
 	return s
-}
-
-func newTaskDefinition(s *Service, p Props, fargate bool) awsecs.TaskDefinition {
-	if fargate {
-		return awsecs.NewFargateTaskDefinition(s, jsii.String("TaskDefinition"), &awsecs.FargateTaskDefinitionProps{
-			Cpu:            jsii.Number(p.CPU),
-			MemoryLimitMiB: jsii.Number(p.MemoryMiB),
-			RuntimePlatform: &awsecs.RuntimePlatform{
-				CpuArchitecture:       awsecs.CpuArchitecture_X86_64(),
-				OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX(),
-			},
-		})
-	}
-	return awsecs.NewEc2TaskDefinition(s, jsii.String("TaskDefinition"), &awsecs.Ec2TaskDefinitionProps{
-		NetworkMode: awsecs.NetworkMode_AWS_VPC,
-	})
-}
-
-// ruleAction forwards to the service's target group, or splits requests
-// by weight with share.Other.
-func (s *Service) ruleAction(share *Share) elbv2.ListenerAction {
-	if share == nil {
-		return elbv2.ListenerAction_Forward(&[]elbv2.IApplicationTargetGroup{s.TargetGroup}, nil)
-	}
-	var opts *elbv2.ForwardOptions
-	if share.Stickiness > 0 {
-		opts = &elbv2.ForwardOptions{StickinessDuration: awscdk.Duration_Seconds(jsii.Number(share.Stickiness.Seconds()))}
-	}
-	return elbv2.ListenerAction_WeightedForward(&[]*elbv2.WeightedTargetGroup{
-		{TargetGroup: s.TargetGroup, Weight: jsii.Number(share.Percent)},
-		{TargetGroup: share.Other, Weight: jsii.Number(100 - share.Percent)},
-	}, opts)
-}
-
-func newService(s *Service, p Props, fargate bool) awsecs.BaseService {
-	var strategies *[]*awsecs.CapacityProviderStrategy
-	if len(p.CapacityProviderStrategies) > 0 {
-		strategies = &p.CapacityProviderStrategies
-	}
-	circuit := &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)}
-	grace := awscdk.Duration_Seconds(jsii.Number(DefaultHealthCheckGracePeriodSeconds))
-	subnets := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
-	sgs := &[]awsec2.ISecurityGroup{s.SecurityGroup}
-	// FargateServiceProps and Ec2ServiceProps are distinct jsii types with
-	// the same fields: the two literals below differ only in AssignPublicIp.
-	if fargate {
-		return awsecs.NewFargateService(s, jsii.String("Service"), &awsecs.FargateServiceProps{
-			Cluster:                    p.Cluster,
-			TaskDefinition:             s.TaskDefinition,
-			CircuitBreaker:             circuit,
-			MinHealthyPercent:          jsii.Number(DefaultMinHealthyPercent),
-			MaxHealthyPercent:          jsii.Number(DefaultMaxHealthyPercent),
-			HealthCheckGracePeriod:     grace,
-			VpcSubnets:                 subnets,
-			SecurityGroups:             sgs,
-			AssignPublicIp:             jsii.Bool(false),
-			CapacityProviderStrategies: strategies,
-			PropagateTags:              awsecs.PropagatedTagSource_SERVICE,
-		})
-	}
-	return awsecs.NewEc2Service(s, jsii.String("Service"), &awsecs.Ec2ServiceProps{
-		Cluster:                    p.Cluster,
-		TaskDefinition:             s.TaskDefinition,
-		CircuitBreaker:             circuit,
-		MinHealthyPercent:          jsii.Number(DefaultMinHealthyPercent),
-		MaxHealthyPercent:          jsii.Number(DefaultMaxHealthyPercent),
-		HealthCheckGracePeriod:     grace,
-		VpcSubnets:                 subnets,
-		SecurityGroups:             sgs,
-		CapacityProviderStrategies: strategies,
-		PropagateTags:              awsecs.PropagatedTagSource_SERVICE,
-	})
-}
-
-// ImageFromDirectory returns a container image built by `cdk deploy` from a
-// Docker build context directory and a Dockerfile inside it (relative to
-// the directory), for linux/amd64. It panics at synth time, naming the
-// construct id, when the directory or the Dockerfile is missing.
-func ImageFromDirectory(id, directory, dockerfile string) awsecs.ContainerImage {
-	if _, err := os.Stat(filepath.Join(directory, dockerfile)); err != nil {
-		abs, _ := filepath.Abs(directory)
-		panic(fmt.Sprintf("ecsplit microservice %q: Image: no Dockerfile %q in image directory %q (%s): %v", id, dockerfile, directory, abs, err))
-	}
-	return awsecs.ContainerImage_FromAsset(jsii.String(directory), &awsecs.AssetImageProps{
-		File:     jsii.String(dockerfile),
-		Platform: awsecrassets.Platform_LINUX_AMD64(),
-	})
-}
-
-// ImageFromECR returns a container image taken from an existing ECR
-// repository, by repository name and tag. The task's execution role gets
-// pull access to that repository only. It panics when name or tag is empty.
-func ImageFromECR(scope constructs.Construct, id, repositoryName, tag string) awsecs.ContainerImage {
-	if repositoryName == "" || tag == "" {
-		panic(fmt.Sprintf("ecsplit microservice %q: Image: an ECR image needs a repository name and a tag, got %q and %q", id, repositoryName, tag))
-	}
-	repo := awsecr.Repository_FromRepositoryName(scope, jsii.String(id), jsii.String(repositoryName))
-	return awsecs.ContainerImage_FromEcrRepository(repo, jsii.String(tag))
 }
 
 // Connections returns the network connections of the service's tasks, so

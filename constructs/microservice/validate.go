@@ -2,6 +2,7 @@ package microservice
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,6 +16,8 @@ var (
 	// pathRE holds the characters the ALB accepts in a path pattern.
 	pathRE = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]*$`)
 	envRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	// httpCodesRE is a health check matcher: codes, lists and ranges.
+	httpCodesRE = regexp.MustCompile(`^[2-4][0-9]{2}(-[2-4][0-9]{2})?(,[2-4][0-9]{2}(-[2-4][0-9]{2})?)*$`)
 )
 
 // fargateMemory lists, for each Fargate CPU value, the memory sizes in MiB
@@ -59,20 +62,17 @@ func withDefaults(id string, props *Props, fargate bool) Props {
 		v.fail("Listener", "is required")
 	}
 	if len(p.Name) > MaxNameLength || !nameRE.MatchString(p.Name) {
-		v.fail("Name", "must be 1 to %d characters of lower-case letters, digits and '-', starting with a letter (it names the target group), got %q", MaxNameLength, p.Name)
+		v.fail("Name", "must be 1 to %d characters of lower-case letters, digits and '-', starting with a letter, got %q", MaxNameLength, p.Name)
 	}
 	checkPaths(v, p.Paths)
+	if p.Image == nil {
+		v.fail("Image", "is required: use ImageFromDirectory, ImageFromECR or any awsecs.ContainerImage")
+	}
 	if p.Priority != 0 && (p.Priority < MinPriority || p.Priority > MaxPriority) {
 		v.fail("Priority", "must be from %d to %d, or 0 for automatic, got %d", MinPriority, MaxPriority, p.Priority)
 	}
 	if p.LogRetention == "" {
 		p.LogRetention = DefaultLogRetention
-	}
-	if p.HealthCheckPath == "" {
-		p.HealthCheckPath = DefaultHealthCheckPath
-	}
-	if !strings.HasPrefix(p.HealthCheckPath, "/") || len(p.HealthCheckPath) > 1024 || strings.ContainsAny(p.HealthCheckPath, " *?") {
-		v.fail("HealthCheckPath", "must start with '/' and be a plain path of at most 1024 characters, got %q", p.HealthCheckPath)
 	}
 	p.ContainerPort = orDefault(p.ContainerPort, DefaultContainerPort)
 	if p.ContainerPort < 1 || p.ContainerPort > 65535 {
@@ -82,6 +82,50 @@ func withDefaults(id string, props *Props, fargate bool) Props {
 		v.fail("ContainerPort", "the listener's load balancer, %s, may send to ports %v only (its TargetPorts), got %d; "+
 			"add %d to its TargetPorts or listen on one of them", tp.Owner, tp.Ports, p.ContainerPort, p.ContainerPort)
 	}
+	checkSize(v, &p, fargate)
+	checkScaling(v, &p)
+	checkHealth(v, &p)
+	if p.User == "" {
+		p.User = DefaultUser
+	}
+	if root := strings.SplitN(p.User, ":", 2)[0]; root == "root" || root == "0" {
+		v.fail("User", "must not be root (Control Tower CT.ECS.PR.3 and PR.8), got %q", p.User)
+	}
+	for k := range p.Environment {
+		if !envRE.MatchString(k) {
+			v.fail("Environment", "variable names must match %s, got %q", envRE, k)
+		}
+		if k == "PORT" {
+			v.fail("Environment", "must not set PORT: it is set from ContainerPort")
+		}
+	}
+	for k, s := range p.Secrets {
+		if !envRE.MatchString(k) || k == "PORT" {
+			v.fail("Secrets", "variable names must match %s and not be PORT, got %q", envRE, k)
+		}
+		if _, dup := p.Environment[k]; dup {
+			v.fail("Secrets", "%q is also in Environment; give each variable one source", k)
+		}
+		if s == nil {
+			v.fail("Secrets", "%q has no secret", k)
+		}
+	}
+	if sh := p.Share; sh != nil {
+		if sh.Other == nil {
+			v.fail("Share.Other", "is required: the target group that receives the rest of the requests")
+		}
+		if sh.Percent < 0 || sh.Percent > 100 {
+			v.fail("Share.Percent", "must be from 0 to 100, got %d", sh.Percent)
+		}
+		if sh.Stickiness != 0 && (sh.Stickiness < MinStickiness || sh.Stickiness > MaxStickiness || sh.Stickiness%time.Second != 0) {
+			v.fail("Share.Stickiness", "must be 0 (off) or whole seconds from %s to %s, got %s", MinStickiness, MaxStickiness, sh.Stickiness)
+		}
+	}
+	return p
+}
+
+// checkSize fills and checks the task size and architecture.
+func checkSize(v validator, p *Props, fargate bool) {
 	p.CPU = orDefault(p.CPU, DefaultCPU)
 	p.MemoryMiB = orDefault(p.MemoryMiB, DefaultMemoryMiB)
 	if fargate {
@@ -100,6 +144,20 @@ func withDefaults(id string, props *Props, fargate bool) Props {
 			v.fail("MemoryMiB", "must be at least 128 MiB, got %d", p.MemoryMiB)
 		}
 	}
+	if p.Architecture == "" {
+		p.Architecture = DefaultArchitecture
+	}
+	if p.Architecture != X86_64 && p.Architecture != ARM64 {
+		v.fail("Architecture", "must be %s or %s, got %q", X86_64, ARM64, p.Architecture)
+	}
+	if arch, ok := registry.LookupArchitecture(*p.Cluster.ClusterArn()); ok && !fargate && arch.Architecture != string(p.Architecture) {
+		v.fail("Architecture", "the cluster's EC2 capacity, %s, runs %s instances, got %s", arch.Owner, arch.Architecture, p.Architecture)
+	}
+}
+
+// checkScaling fills and checks the task counts, the scaling targets and
+// the deployment percents.
+func checkScaling(v validator, p *Props) {
 	p.MinCapacity = orDefault(p.MinCapacity, DefaultMinCapacity)
 	p.MaxCapacity = orDefault(p.MaxCapacity, max(DefaultMaxCapacity, p.MinCapacity))
 	if p.MinCapacity < 1 {
@@ -108,26 +166,73 @@ func withDefaults(id string, props *Props, fargate bool) Props {
 	if p.MaxCapacity < p.MinCapacity {
 		v.fail("MaxCapacity", "must be at least MinCapacity (%d), got %d", p.MinCapacity, p.MaxCapacity)
 	}
-	for k := range p.Environment {
-		if !envRE.MatchString(k) {
-			v.fail("Environment", "variable names must match %s, got %q", envRE, k)
-		}
-		if k == "PORT" {
-			v.fail("Environment", "must not set PORT: it is set from ContainerPort")
+	p.CPUTargetPercent = orDefault(p.CPUTargetPercent, DefaultCPUTargetPercent)
+	if p.CPUTargetPercent < 1 || p.CPUTargetPercent > 100 {
+		v.fail("CPUTargetPercent", "must be from 1 to 100, got %d", p.CPUTargetPercent)
+	}
+	p.RequestsPerTarget = orDefault(p.RequestsPerTarget, DefaultRequestsPerTarget)
+	if p.RequestsPerTarget < 1 {
+		v.fail("RequestsPerTarget", "must be at least 1 request per task per minute, got %d", p.RequestsPerTarget)
+	}
+	if p.MinHealthyPercent == nil {
+		p.MinHealthyPercent = new(DefaultMinHealthyPercent)
+	}
+	if m := *p.MinHealthyPercent; m < 0 || m > 100 {
+		v.fail("MinHealthyPercent", "must be from 0 to 100, got %d", m)
+	}
+	p.MaxHealthyPercent = orDefault(p.MaxHealthyPercent, DefaultMaxHealthyPercent)
+	if p.MaxHealthyPercent < 100 || p.MaxHealthyPercent > MaxMaxHealthyPercent {
+		v.fail("MaxHealthyPercent", "must be from 100 to %d, got %d", MaxMaxHealthyPercent, p.MaxHealthyPercent)
+	}
+}
+
+// checkHealth fills and checks the health check and the timings of a
+// task's start and stop.
+func checkHealth(v validator, p *Props) {
+	hc := &p.HealthCheck
+	if hc.Path == "" {
+		hc.Path = DefaultHealthCheckPath
+	}
+	if !strings.HasPrefix(hc.Path, "/") || len(hc.Path) > 1024 || strings.ContainsAny(hc.Path, " *?") {
+		v.fail("HealthCheck.Path", "must start with '/' and be a plain path of at most 1024 characters, got %q", hc.Path)
+	}
+	hc.Interval = orDefaultDuration(hc.Interval, DefaultHealthCheckInterval)
+	checkSeconds(v, "HealthCheck.Interval", hc.Interval, MinHealthCheckInterval, MaxHealthCheckInterval)
+	hc.Timeout = orDefaultDuration(hc.Timeout, DefaultHealthCheckTimeout)
+	checkSeconds(v, "HealthCheck.Timeout", hc.Timeout, MinHealthCheckTimeout, MaxHealthCheckTimeout)
+	if hc.Timeout >= hc.Interval {
+		v.fail("HealthCheck.Timeout", "must be less than HealthCheck.Interval (%s), got %s", hc.Interval, hc.Timeout)
+	}
+	hc.HealthyThreshold = orDefault(hc.HealthyThreshold, DefaultHealthyThreshold)
+	hc.UnhealthyThreshold = orDefault(hc.UnhealthyThreshold, DefaultUnhealthyThreshold)
+	for name, n := range map[string]int{"HealthCheck.HealthyThreshold": hc.HealthyThreshold, "HealthCheck.UnhealthyThreshold": hc.UnhealthyThreshold} {
+		if n < MinThreshold || n > MaxThreshold {
+			v.fail(name, "must be from %d to %d, got %d", MinThreshold, MaxThreshold, n)
 		}
 	}
-	if sh := p.Share; sh != nil {
-		if sh.Other == nil {
-			v.fail("Share.Other", "is required: the target group that receives the rest of the requests")
-		}
-		if sh.Percent < 0 || sh.Percent > 100 {
-			v.fail("Share.Percent", "must be from 0 to 100, got %d", sh.Percent)
-		}
-		if sh.Stickiness != 0 && (sh.Stickiness < MinStickiness || sh.Stickiness > MaxStickiness || sh.Stickiness%time.Second != 0) {
-			v.fail("Share.Stickiness", "must be 0 (off) or whole seconds from %s to %s, got %s", MinStickiness, MaxStickiness, sh.Stickiness)
-		}
+	if hc.HealthyHTTPCodes == "" {
+		hc.HealthyHTTPCodes = DefaultHealthyHTTPCodes
 	}
-	return p
+	if !httpCodesRE.MatchString(hc.HealthyHTTPCodes) {
+		v.fail("HealthCheck.HealthyHTTPCodes", "must be codes from 200 to 499 such as \"200\", \"200,204\" or \"200-299\", got %q", hc.HealthyHTTPCodes)
+	}
+	if p.DeregistrationDelay == nil {
+		p.DeregistrationDelay = new(DefaultDeregistrationDelay)
+	}
+	checkSeconds(v, "DeregistrationDelay", *p.DeregistrationDelay, 0, MaxDeregistrationDelay)
+	if p.HealthCheckGracePeriod == nil {
+		p.HealthCheckGracePeriod = new(DefaultHealthCheckGracePeriod)
+	}
+	checkSeconds(v, "HealthCheckGracePeriod", *p.HealthCheckGracePeriod, 0, time.Duration(math.MaxInt32)*time.Second)
+	p.StopTimeout = orDefaultDuration(p.StopTimeout, DefaultStopTimeout)
+	checkSeconds(v, "StopTimeout", p.StopTimeout, MinStopTimeout, MaxStopTimeout)
+}
+
+// checkSeconds fails unless d is whole seconds from lo to hi.
+func checkSeconds(v validator, prop string, d, lo, hi time.Duration) {
+	if d < lo || d > hi || d%time.Second != 0 {
+		v.fail(prop, "must be whole seconds from %s to %s, got %s", lo, hi, d)
+	}
 }
 
 func checkPaths(v validator, paths []string) {
@@ -147,6 +252,13 @@ func checkPaths(v validator, paths []string) {
 }
 
 func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func orDefaultDuration(v, def time.Duration) time.Duration {
 	if v == 0 {
 		return def
 	}

@@ -74,3 +74,30 @@ func TaskDemands(clusterArn string) []TaskDemand {
 	defer mu.Unlock()
 	return slices.Clone(demands[clusterArn])
 }
+
+// Architecture is the CPU architecture of a cluster's EC2 capacity.
+type Architecture struct {
+	// Owner names the cluster construct, for messages.
+	Owner string
+	// Architecture is "X86_64" or "ARM64".
+	Architecture string
+}
+
+var architectures = map[string]Architecture{}
+
+// SetArchitecture records the architecture of the EC2 capacity of the
+// cluster with ARN token clusterArn.
+func SetArchitecture(clusterArn string, a Architecture) {
+	mu.Lock()
+	defer mu.Unlock()
+	architectures[clusterArn] = a
+}
+
+// LookupArchitecture returns the architecture recorded for a cluster's EC2
+// capacity, and false when none was.
+func LookupArchitecture(clusterArn string) (Architecture, bool) {
+	mu.Lock()
+	defer mu.Unlock()
+	a, ok := architectures[clusterArn]
+	return a, ok
+}

@@ -1,0 +1,128 @@
+// Package migration moves a monolith's paths to extracted services, one
+// service and one traffic share at a time, on one ALB listener: the library
+// form of ecsplit's gradual cutover. Give it the monolith, the services to
+// extract in order, and the current State; it creates the monolith for as
+// long as any of its paths still needs it, and each extracted service with
+// its share of its paths' requests (a weighted forward to it and the
+// monolith), with listener rule priorities that depend only on the paths,
+// so that changing the state never renumbers a rule.
+//
+// Each service is a microservice.Service; the migration sets their Cluster,
+// Listener and Share.
+package migration
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/ecsplit/ecsplit/constructs/microservice"
+)
+
+// Props configures a Migration. Cluster, Listener, Monolith and Services
+// are required.
+type Props struct {
+	// Cluster is the ECS cluster every service runs on. Required.
+	Cluster awsecs.ICluster
+	// Listener is the ALB listener that routes every service's paths.
+	// Required.
+	Listener elbv2.IApplicationListener
+	// Monolith is the monolith: its Name, Paths (which must match every
+	// path a service serves below 100 %), Image and any other
+	// microservice prop. Leave Cluster, Listener and Share unset: the
+	// migration sets them. Required.
+	Monolith microservice.Props
+	// Services are the services to extract, in extraction order, each
+	// with its Name, Paths, Image and any other microservice prop (Cluster,
+	// Listener and Share unset). Required: at least one.
+	Services []microservice.Props
+	// State is the current state: the services extracted so far and their
+	// shares. Names must be Services' names. Default: the zero State, the
+	// monolith alone.
+	State State
+	// Stickiness keeps a client that returns the ALB's AWSALBTG cookie on
+	// the side of a weighted rule (service or monolith) it first reached,
+	// for microservice.MinStickiness to MaxStickiness. Default: 0, none.
+	Stickiness time.Duration
+}
+
+// Migration is a monolith and the services extracted from it so far, on one
+// listener.
+type Migration struct {
+	constructs.Construct
+	// State is the state the migration was made in (Props.State).
+	State State
+	// Monolith is the monolith's service; nil once every service serves
+	// all of its paths.
+	Monolith *microservice.Service
+	// Services holds every service created, the monolith included, by
+	// name.
+	Services map[string]*microservice.Service
+	// names are the names of Props.Services, in extraction order.
+	names []string
+}
+
+// New creates a Migration. It panics at synth time, naming the construct,
+// the prop, the value and what is allowed, when props are invalid: a state
+// that names a service missing from Services, two services with one name,
+// a path pattern listed twice, or a share below 100 % of a path pattern
+// that the monolith's patterns do not match (the weighted forward would
+// send part of its requests to a monolith that does not serve them).
+func New(scope constructs.Construct, id string, props *Props) *Migration {
+	p := validate(id, props)
+	m := &Migration{State: p.State, Services: map[string]*microservice.Service{}}
+	for _, s := range p.Services {
+		m.names = append(m.names, s.Name)
+	}
+	constructs.NewConstruct_Override(m, scope, &id)
+	if !p.State.Complete(m.names) {
+		mono := p.Monolith
+		mono.Cluster, mono.Listener = p.Cluster, p.Listener
+		m.Monolith = microservice.New(m, mono.Name, &mono)
+		m.Services[mono.Name] = m.Monolith
+	}
+	for _, svc := range p.Services {
+		percent, extracted := p.State.Percent(svc.Name)
+		if !extracted {
+			continue
+		}
+		svc.Cluster, svc.Listener = p.Cluster, p.Listener
+		if percent < 100 {
+			svc.Share = &microservice.Share{Percent: percent, Other: m.Monolith.TargetGroup, Stickiness: p.Stickiness}
+		}
+		m.Services[svc.Name] = microservice.New(m, svc.Name, &svc)
+	}
+	return m
+}
+
+// Service returns the service of that name, the monolith included, or nil
+// when the state does not run it.
+func (m *Migration) Service(name string) *microservice.Service {
+	return m.Services[name]
+}
+
+// StateText returns the state in ParseState's syntax, "split" when every
+// service serves all of its paths.
+func (m *Migration) StateText() string {
+	if len(m.names) > 0 && m.State.Complete(m.names) {
+		return SplitState
+	}
+	return m.State.String()
+}
+
+// ServiceNames returns the names of the services to extract, in extraction
+// order (Props.Services).
+func (m *Migration) ServiceNames() []string {
+	return slices.Clone(m.names)
+}
+
+// validator names the construct in messages.
+type validator struct{ id string }
+
+func (v validator) fail(prop, format string, args ...any) {
+	panic(fmt.Sprintf("ecsplit migration %q: %s: %s", v.id, prop, fmt.Sprintf(format, args...)))
+}

@@ -1,0 +1,142 @@
+package migration
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ecsplit/ecsplit/constructs/microservice"
+)
+
+// validate checks props and returns a copy; it panics on the first
+// invalid value.
+func validate(id string, props *Props) Props {
+	v := validator{id}
+	if props == nil {
+		v.fail("props", "are required")
+	}
+	p := *props
+	if p.Cluster == nil {
+		v.fail("Cluster", "is required")
+	}
+	if p.Listener == nil {
+		v.fail("Listener", "is required")
+	}
+	if p.Monolith.Name == "" {
+		v.fail("Monolith.Name", "is required: the monolith's name")
+	}
+	if len(p.Services) == 0 {
+		v.fail("Services", "must list at least one service to extract")
+	}
+	all := append([]microservice.Props{p.Monolith}, p.Services...)
+	field := func(i int) string {
+		if i == 0 {
+			return "Monolith"
+		}
+		return fmt.Sprintf("Services[%d]", i-1)
+	}
+	names := map[string]string{}  // name -> field
+	owners := map[string]string{} // path pattern -> field and name
+	for i, s := range all {
+		f := field(i)
+		switch {
+		case s.Cluster != nil:
+			v.fail(f+".Cluster", "is set by the migration (Props.Cluster); leave it unset")
+		case s.Listener != nil:
+			v.fail(f+".Listener", "is set by the migration (Props.Listener); leave it unset")
+		case s.Share != nil:
+			v.fail(f+".Share", "is set by the migration from Props.State; leave it unset")
+		}
+		if prev, dup := names[s.Name]; dup {
+			v.fail(f+".Name", "%q is also the name of %s; each service needs its own name", s.Name, prev)
+		}
+		names[s.Name] = f
+		for _, path := range s.Paths {
+			if prev, dup := owners[path]; dup {
+				v.fail(f+".Paths", "path pattern %q of %q is also listed by %s; each path pattern belongs to one service", path, s.Name, prev)
+			}
+			owners[path] = fmt.Sprintf("%s (%q)", f, s.Name)
+		}
+	}
+	if p.Stickiness != 0 && (p.Stickiness < microservice.MinStickiness || p.Stickiness > microservice.MaxStickiness || p.Stickiness%time.Second != 0) {
+		v.fail("Stickiness", "must be 0 (off) or whole seconds from %s to %s, got %s", microservice.MinStickiness, microservice.MaxStickiness, p.Stickiness)
+	}
+	checkState(v, p)
+	return p
+}
+
+// checkState checks the state against the table: every name is a service
+// to extract, once, with a percent from 0 to 100; and below 100 % every
+// path pattern of the service is one the monolith's patterns match.
+func checkState(v validator, p Props) {
+	var names []string
+	for _, s := range p.Services {
+		names = append(names, s.Name)
+	}
+	seen := map[string]bool{}
+	for i, e := range p.State.Extracted {
+		prop := fmt.Sprintf("State.Extracted[%d]", i)
+		svc := -1
+		for j, s := range p.Services {
+			if s.Name == e.Service {
+				svc = j
+			}
+		}
+		if svc < 0 {
+			v.fail(prop+".Service", "%q is not a service of Services (%s)", e.Service, strings.Join(names, ", "))
+		}
+		if seen[e.Service] {
+			v.fail(prop+".Service", "%q is extracted twice", e.Service)
+		}
+		seen[e.Service] = true
+		if e.Percent < 0 || e.Percent > 100 {
+			v.fail(prop+".Percent", "must be from 0 to 100, got %d for %q", e.Percent, e.Service)
+		}
+		if e.Percent == 100 {
+			continue
+		}
+		for _, path := range p.Services[svc].Paths {
+			if !covered(p.Monolith.Paths, path) {
+				v.fail(prop+".Percent", "%q at %d %% sends %d %% of path pattern %q to the monolith, whose paths %q do not match it; "+
+					"add a pattern that matches it to Monolith.Paths, or extract %q at 100",
+					e.Service, e.Percent, 100-e.Percent, path, p.Monolith.Paths, e.Service)
+			}
+		}
+	}
+}
+
+// covered reports whether every request path that pattern matches is
+// matched by one of the monolith's patterns. (ALB path patterns: '*'
+// matches any characters, '?' exactly one.)
+func covered(monolith []string, pattern string) bool {
+	for _, m := range monolith {
+		if globCovers(m, pattern) {
+			return true
+		}
+	}
+	return false
+}
+
+// globCovers reports whether pattern m matches every string pattern p
+// matches. It matches p's text against m with p's wildcards as symbols: a
+// '*' of m absorbs any run of p (wildcards included), a '?' of m takes one
+// symbol but never p's '*' (which may stand for many), and a literal of m
+// must meet the same literal. That is sound: whatever p's wildcards stand
+// for, m still matches.
+func globCovers(m, p string) bool {
+	if m == "" {
+		return p == ""
+	}
+	switch m[0] {
+	case '*':
+		for i := 0; i <= len(p); i++ {
+			if globCovers(m[1:], p[i:]) {
+				return true
+			}
+		}
+		return false
+	case '?':
+		return p != "" && p[0] != '*' && globCovers(m[1:], p[1:])
+	}
+	return p != "" && p[0] == m[0] && globCovers(m[1:], p[1:])
+}

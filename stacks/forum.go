@@ -1,0 +1,50 @@
+package stacks
+
+import (
+	"path/filepath"
+
+	"github.com/ecsplit/ecsplit/constructs/microservice"
+)
+
+// The forum's migration table: the monolith, which serves the whole API,
+// and the services extracted from it, in order, each with the path patterns
+// it takes over. Everything else about them is microservice's defaults.
+// Each one's image is built from NAME/Dockerfile in the services directory.
+var (
+	// ForumMonolith is the forum monolith: every API path.
+	ForumMonolith = ForumService{Name: "monolith", Paths: []string{"/api", "/api/*"}}
+	// ForumServices are the services extracted from the monolith, in
+	// extraction order.
+	ForumServices = []ForumService{
+		{Name: "users", Paths: []string{"/api/users", "/api/users/*"}},
+		{Name: "threads", Paths: []string{"/api/threads", "/api/threads/*"}},
+		{Name: "posts", Paths: []string{"/api/posts", "/api/posts/*"}},
+	}
+)
+
+// ForumService is one row of the forum's table.
+type ForumService struct {
+	// Name names the service and its image directory.
+	Name string
+	// Paths are the ALB path patterns it serves.
+	Paths []string
+}
+
+// props returns the service's microservice props, its image built from
+// dir/NAME/Dockerfile.
+func (f ForumService) props(dir string) microservice.Props {
+	return microservice.Props{
+		Name:  f.Name,
+		Paths: f.Paths,
+		Image: microservice.ImageFromDirectory(f.Name, dir, filepath.Join(f.Name, "Dockerfile"), microservice.X86_64),
+	}
+}
+
+// forumServiceNames returns the names of ForumServices, in order.
+func forumServiceNames() []string {
+	var names []string
+	for _, s := range ForumServices {
+		names = append(names, s.Name)
+	}
+	return names
+}

@@ -10,11 +10,13 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/ecsplit/ecsplit/constructs/alb"
 	"github.com/ecsplit/ecsplit/constructs/cluster"
 	"github.com/ecsplit/ecsplit/constructs/microservice"
+	"github.com/ecsplit/ecsplit/constructs/migration"
 	"github.com/ecsplit/ecsplit/stacks"
 )
 
@@ -74,6 +76,24 @@ func TestInvalidInput(t *testing.T) {
 			})
 		}
 	}
+	// mig edits a valid migration of a monolith and two services.
+	mig := func(edit func(*migration.Props)) func() {
+		return func() {
+			f := newFixture()
+			img := awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:latest"), nil)
+			p := &migration.Props{
+				Cluster:  f.c.Cluster,
+				Listener: f.lb.Listener(),
+				Monolith: microservice.Props{Name: "monolith", Paths: []string{"/api", "/api/*"}, Image: img},
+				Services: []microservice.Props{
+					{Name: "users", Paths: []string{"/api/users", "/api/users/*"}, Image: img},
+					{Name: "threads", Paths: []string{"/api/threads", "/api/threads/*"}, Image: img},
+				},
+			}
+			edit(p)
+			migration.New(f.stack, "M", p)
+		}
+	}
 	cases := []struct {
 		name string
 		run  func()
@@ -93,6 +113,9 @@ func TestInvalidInput(t *testing.T) {
 		{"cluster AlternativeInstanceTypes repeats InstanceType", func() {
 			cluster.New(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{InstanceType: "m6i.large", AlternativeInstanceTypes: []string{"m6i.large"}}})
 		}, []string{`cluster "C"`, "EC2.AlternativeInstanceTypes", `"m6i.large"`}},
+		{"cluster AlternativeInstanceTypes of another architecture", func() {
+			cluster.New(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{InstanceType: "c7g.large", AlternativeInstanceTypes: []string{"c6i.large"}}})
+		}, []string{`cluster "C"`, "EC2.AlternativeInstanceTypes", `"c6i.large" (X86_64)`, `"c7g.large" (ARM64)`}},
 		{"cluster MinCapacity negative", func() {
 			n := -1
 			cluster.New(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{MinCapacity: &n}})
@@ -175,6 +198,58 @@ func TestInvalidInput(t *testing.T) {
 		{"microservice Share.Percent negative", shared(func(sh *microservice.Share) { sh.Percent = -5 }), []string{`microservice "Svc"`, "Share.Percent", "got -5"}},
 		{"microservice Share.Stickiness below a second", shared(func(sh *microservice.Share) { sh.Stickiness = 500 * time.Millisecond }), []string{`microservice "Svc"`, "Share.Stickiness", "got 500ms"}},
 		{"microservice Share.Stickiness above 7 days", shared(func(sh *microservice.Share) { sh.Stickiness = 8 * 24 * time.Hour }), []string{`microservice "Svc"`, "Share.Stickiness", "got 192h0m0s"}},
+		{"microservice Image missing", ms(func(p *microservice.Props) { p.Image = nil }), []string{`microservice "Svc"`, "Image", "required"}},
+		{"microservice Architecture unknown", ms(func(p *microservice.Props) { p.Architecture = "RISCV" }), []string{`microservice "Svc"`, "Architecture", `"RISCV"`}},
+		{"microservice Architecture unlike the EC2 capacity's", func() {
+			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil)
+			c := cluster.New(stack, "C", &cluster.Props{EC2: &cluster.EC2Capacity{}})
+			lb := alb.New(stack, "A", &alb.Props{Vpc: c.Vpc})
+			microservice.New(stack, "Svc", &microservice.Props{Cluster: c.Cluster, Listener: lb.Listener(), Name: "users", Paths: []string{"/u"},
+				Architecture: microservice.ARM64, Image: awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:latest"), nil)})
+		}, []string{`microservice "Svc"`, "Architecture", `cluster "C"`, "X86_64 instances", "got ARM64"}},
+		{"microservice User root", ms(func(p *microservice.Props) { p.User = "0:0" }), []string{`microservice "Svc"`, "User", `"0:0"`}},
+		{"microservice CPUTargetPercent above 100", ms(func(p *microservice.Props) { p.CPUTargetPercent = 120 }), []string{`microservice "Svc"`, "CPUTargetPercent", "got 120"}},
+		{"microservice RequestsPerTarget negative", ms(func(p *microservice.Props) { p.RequestsPerTarget = -3 }), []string{`microservice "Svc"`, "RequestsPerTarget", "got -3"}},
+		{"microservice MinHealthyPercent above 100", ms(func(p *microservice.Props) { p.MinHealthyPercent = new(150) }), []string{`microservice "Svc"`, "MinHealthyPercent", "got 150"}},
+		{"microservice MaxHealthyPercent below 100", ms(func(p *microservice.Props) { p.MaxHealthyPercent = 50 }), []string{`microservice "Svc"`, "MaxHealthyPercent", "got 50"}},
+		{"microservice HealthCheck.Interval too short", ms(func(p *microservice.Props) { p.HealthCheck.Interval = time.Second }), []string{`microservice "Svc"`, "HealthCheck.Interval", "got 1s"}},
+		{"microservice HealthCheck.Timeout not below Interval", ms(func(p *microservice.Props) {
+			p.HealthCheck.Interval, p.HealthCheck.Timeout = 10*time.Second, 10*time.Second
+		}), []string{`microservice "Svc"`, "HealthCheck.Timeout", "less than HealthCheck.Interval", "got 10s"}},
+		{"microservice HealthCheck.HealthyThreshold above 10", ms(func(p *microservice.Props) { p.HealthCheck.HealthyThreshold = 11 }), []string{`microservice "Svc"`, "HealthCheck.HealthyThreshold", "got 11"}},
+		{"microservice HealthCheck.UnhealthyThreshold below 2", ms(func(p *microservice.Props) { p.HealthCheck.UnhealthyThreshold = 1 }), []string{`microservice "Svc"`, "HealthCheck.UnhealthyThreshold", "got 1"}},
+		{"microservice HealthCheck.HealthyHTTPCodes malformed", ms(func(p *microservice.Props) { p.HealthCheck.HealthyHTTPCodes = "2xx" }), []string{`microservice "Svc"`, "HealthCheck.HealthyHTTPCodes", `"2xx"`}},
+		{"microservice DeregistrationDelay above an hour", ms(func(p *microservice.Props) { p.DeregistrationDelay = new(2 * time.Hour) }), []string{`microservice "Svc"`, "DeregistrationDelay", "got 2h0m0s"}},
+		{"microservice HealthCheckGracePeriod fractional", ms(func(p *microservice.Props) { p.HealthCheckGracePeriod = new(1500 * time.Millisecond) }), []string{`microservice "Svc"`, "HealthCheckGracePeriod", "got 1.5s"}},
+		{"microservice StopTimeout above 120 s", ms(func(p *microservice.Props) { p.StopTimeout = 3 * time.Minute }), []string{`microservice "Svc"`, "StopTimeout", "got 3m0s"}},
+		{"microservice Secrets also in Environment", ms(func(p *microservice.Props) {
+			p.Environment = map[string]string{"TOKEN": "x"}
+			p.Secrets = map[string]awsecs.Secret{"TOKEN": awsecs.Secret_FromSsmParameter(awsssm.StringParameter_FromSecureStringParameterAttributes(
+				p.Cluster.Stack(), jsii.String("Token"), &awsssm.SecureStringParameterAttributes{ParameterName: jsii.String("/app/token")}))}
+		}), []string{`microservice "Svc"`, "Secrets", `"TOKEN"`, "Environment"}},
+		// migration
+		{"migration props nil", func() { migration.New(newFixture().stack, "M", nil) }, []string{`migration "M"`, "props", "required"}},
+		{"migration Services empty", mig(func(p *migration.Props) { p.Services = nil }), []string{`migration "M"`, "Services", "at least one"}},
+		{"migration service Cluster set", mig(func(p *migration.Props) { p.Services[0].Cluster = p.Cluster }), []string{`migration "M"`, "Services[0].Cluster", "set by the migration"}},
+		{"migration duplicate name", mig(func(p *migration.Props) { p.Services[1].Name = "users" }), []string{`migration "M"`, "Services[1].Name", `"users"`, "Services[0]"}},
+		{"migration service named like the monolith", mig(func(p *migration.Props) { p.Services[0].Name = "monolith" }), []string{`migration "M"`, "Services[0].Name", `"monolith"`, "Monolith"}},
+		{"migration path pattern listed twice", mig(func(p *migration.Props) { p.Services[1].Paths = []string{"/api/users/*"} }), []string{`migration "M"`, "Services[1].Paths", `"/api/users/*"`, `Services[0] ("users")`}},
+		{"migration state names an unknown service", mig(func(p *migration.Props) {
+			p.State = migration.State{Extracted: []migration.Extraction{{Service: "usrs", Percent: 10}}}
+		}),
+			[]string{`migration "M"`, "State.Extracted[0].Service", `"usrs"`, "(users, threads)"}},
+		{"migration state extracts a service twice", mig(func(p *migration.Props) {
+			p.State = migration.State{Extracted: []migration.Extraction{{Service: "users", Percent: 10}, {Service: "users", Percent: 20}}}
+		}), []string{`migration "M"`, "State.Extracted[1].Service", `"users"`, "twice"}},
+		{"migration state percent above 100", mig(func(p *migration.Props) {
+			p.State = migration.State{Extracted: []migration.Extraction{{Service: "users", Percent: 101}}}
+		}),
+			[]string{`migration "M"`, "State.Extracted[0].Percent", "got 101"}},
+		{"migration share of a path the monolith does not serve", mig(func(p *migration.Props) {
+			p.Services[1].Paths = []string{"/admin/threads", "/admin/threads/*"}
+			p.State = migration.State{Extracted: []migration.Extraction{{Service: "threads", Percent: 10}}}
+		}), []string{`migration "M"`, "State.Extracted[0].Percent", `"threads" at 10 %`, `"/admin/threads"`, `["/api" "/api/*"]`, "Monolith.Paths"}},
+		{"migration Stickiness below a second", mig(func(p *migration.Props) { p.Stickiness = time.Millisecond }), []string{`migration "M"`, "Stickiness", "got 1ms"}},
 		{"microservice same path as another service", func() {
 			f := newFixture()
 			f.service(func(p *microservice.Props) {})

@@ -1,0 +1,76 @@
+package migration_test
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ecsplit/ecsplit/constructs/alb"
+	"github.com/ecsplit/ecsplit/constructs/cluster"
+	"github.com/ecsplit/ecsplit/constructs/microservice"
+	"github.com/ecsplit/ecsplit/constructs/migration"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
+
+// Another team's monolith, a shop, split into a catalog, a cart and a
+// checkout on its existing load balancer, one step at a time. Each step is
+// the same app with another state, as `cdk deploy -c state=...` would give
+// it; the monolith stays until every service serves all of its paths.
+func Example() {
+	table := func(scope awscdk.Stack) (microservice.Props, []microservice.Props) {
+		image := func(name string) microservice.Props {
+			return microservice.Props{Name: name, Image: microservice.ImageFromECR(scope, name+"Repo", "shop/"+name, "v1")}
+		}
+		storefront := image("storefront")
+		storefront.Paths = []string{"/", "/*"}
+		catalog, cart, checkout := image("catalog"), image("cart"), image("checkout")
+		catalog.Paths = []string{"/catalog", "/catalog/*"}
+		cart.Paths = []string{"/cart", "/cart/*"}
+		checkout.Paths = []string{"/checkout", "/checkout/*"}
+		checkout.CPU, checkout.MemoryMiB = 512, 1024
+		return storefront, []microservice.Props{catalog, cart, checkout}
+	}
+	for _, text := range []string{"monolith", "catalog:10", "catalog:100,cart:50", "split"} {
+		app := awscdk.NewApp(nil)
+		stack := awscdk.NewStack(app, jsii.String("Shop"), nil)
+		c := cluster.New(stack, "Cluster", nil)
+		lb := alb.New(stack, "Alb", &alb.Props{Vpc: c.Vpc})
+		monolith, services := table(stack)
+		state, err := migration.ParseState(text, []string{"catalog", "cart", "checkout"})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		m := migration.New(stack, "Shop", &migration.Props{
+			Cluster:  c.Cluster,
+			Listener: lb.Listener(),
+			Monolith: monolith,
+			Services: services,
+			State:    state,
+		})
+		var running []string
+		for _, name := range append([]string{"storefront"}, m.ServiceNames()...) {
+			if s := m.Service(name); s != nil {
+				if p, ok := state.Percent(name); ok && p < 100 {
+					name = fmt.Sprintf("%s (%d %%)", name, p)
+				}
+				running = append(running, name)
+			}
+		}
+		fmt.Printf("%-20s %s\n", m.StateText()+":", strings.Join(running, ", "))
+	}
+	// Output:
+	// monolith:            storefront
+	// catalog:10:          storefront, catalog (10 %)
+	// catalog:100,cart:50: storefront, catalog, cart (50 %)
+	// split:               catalog, cart, checkout
+}

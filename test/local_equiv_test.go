@@ -74,7 +74,11 @@ func TestLocalCatchesWrongRulePath(t *testing.T) {
 		editTemplate(t, dir, "EcsplitServices", func(tpl map[string]any) {
 			planted := false
 			for _, r := range resourcesOfType(tpl, typeListenerRule) {
-				vals := r["Properties"].(map[string]any)["Conditions"].([]any)[0].(map[string]any)["PathPatternConfig"].(map[string]any)["Values"].([]any)
+				conds := r["Properties"].(map[string]any)["Conditions"].([]any)
+				if len(conds) != 1 {
+					continue // a preview rule
+				}
+				vals := conds[0].(map[string]any)["PathPatternConfig"].(map[string]any)["Values"].([]any)
 				for i, v := range vals {
 					if v == "/api/users/*" {
 						vals[i], planted = "/api/user/*", true

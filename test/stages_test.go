@@ -27,8 +27,8 @@ const (
 
 func name(ctx map[string]string) string { return ctx["stage"] + "/" + ctx["capacity"] }
 
-// TestServiceCounts: one service, target group and rule in the monolith
-// stage, three in the split stage.
+// TestServiceCounts: one service, target group and pair of rules in the
+// monolith stage, three in the split stage.
 func TestServiceCounts(t *testing.T) {
 	for _, ctx := range stagesAndCapacities {
 		t.Run(name(ctx), func(t *testing.T) {
@@ -37,9 +37,11 @@ func TestServiceCounts(t *testing.T) {
 			if ctx["stage"] == "split" {
 				want = 3
 			}
-			for _, typ := range []string{typeService, typeTargetGroup, typeListenerRule, "AWS::ECS::TaskDefinition", "AWS::Logs::LogGroup"} {
+			for _, typ := range []string{typeService, typeTargetGroup, "AWS::ECS::TaskDefinition", "AWS::Logs::LogGroup"} {
 				check(t, typ, func() { s.Services.ResourceCountIs(jsii.String(typ), jsii.Number(want)) })
 			}
+			// A routing rule and a preview rule per service.
+			check(t, typeListenerRule, func() { s.Services.ResourceCountIs(jsii.String(typeListenerRule), jsii.Number(2*want)) })
 			check(t, "platform has no service", func() { s.Platform.ResourceCountIs(jsii.String(typeService), jsii.Number(0)) })
 		})
 	}

@@ -93,6 +93,12 @@ const (
 	MaxPathPatterns = 5
 	// MaxPathPatternLength is the ALB's limit on one path pattern.
 	MaxPathPatternLength = 128
+	// MaxWildcards is the ALB's limit on wildcards in one rule's
+	// conditions.
+	MaxWildcards = 5
+	// MaxHeaderNameLength is the ALB's limit on an http-header
+	// condition's header name.
+	MaxHeaderNameLength = 40
 	// MinPriority and MaxPriority bound listener rule priorities.
 	MinPriority, MaxPriority = 1, 50000
 	// MinHealthCheckInterval and MaxHealthCheckInterval bound the ALB's

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
@@ -129,6 +130,13 @@ type Props struct {
 	// gradual cutover. Default: nil, every request for Paths goes to this
 	// service.
 	Share *Share
+	// PreviewHeader names the request header of the preview rule: a
+	// request for Paths whose header has the value Name reaches this
+	// service whatever the weights, such as X-Ecsplit-Preview: users. It
+	// adds a condition value to that rule, so Paths may then hold one
+	// pattern fewer (MaxPathPatterns - 1). Default: "" (the preview rule
+	// matches no request; it is still there, see ListenerRule).
+	PreviewHeader string
 }
 
 // HealthCheck configures a target group's health check.
@@ -162,7 +170,10 @@ type Share struct {
 	// Percent is the share of requests sent to this service, from 0 to 100;
 	// the rest goes to Other.
 	Percent int
-	// Other is the target group that receives the rest. Required.
+	// Other is the target group that receives the rest. Required. When
+	// its service is created in the same deployment, make the routing
+	// rule (Service.ListenerRule) depend on that service too, as package
+	// migration does, so that no share reaches it before it is stable.
 	Other elbv2.IApplicationTargetGroup
 	// Stickiness keeps a client that returns the ALB's AWSALBTG cookie on
 	// the target group it first reached, for MinStickiness to
@@ -194,10 +205,22 @@ type Service struct {
 	SecurityGroup awsec2.SecurityGroup
 	// TargetGroup is the service's target group.
 	TargetGroup elbv2.ApplicationTargetGroup
-	// ListenerRule forwards the service's paths to TargetGroup.
-	ListenerRule elbv2.ApplicationListenerRule
+	// ListenerRule, the routing rule, forwards the service's paths to
+	// TargetGroup, or splits them by weight (Props.Share). It depends on
+	// the ECS service: CloudFormation creates it once the service is stable
+	// and deletes it before the service, so that no request reaches the
+	// target group while it has no healthy target.
+	ListenerRule elbv2.CfnListenerRule
 	// Priority is ListenerRule's priority.
 	Priority int
+	// PreviewRule forwards requests for the service's paths that carry
+	// Props.PreviewHeader with the service's name to TargetGroup, or none
+	// without a header. It associates the target group with the listener,
+	// which ECS needs before it creates the service, without carrying
+	// traffic: the ECS service depends on it, not on ListenerRule.
+	PreviewRule elbv2.ApplicationListenerRule
+	// PreviewPriority is PreviewRule's priority, Priority - 1.
+	PreviewPriority int
 	// Scaling is the service's task-count autoscaling.
 	Scaling awsecs.ScalableTaskCount
 }
@@ -217,6 +240,7 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 	if s.Priority == 0 {
 		s.Priority = AutoPriority(p.Paths)
 	}
+	s.PreviewPriority = s.Priority - 1
 	claimRoutes(p.Listener, owner, p.Paths, s.Priority, p.Priority != 0)
 
 	s.LogKey = p.LogKey
@@ -248,14 +272,16 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 		})
 	}
 	s.TargetGroup = newTargetGroup(s, p)
-	s.ListenerRule = elbv2.NewApplicationListenerRule(s, jsii.String("Rule"), &elbv2.ApplicationListenerRuleProps{
-		Listener:   listener,
-		Priority:   jsii.Number(s.Priority),
-		Conditions: &[]elbv2.ListenerCondition{elbv2.ListenerCondition_PathPatterns(jsii.Strings(p.Paths...))},
-		Action:     s.ruleAction(p.Share),
-	})
+	s.PreviewRule = s.newPreviewRule(listener, p)
+	s.ListenerRule = s.newRoutingRule(listener, p)
 	s.Scaling = s.addScaling(p)
 	return s
+}
+
+// CfnService returns the ECS service's CloudFormation resource, for a rule
+// that must wait until the service is stable: rule.AddDependency(svc.CfnService()).
+func (s *Service) CfnService() awscdk.CfnResource {
+	return s.Service.Node().DefaultChild().(awscdk.CfnResource)
 }
 
 // Connections returns the network connections of the service's tasks, so

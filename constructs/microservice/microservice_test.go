@@ -78,7 +78,7 @@ func TestConflicts(t *testing.T) {
 		{"same explicit priority", func(e env) {
 			e.add("A", "a", 10, "/a")
 			e.add("B", "b", 10, "/b")
-		}, []string{`"b" (Test/B): Priority: listener rule priority 10 is already used by "a" (Test/A)`, "set Priority explicitly (1-50000)"}},
+		}, []string{`"b" (Test/B): Priority: listener rule priority 10 is already used by "a" (Test/A)`, "set Priority explicitly (2-50000)"}},
 		{"explicit priority on an automatic one", func(e env) {
 			a := e.add("A", "a", 0, "/a")
 			e.add("B", "b", a.Priority, "/b")

@@ -86,11 +86,16 @@ func claimRoutes(listener elbv2.IApplicationListener, owner string, paths []stri
 			panic(fmt.Sprintf("ecsplit microservice %s: Paths: path pattern %q is already routed to %s on the same listener; each path pattern belongs to one service", owner, p, prev))
 		}
 	}
-	if prev, taken := claim(listener, "Priority", fmt.Sprint(priority), owner); taken {
-		how := "automatic priority"
-		if explicit {
-			how = "Priority"
+	how := "automatic priority"
+	if explicit {
+		how = "Priority"
+	}
+	for _, pr := range []struct {
+		n    int
+		what string
+	}{{priority, "listener rule priority"}, {priority - 1, "listener rule priority of the preview rule (Priority - 1)"}} {
+		if prev, taken := claim(listener, "Priority", fmt.Sprint(pr.n), owner); taken {
+			panic(fmt.Sprintf("ecsplit microservice %s: %s: %s %d is already used by %s on the same listener; set Priority explicitly (%d-%d) on one of them", owner, how, pr.what, pr.n, prev, MinPriority+1, MaxPriority))
 		}
-		panic(fmt.Sprintf("ecsplit microservice %s: %s: listener rule priority %d is already used by %s on the same listener; set Priority explicitly (%d-%d) on one of them", owner, how, priority, prev, MinPriority, MaxPriority))
 	}
 }

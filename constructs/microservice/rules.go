@@ -4,8 +4,31 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
+
+// A service's two listener rules, and the order CloudFormation must make
+// them in so that no request reaches a target group without a healthy
+// target (the ALB answers 503 then):
+//
+//   - The preview rule (PreviewRule) forwards requests for the service's
+//     paths that carry the preview header, or no request at all when
+//     PreviewHeader is unset. It associates the target group with the
+//     listener, which ECS requires before it creates the service, without
+//     carrying a share of the traffic: the ECS service depends on it.
+//   - The routing rule (ListenerRule) carries the paths' traffic, or a
+//     weighted share of it. It depends on the ECS service, so that
+//     CloudFormation creates it only once the service is stable (its tasks
+//     pass the health check), and deletes it before the service.
+//
+// The CDK would make the ECS service depend on every rule that forwards to
+// its target group; the routing rule is therefore a CfnListenerRule, which
+// registers nothing.
+
+// unreachableSource is the source address of the preview rule when there
+// is no preview header: no client connects from it.
+const unreachableSource = "0.0.0.0/32"
 
 // newTargetGroup creates the service's target group (IP targets on the
 // container port) with the health check and deregistration delay of p,
@@ -35,18 +58,61 @@ func newTargetGroup(s *Service, p Props) elbv2.ApplicationTargetGroup {
 	})
 }
 
-// ruleAction forwards to the service's target group, or splits requests
-// by weight with share.Other.
-func (s *Service) ruleAction(share *Share) elbv2.ListenerAction {
-	if share == nil {
-		return elbv2.ListenerAction_Forward(&[]elbv2.IApplicationTargetGroup{s.TargetGroup}, nil)
+// newPreviewRule creates the preview rule, at the priority just before the
+// routing rule's: for a request with the preview header, a more specific
+// rule of another service still wins, and this service's own routing rule
+// (or any broader one) does not.
+func (s *Service) newPreviewRule(listener elbv2.IApplicationListener, p Props) elbv2.ApplicationListenerRule {
+	conditions := []elbv2.ListenerCondition{elbv2.ListenerCondition_SourceIps(jsii.Strings(unreachableSource))}
+	if p.PreviewHeader != "" {
+		conditions = []elbv2.ListenerCondition{
+			elbv2.ListenerCondition_HttpHeader(jsii.String(p.PreviewHeader), jsii.Strings(p.Name)),
+			elbv2.ListenerCondition_PathPatterns(jsii.Strings(p.Paths...)),
+		}
 	}
-	var opts *elbv2.ForwardOptions
-	if share.Stickiness > 0 {
-		opts = &elbv2.ForwardOptions{StickinessDuration: awscdk.Duration_Seconds(jsii.Number(share.Stickiness.Seconds()))}
+	return elbv2.NewApplicationListenerRule(s, jsii.String("PreviewRule"), &elbv2.ApplicationListenerRuleProps{
+		Listener:   listener,
+		Priority:   jsii.Number(s.PreviewPriority),
+		Conditions: &conditions,
+		Action:     elbv2.ListenerAction_Forward(&[]elbv2.IApplicationTargetGroup{s.TargetGroup}, nil),
+	})
+}
+
+// newRoutingRule creates the routing rule: a forward of the service's paths
+// to its target group, or a weighted split with share.Other. It depends on
+// the ECS service.
+func (s *Service) newRoutingRule(listener elbv2.IApplicationListener, p Props) elbv2.CfnListenerRule {
+	action := &elbv2.CfnListenerRule_ActionProperty{Type: jsii.String("forward")}
+	if p.Share == nil {
+		action.TargetGroupArn = s.TargetGroup.TargetGroupArn()
+	} else {
+		forward := &elbv2.CfnListenerRule_ForwardConfigProperty{TargetGroups: &[]*elbv2.CfnListenerRule_TargetGroupTupleProperty{
+			{TargetGroupArn: s.TargetGroup.TargetGroupArn(), Weight: jsii.Number(p.Share.Percent)},
+			{TargetGroupArn: p.Share.Other.TargetGroupArn(), Weight: jsii.Number(100 - p.Share.Percent)},
+		}}
+		if p.Share.Stickiness > 0 {
+			forward.TargetGroupStickinessConfig = &elbv2.CfnListenerRule_TargetGroupStickinessConfigProperty{
+				Enabled:         jsii.Bool(true),
+				DurationSeconds: jsii.Number(p.Share.Stickiness.Seconds()),
+			}
+		}
+		action.ForwardConfig = forward
 	}
-	return elbv2.ListenerAction_WeightedForward(&[]*elbv2.WeightedTargetGroup{
-		{TargetGroup: s.TargetGroup, Weight: jsii.Number(share.Percent)},
-		{TargetGroup: share.Other, Weight: jsii.Number(100 - share.Percent)},
-	}, opts)
+	// Under a construct "Rule" with id "Resource", like the CDK's own
+	// rules: the logical id stays the one the rule had when it was an
+	// ApplicationListenerRule (a new logical id would replace the rule,
+	// and CloudFormation creates the new one before deleting the old, at
+	// the same priority: PriorityInUse).
+	scope := constructs.NewConstruct(s, jsii.String("Rule"))
+	rule := elbv2.NewCfnListenerRule(scope, jsii.String("Resource"), &elbv2.CfnListenerRuleProps{
+		ListenerArn: listener.ListenerArn(),
+		Priority:    jsii.Number(s.Priority),
+		Conditions: &[]*elbv2.CfnListenerRule_RuleConditionProperty{{
+			Field:             jsii.String("path-pattern"),
+			PathPatternConfig: &elbv2.CfnListenerRule_PathPatternConfigProperty{Values: jsii.Strings(p.Paths...)},
+		}},
+		Actions: &[]*elbv2.CfnListenerRule_ActionProperty{action},
+	})
+	rule.AddDependency(s.CfnService())
+	return rule
 }

@@ -16,6 +16,8 @@ var (
 	// pathRE holds the characters the ALB accepts in a path pattern.
 	pathRE = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]*$`)
 	envRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	// headerNameRE is an HTTP header name (an RFC 9110 token).
+	headerNameRE = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 	// httpCodesRE is a health check matcher: codes, lists and ranges.
 	httpCodesRE = regexp.MustCompile(`^[2-4][0-9]{2}(-[2-4][0-9]{2})?(,[2-4][0-9]{2}(-[2-4][0-9]{2})?)*$`)
 )
@@ -64,12 +66,15 @@ func withDefaults(id string, props *Props, fargate bool) Props {
 	if len(p.Name) > MaxNameLength || !nameRE.MatchString(p.Name) {
 		v.fail("Name", "must be 1 to %d characters of lower-case letters, digits and '-', starting with a letter, got %q", MaxNameLength, p.Name)
 	}
-	checkPaths(v, p.Paths)
+	checkPaths(v, p.Paths, p.PreviewHeader != "")
+	if h := p.PreviewHeader; h != "" && (len(h) > MaxHeaderNameLength || !headerNameRE.MatchString(h)) {
+		v.fail("PreviewHeader", "must be an HTTP header name of 1 to %d letters, digits and !#$%%&'*+-.^_`|~, got %q", MaxHeaderNameLength, h)
+	}
 	if p.Image == nil {
 		v.fail("Image", "is required: use ImageFromDirectory, ImageFromECR or any awsecs.ContainerImage")
 	}
-	if p.Priority != 0 && (p.Priority < MinPriority || p.Priority > MaxPriority) {
-		v.fail("Priority", "must be from %d to %d, or 0 for automatic, got %d", MinPriority, MaxPriority, p.Priority)
+	if p.Priority != 0 && (p.Priority < MinPriority+1 || p.Priority > MaxPriority) {
+		v.fail("Priority", "must be from %d to %d (the preview rule takes Priority - 1), or 0 for automatic, got %d", MinPriority+1, MaxPriority, p.Priority)
 	}
 	if p.LogRetention == "" {
 		p.LogRetention = DefaultLogRetention
@@ -235,11 +240,18 @@ func checkSeconds(v validator, prop string, d, lo, hi time.Duration) {
 	}
 }
 
-func checkPaths(v validator, paths []string) {
-	if len(paths) == 0 || len(paths) > MaxPathPatterns {
-		v.fail("Paths", "must hold 1 to %d path patterns (the ALB's limit of condition values per rule), got %d", MaxPathPatterns, len(paths))
+func checkPaths(v validator, paths []string, preview bool) {
+	most := MaxPathPatterns
+	why := "the ALB's limit of condition values per rule"
+	if preview {
+		most--
+		why = "the ALB's limit of five condition values per rule, one of which the preview header takes"
+	}
+	if len(paths) == 0 || len(paths) > most {
+		v.fail("Paths", "must hold 1 to %d path patterns (%s), got %d", most, why, len(paths))
 	}
 	seen := map[string]bool{}
+	wildcards := 0
 	for _, p := range paths {
 		if len(p) > MaxPathPatternLength || !pathRE.MatchString(p) {
 			v.fail("Paths", "each path pattern must start with '/', be at most %d characters, and use only A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & and the wildcards * and ?; got %q", MaxPathPatternLength, p)
@@ -248,6 +260,10 @@ func checkPaths(v validator, paths []string) {
 			v.fail("Paths", "path pattern %q is listed twice", p)
 		}
 		seen[p] = true
+		wildcards += strings.Count(p, "*") + strings.Count(p, "?")
+	}
+	if wildcards > MaxWildcards {
+		v.fail("Paths", "may hold at most %d wildcards (* and ?) in all, the ALB's limit per rule, got %d in %q", MaxWildcards, wildcards, paths)
 	}
 }
 

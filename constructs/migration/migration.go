@@ -48,6 +48,17 @@ type Props struct {
 	// the side of a weighted rule (service or monolith) it first reached,
 	// for microservice.MinStickiness to MaxStickiness. Default: 0, none.
 	Stickiness time.Duration
+	// PreviewHeader names the preview header: a request that carries it
+	// with a service's name as its value, for one of that service's paths,
+	// reaches that service whatever its share, 0 % included, from the
+	// moment it is extracted; with the monolith's name, the monolith, on
+	// the paths no service owns more specifically. A service's Paths then
+	// hold at most microservice.MaxPathPatterns - 1 patterns.
+	// Default: DefaultPreviewHeader.
+	PreviewHeader string
+	// DisablePreview turns the preview header off: no request reaches a
+	// service but by its share. Default: false.
+	DisablePreview bool
 }
 
 // Migration is a monolith and the services extracted from it so far, on one
@@ -62,6 +73,8 @@ type Migration struct {
 	// Services holds every service created, the monolith included, by
 	// name.
 	Services map[string]*microservice.Service
+	// PreviewHeader is the preview header, "" when preview is off.
+	PreviewHeader string
 	// names are the names of Props.Services, in extraction order.
 	names []string
 }
@@ -74,14 +87,21 @@ type Migration struct {
 // send part of its requests to a monolith that does not serve them).
 func New(scope constructs.Construct, id string, props *Props) *Migration {
 	p := validate(id, props)
-	m := &Migration{State: p.State, Services: map[string]*microservice.Service{}}
+	m := &Migration{State: p.State, Services: map[string]*microservice.Service{}, PreviewHeader: p.PreviewHeader}
+	if p.DisablePreview {
+		m.PreviewHeader = ""
+	}
 	for _, s := range p.Services {
 		m.names = append(m.names, s.Name)
 	}
 	constructs.NewConstruct_Override(m, scope, &id)
+	preview := p.PreviewHeader
+	if p.DisablePreview {
+		preview = ""
+	}
 	if !p.State.Complete(m.names) {
 		mono := p.Monolith
-		mono.Cluster, mono.Listener = p.Cluster, p.Listener
+		mono.Cluster, mono.Listener, mono.PreviewHeader = p.Cluster, p.Listener, preview
 		m.Monolith = microservice.New(m, mono.Name, &mono)
 		m.Services[mono.Name] = m.Monolith
 	}
@@ -90,11 +110,18 @@ func New(scope constructs.Construct, id string, props *Props) *Migration {
 		if !extracted {
 			continue
 		}
-		svc.Cluster, svc.Listener = p.Cluster, p.Listener
+		svc.Cluster, svc.Listener, svc.PreviewHeader = p.Cluster, p.Listener, preview
 		if percent < 100 {
 			svc.Share = &microservice.Share{Percent: percent, Other: m.Monolith.TargetGroup, Stickiness: p.Stickiness}
 		}
-		m.Services[svc.Name] = microservice.New(m, svc.Name, &svc)
+		s := microservice.New(m, svc.Name, &svc)
+		if svc.Share != nil {
+			// The share of the rest goes to the monolith: CloudFormation
+			// must not route it there before the monolith is stable, such
+			// as when a rollback from split creates the monolith again.
+			s.ListenerRule.AddDependency(m.Monolith.CfnService())
+		}
+		m.Services[svc.Name] = s
 	}
 	return m
 }

@@ -46,6 +46,8 @@ func validate(id string, props *Props) Props {
 			v.fail(f+".Listener", "is set by the migration (Props.Listener); leave it unset")
 		case s.Share != nil:
 			v.fail(f+".Share", "is set by the migration from Props.State; leave it unset")
+		case s.PreviewHeader != "":
+			v.fail(f+".PreviewHeader", "is set by the migration (Props.PreviewHeader); leave it unset")
 		}
 		if prev, dup := names[s.Name]; dup {
 			v.fail(f+".Name", "%q is also the name of %s; each service needs its own name", s.Name, prev)
@@ -57,6 +59,9 @@ func validate(id string, props *Props) Props {
 			}
 			owners[path] = fmt.Sprintf("%s (%q)", f, s.Name)
 		}
+	}
+	if p.PreviewHeader == "" {
+		p.PreviewHeader = DefaultPreviewHeader
 	}
 	if p.Stickiness != 0 && (p.Stickiness < microservice.MinStickiness || p.Stickiness > microservice.MaxStickiness || p.Stickiness%time.Second != 0) {
 		v.fail("Stickiness", "must be 0 (off) or whole seconds from %s to %s, got %s", microservice.MinStickiness, microservice.MaxStickiness, p.Stickiness)

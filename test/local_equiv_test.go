@@ -105,8 +105,8 @@ func TestLocalCatchesServiceThatAnswersDifferently(t *testing.T) {
 		}
 		for _, tg := range asm.TargetGroups {
 			for _, target := range tg.Targets {
-				img := target.Container.Image
-				if img.Program != "users" {
+				img := target.Container.Image.Asset
+				if target.Container.Name != "users" || img == nil {
 					continue
 				}
 				link := filepath.Join(dir, filepath.Base(img.Dir))

@@ -2,14 +2,27 @@ package albemu
 
 import "testing"
 
+// matchCase is one pattern and one string a matcher is asked about.
+type matchCase struct {
+	pattern, s string
+	want       bool
+}
+
+// checkMatches runs a matcher over its cases.
+func checkMatches(t *testing.T, name string, match func(pattern, s string) bool, cases []matchCase) {
+	t.Helper()
+	for _, tt := range cases {
+		if got := match(tt.pattern, tt.s); got != tt.want {
+			t.Errorf("%s(%q, %q) = %v, want %v", name, tt.pattern, tt.s, got, tt.want)
+		}
+	}
+}
+
 // TestMatchPath covers the ALB documentation's path pattern rules: case
 // sensitive, '*' is zero or more characters (slashes included), '?' exactly
 // one, the whole path must match, and the path is compared as sent.
 func TestMatchPath(t *testing.T) {
-	tests := []struct {
-		pattern, path string
-		want          bool
-	}{
+	checkMatches(t, "MatchPath", MatchPath, []matchCase{
 		// Exact patterns match only themselves.
 		{"/api/users", "/api/users", true},
 		{"/api/users", "/api/users/", false},
@@ -59,19 +72,12 @@ func TestMatchPath(t *testing.T) {
 		// A literal '*' or '?' in the path is just a character.
 		{"/api/*", "/api/*", true},
 		{"/api/x", "/api/?", false},
-	}
-	for _, tt := range tests {
-		if got := MatchPath(tt.pattern, tt.path); got != tt.want {
-			t.Errorf("MatchPath(%q, %q) = %v, want %v", tt.pattern, tt.path, got, tt.want)
-		}
-	}
+	})
 }
 
+// TestMatchHost: host patterns match case insensitively, without the port.
 func TestMatchHost(t *testing.T) {
-	tests := []struct {
-		pattern, host string
-		want          bool
-	}{
+	checkMatches(t, "MatchHost", MatchHost, []matchCase{
 		{"example.com", "example.com", true},
 		{"example.com", "EXAMPLE.com", true},
 		{"example.com", "example.com:8080", true},
@@ -79,12 +85,7 @@ func TestMatchHost(t *testing.T) {
 		{"*.example.com", "example.com", false},
 		{"api.example.?om", "api.example.com", true},
 		{"example.com", "[::1]:80", false},
-	}
-	for _, tt := range tests {
-		if got := MatchHost(tt.pattern, tt.host); got != tt.want {
-			t.Errorf("MatchHost(%q, %q) = %v, want %v", tt.pattern, tt.host, got, tt.want)
-		}
-	}
+	})
 }
 
 func FuzzMatchPath(f *testing.F) {

@@ -47,7 +47,7 @@ func TestRouterPriority(t *testing.T) {
 		pathRule("methods", 5, Action{Type: ActionFixedResponse, FixedResponse: &FixedResponse{StatusCode: 418, ContentType: "text/plain", Body: "teapot"}}, "/api/users/teapot"),
 	}}
 	l.Rules[3].Conditions = append(l.Rules[3].Conditions, Condition{Field: FieldMethod, Values: []string{"BREW"}})
-	sortRules(l)
+	sortRules(l.Rules)
 	rt := NewRouter(l, map[ResourceID][]*url.URL{
 		tg("users"):    {fakeTarget(t, "users")},
 		tg("monolith"): {fakeTarget(t, "monolith")},
@@ -89,16 +89,6 @@ func TestRouterPriority(t *testing.T) {
 		}
 		if loc := resp.Header.Get("Location"); tt.location != "" && !strings.HasSuffix(loc, tt.location) {
 			t.Errorf("%s %s: Location %q, want ...%q", tt.method, tt.target, loc, tt.location)
-		}
-	}
-}
-
-func sortRules(l *Listener) {
-	for i := range l.Rules {
-		for j := i + 1; j < len(l.Rules); j++ {
-			if l.Rules[j].Priority < l.Rules[i].Priority {
-				l.Rules[i], l.Rules[j] = l.Rules[j], l.Rules[i]
-			}
 		}
 	}
 }

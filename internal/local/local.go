@@ -1,5 +1,6 @@
 // Package local runs a stage of the ecsplit app on this machine: it builds
-// the service binaries from the image assets of a cloud assembly, starts
+// the service binaries from the image assets of a cloud assembly (by the
+// build.sh convention, see BuildProgram), starts
 // each ECS service as a local process with its task definition's
 // environment, and serves the ALB listener's routing (package albemu) on a
 // loopback front door.
@@ -9,8 +10,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,7 +20,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -95,7 +93,7 @@ func Start(ctx context.Context, dir string, opts Options) (_ *Stage, err error) 
 	logs := &lockedWriter{w: opts.Log}
 	targets := map[albemu.ResourceID][]*url.URL{}
 	started := map[*albemu.Container]*task{}
-	for _, tgID := range sortedIDs(asm.TargetGroups) {
+	for _, tgID := range slices.SortedFunc(maps.Keys(asm.TargetGroups), albemu.CompareIDs) {
 		tg := asm.TargetGroups[tgID]
 		for _, target := range tg.Targets {
 			if target.Service.DesiredCount == 0 {
@@ -107,7 +105,14 @@ func Start(ctx context.Context, dir string, opts Options) (_ *Stage, err error) 
 				if err := checkPort(c, target.Port); err != nil {
 					return nil, fmt.Errorf("%s: %w", target.Service.ID, err)
 				}
-				bin, err := Build(ctx, c.Image, opts.BinDir)
+				if c.Image.Asset == nil {
+					return nil, fmt.Errorf("%s: container %s runs %s, not an image asset of the assembly", target.Service.ID, c.Name, c.Image)
+				}
+				prog, err := BuildProgram(c.Image.Asset)
+				if err != nil {
+					return nil, fmt.Errorf("%s: container %s: %w", target.Service.ID, c.Name, err)
+				}
+				bin, err := Build(ctx, c.Image.Asset, prog, opts.BinDir)
 				if err != nil {
 					return nil, err
 				}
@@ -172,35 +177,6 @@ func (s *Stage) Close() error {
 	}
 	return errors.Join(errs...)
 }
-
-// Build builds the program of an image asset from the asset's directory
-// with its build.sh, exactly as its Dockerfile does, for this machine. The
-// binary is cached in binDir under a name derived from the directory and
-// the program, so that stages sharing an asset build it once.
-func Build(ctx context.Context, img *albemu.ImageAsset, binDir string) (string, error) {
-	dir, err := filepath.EvalSymlinks(img.Dir)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256([]byte(dir + "\x00" + img.Program))
-	out := filepath.Join(binDir, img.Program+"-"+hex.EncodeToString(sum[:8]))
-	if _, err := os.Stat(out); err == nil {
-		return out, nil
-	}
-	buildMu.Lock()
-	defer buildMu.Unlock()
-	tmp := out + ".tmp"
-	cmd := exec.CommandContext(ctx, "./build.sh", img.Program, tmp)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=readonly", "GOOS=", "GOARCH=")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build %s in %s: %v\n%s", img.Program, dir, err, b)
-	}
-	return out, os.Rename(tmp, out)
-}
-
-// buildMu serializes builds: the Go build cache makes the second one fast.
-var buildMu sync.Mutex
 
 // task is one running service process.
 type task struct {
@@ -402,8 +378,4 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(b)
-}
-
-func sortedIDs[V any](m map[albemu.ResourceID]V) []albemu.ResourceID {
-	return slices.SortedFunc(maps.Keys(m), func(a, b albemu.ResourceID) int { return strings.Compare(a.String(), b.String()) })
 }

@@ -61,6 +61,9 @@ type Stage struct {
 	URL string
 	// Assembly is the routing the front door serves.
 	Assembly *albemu.Assembly
+	// Router is the front door's router: its rules and targets can be
+	// changed while it serves.
+	Router *albemu.Router
 
 	srv    *http.Server
 	tasks  []*task
@@ -137,8 +140,9 @@ func Start(ctx context.Context, dir string, opts Options) (_ *Stage, err error) 
 		return nil, fmt.Errorf("front door: %w", err)
 	}
 	s.URL = "http://" + ln.Addr().String()
+	s.Router = albemu.NewRouter(asm.Listener, targets, opts.Seed)
 	s.srv = &http.Server{
-		Handler:           albemu.NewRouter(asm.Listener, targets, opts.Seed),
+		Handler:           s.Router,
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       60 * time.Second, // the ALB's default idle timeout
 	}

@@ -75,10 +75,11 @@ func equivalence(t testing.TB, ctxs ...map[string]string) []local.Difference {
 	return compareDoors(t, doors...)
 }
 
-// compareDoors sends the corpus to every door and returns the differences.
+// compareDoors sends the corpus to every door and returns the differences,
+// with the comparison `ecsplit-local compare` makes by default.
 func compareDoors(t testing.TB, doors ...local.Door) []local.Difference {
 	t.Helper()
-	diffs, err := local.Compare(context.Background(), loadCorpus(t), doors...)
+	diffs, err := local.Compare(context.Background(), loadCorpus(t), local.CompareOptions{}, doors...)
 	if err != nil {
 		t.Fatal(err)
 	}

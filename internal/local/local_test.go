@@ -43,13 +43,3 @@ func TestCheckPort(t *testing.T) {
 		}
 	}
 }
-
-func TestExcerpt(t *testing.T) {
-	long := string(make([]byte, 200))
-	if got := excerpt("short", 0); got != "short" {
-		t.Errorf("excerpt(short) = %q", got)
-	}
-	if got := excerpt(long, 100); len(got) != 80+6 {
-		t.Errorf("excerpt of 200 bytes at 100 has length %d, want 86", len(got))
-	}
-}

@@ -31,11 +31,12 @@ var (
 	binDir     string
 )
 
-// sharedBinDir caches service binaries across the stages of one test run:
-// an asset directory is built once.
+// sharedBinDir caches service binaries across the stages of one test run
+// (an asset directory is built once), and holds the ecsplit-local binary
+// and the tiny shop's assemblies.
 func sharedBinDir(t testing.TB) string {
 	binDirOnce.Do(func() {
-		d, err := os.MkdirTemp("", "ecsplit-test-bin-")
+		d, err := os.MkdirTemp("", "ecsplit-test-local-")
 		if err != nil {
 			t.Fatal(err)
 		}

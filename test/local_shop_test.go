@@ -52,13 +52,12 @@ func synthShop(t *testing.T, stage string) string {
 	lb := alb.New(stack, "Alb", &alb.Props{Vpc: c.Vpc})
 	service := func(name string, paths []string, image awsecs.ContainerImage) {
 		microservice.New(stack, name, &microservice.Props{
-			Cluster:         c.Cluster,
-			Listener:        lb.Listener(),
-			Name:            name,
-			Paths:           paths,
-			Image:           image,
-			HealthCheckPath: "/ping",
-			Environment:     map[string]string{"CURRENCY": "EUR"},
+			Cluster:     c.Cluster,
+			Listener:    lb.Listener(),
+			Name:        name,
+			Paths:       paths,
+			Image:       image,
+			Environment: map[string]string{"CURRENCY": "EUR"},
 		})
 	}
 	service("legacy", []string{"/shop", "/shop/*"}, awsecs.ContainerImage_FromRegistry(jsii.String("registry.example.com/shop/legacy:7.3"), nil))

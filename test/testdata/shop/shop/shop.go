@@ -119,9 +119,9 @@ func Main(name string, parts ...func(*http.ServeMux)) {
 }
 
 // serve serves mux as service name on $HOST:$PORT, with the health check
-// /ping, until SIGTERM, then drains for up to five seconds and returns.
+// /healthz (the microservice construct's default), until SIGTERM, then drains for up to five seconds and returns.
 func serve(name string, mux *http.ServeMux) error {
-	mux.HandleFunc("GET /ping", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	ln, err := net.Listen("tcp", net.JoinHostPort(os.Getenv("HOST"), os.Getenv("PORT")))

@@ -16,6 +16,10 @@ type Container struct {
 	Name string
 	// Env is the container's environment (Environment).
 	Env map[string]string
+	// Secrets are the names of the environment variables that ECS fills
+	// from Secrets Manager or SSM Parameter Store (Secrets), sorted. The
+	// emulator cannot read them.
+	Secrets []string
 	// PortMappings are the container ports it exposes.
 	PortMappings []int
 	// Image is the image the container runs.

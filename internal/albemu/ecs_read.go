@@ -71,6 +71,14 @@ func (r *reader) readContainers(td ResourceID) ([]*Container, error) {
 			}
 			c.Env[k] = v
 		}
+		secrets, _ := m["Secrets"].([]any)
+		for _, sec := range secrets {
+			sm, _ := sec.(map[string]any)
+			if name, _ := sm["Name"].(string); name != "" {
+				c.Secrets = append(c.Secrets, name)
+			}
+		}
+		slices.Sort(c.Secrets)
 		pms, _ := m["PortMappings"].([]any)
 		for _, pm := range pms {
 			pmm, _ := pm.(map[string]any)

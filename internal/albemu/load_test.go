@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -47,7 +48,7 @@ func newFixture() *fixture {
 		services: map[string]any{
 			"WebTG": map[string]any{"Type": TypeTargetGroup, "Properties": map[string]any{"Port": 8080.0, "Protocol": "HTTP", "HealthCheckPath": "/ping", "Matcher": map[string]any{"HttpCode": "200-299"}}},
 			"ApiTG": map[string]any{"Type": TypeTargetGroup, "Properties": map[string]any{"Port": 8080.0, "Protocol": "HTTP"}},
-			"WebTD": map[string]any{"Type": TypeTaskDefinition, "Properties": map[string]any{"ContainerDefinitions": container("web", "registry.example.com/web:1")}},
+			"WebTD": map[string]any{"Type": TypeTaskDefinition, "Properties": map[string]any{"ContainerDefinitions": withSecrets(container("web", "registry.example.com/web:1"), "DB_PASSWORD", "API_KEY")}},
 			"ApiTD": map[string]any{"Type": TypeTaskDefinition, "Properties": map[string]any{"ContainerDefinitions": container("api",
 				map[string]any{"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/cdk-assets:" + assetHash})}},
 			"WebService": service("WebTD", "WebTG", "web"),
@@ -69,6 +70,17 @@ func newFixture() *fixture {
 			}},
 		},
 	}
+}
+
+// withSecrets gives the container definition secrets, as the
+// microservice construct's Props.Secrets does.
+func withSecrets(defs []any, names ...string) []any {
+	var secrets []any
+	for _, n := range names {
+		secrets = append(secrets, map[string]any{"Name": n, "ValueFrom": map[string]any{"Ref": "Secret"}})
+	}
+	defs[0].(map[string]any)["Secrets"] = secrets
+	return defs
 }
 
 const assetHash = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -134,6 +146,9 @@ func TestLoad(t *testing.T) {
 		t.Fatalf("WebTG: %+v", web)
 	}
 	c := web.Targets[0].Container
+	if !slices.Equal(c.Secrets, []string{"API_KEY", "DB_PASSWORD"}) {
+		t.Errorf("web secrets %v, want [API_KEY DB_PASSWORD]", c.Secrets)
+	}
 	if c.Name != "web" || c.Image.Asset != nil || c.Image.Name != "registry.example.com/web:1" || c.Env["PORT"] != "8080" || c.Env["AWS_REGION"] != "local" {
 		t.Errorf("web container: %+v", c)
 	}

@@ -91,3 +91,24 @@ func TestCheckPort(t *testing.T) {
 		}
 	}
 }
+
+// TestLaunchForSecrets: the runner cannot read a task definition's
+// secrets, so a container that takes some starts only from a services
+// file entry that gives each a local value.
+func TestLaunchForSecrets(t *testing.T) {
+	c := &albemu.Container{Name: "api", Secrets: []string{"API_KEY", "DB_PASSWORD"}, Image: albemu.Image{Name: "x"}}
+	tests := []struct {
+		services Services
+		want     string
+	}{
+		{Services{"api": {Command: []string{"run"}, Env: map[string]string{"API_KEY": "k", "DB_PASSWORD": "p"}}}, ""},
+		{Services{"api": {Command: []string{"run"}, Env: map[string]string{"API_KEY": "k"}}}, `container "api" takes DB_PASSWORD from Secrets Manager or SSM`},
+		{nil, `container "api" takes API_KEY, DB_PASSWORD from Secrets Manager or SSM, which the runner cannot read: say how to run container "api" in a services file`},
+	}
+	for _, tt := range tests {
+		_, err := launchFor(context.Background(), c, tt.services, "")
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("services %v: error %v, want %q", tt.services, err, tt.want)
+		}
+	}
+}

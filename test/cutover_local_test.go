@@ -108,7 +108,7 @@ func TestCutoverSameSeedSameRouting(t *testing.T) {
 		defer s.Close()
 		var seq []byte
 		for range 64 {
-			resp, err := local.Send(context.Background(), s.URL, corpus.Request{Method: "GET", Target: "/api/users/1"})
+			resp, err := local.Send(context.Background(), local.Door{URL: s.URL}, corpus.Request{Method: "GET", Target: "/api/users/1"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -31,11 +31,12 @@ var (
 	binDir     string
 )
 
-// sharedBinDir caches service binaries across the stages of one test run:
-// an asset directory is built once.
+// sharedBinDir caches service binaries across the stages of one test run
+// (an asset directory is built once), and holds the ecsplit-local binary
+// and the tiny shop's assemblies.
 func sharedBinDir(t testing.TB) string {
 	binDirOnce.Do(func() {
-		d, err := os.MkdirTemp("", "ecsplit-test-bin-")
+		d, err := os.MkdirTemp("", "ecsplit-test-local-")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,10 +76,11 @@ func equivalence(t testing.TB, ctxs ...map[string]string) []local.Difference {
 	return compareDoors(t, doors...)
 }
 
-// compareDoors sends the corpus to every door and returns the differences.
+// compareDoors sends the corpus to every door and returns the differences,
+// with the comparison `ecsplit-local compare` makes by default.
 func compareDoors(t testing.TB, doors ...local.Door) []local.Difference {
 	t.Helper()
-	diffs, err := local.Compare(context.Background(), loadCorpus(t), doors...)
+	diffs, err := local.Compare(context.Background(), loadCorpus(t), local.CompareOptions{}, doors...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,15 +1,31 @@
 package albemu
 
-import "testing"
+import (
+	"net/http/httptest"
+	"testing"
+)
+
+// matchCase is one pattern and one string a matcher is asked about.
+type matchCase struct {
+	pattern, s string
+	want       bool
+}
+
+// checkMatches runs a matcher over its cases.
+func checkMatches(t *testing.T, name string, match func(pattern, s string) bool, cases []matchCase) {
+	t.Helper()
+	for _, tt := range cases {
+		if got := match(tt.pattern, tt.s); got != tt.want {
+			t.Errorf("%s(%q, %q) = %v, want %v", name, tt.pattern, tt.s, got, tt.want)
+		}
+	}
+}
 
 // TestMatchPath covers the ALB documentation's path pattern rules: case
 // sensitive, '*' is zero or more characters (slashes included), '?' exactly
 // one, the whole path must match, and the path is compared as sent.
 func TestMatchPath(t *testing.T) {
-	tests := []struct {
-		pattern, path string
-		want          bool
-	}{
+	checkMatches(t, "MatchPath", MatchPath, []matchCase{
 		// Exact patterns match only themselves.
 		{"/api/users", "/api/users", true},
 		{"/api/users", "/api/users/", false},
@@ -59,19 +75,12 @@ func TestMatchPath(t *testing.T) {
 		// A literal '*' or '?' in the path is just a character.
 		{"/api/*", "/api/*", true},
 		{"/api/x", "/api/?", false},
-	}
-	for _, tt := range tests {
-		if got := MatchPath(tt.pattern, tt.path); got != tt.want {
-			t.Errorf("MatchPath(%q, %q) = %v, want %v", tt.pattern, tt.path, got, tt.want)
-		}
-	}
+	})
 }
 
+// TestMatchHost: host patterns match case insensitively, without the port.
 func TestMatchHost(t *testing.T) {
-	tests := []struct {
-		pattern, host string
-		want          bool
-	}{
+	checkMatches(t, "MatchHost", MatchHost, []matchCase{
 		{"example.com", "example.com", true},
 		{"example.com", "EXAMPLE.com", true},
 		{"example.com", "example.com:8080", true},
@@ -79,10 +88,56 @@ func TestMatchHost(t *testing.T) {
 		{"*.example.com", "example.com", false},
 		{"api.example.?om", "api.example.com", true},
 		{"example.com", "[::1]:80", false},
+	})
+}
+
+// TestConditions: each condition field against requests, as the ALB
+// documents it. An http-header condition matches the header name case
+// insensitively and its values case insensitively with '*' and '?'; a rule
+// matches only when all of its conditions do.
+func TestConditions(t *testing.T) {
+	preview := Condition{Field: FieldHTTPHeader, HeaderName: "X-Ecsplit-Preview", Values: []string{"users", "thr?ads", "posts-*"}}
+	usersPath := Condition{Field: FieldPathPattern, Values: []string{"/api/users", "/api/users/*"}}
+	tests := []struct {
+		name   string
+		conds  []Condition
+		method string
+		target string
+		header map[string]string
+		remote string
+		want   bool
+	}{
+		{"header value", []Condition{preview}, "GET", "/", map[string]string{"X-Ecsplit-Preview": "users"}, "", true},
+		{"header name in lower case", []Condition{preview}, "GET", "/", map[string]string{"x-ecsplit-preview": "users"}, "", true},
+		{"header value in upper case", []Condition{preview}, "GET", "/", map[string]string{"X-ECSPLIT-PREVIEW": "USERS"}, "", true},
+		{"header value with ?", []Condition{preview}, "GET", "/", map[string]string{"X-Ecsplit-Preview": "Threads"}, "", true},
+		{"header value with *", []Condition{preview}, "GET", "/", map[string]string{"X-Ecsplit-Preview": "posts-by-user"}, "", true},
+		{"header value must match whole", []Condition{preview}, "GET", "/", map[string]string{"X-Ecsplit-Preview": "users2"}, "", false},
+		{"header absent", []Condition{preview}, "GET", "/", nil, "", false},
+		{"other header", []Condition{preview}, "GET", "/", map[string]string{"X-Preview": "users"}, "", false},
+		{"header and path", []Condition{preview, usersPath}, "GET", "/api/users/1", map[string]string{"x-ecsplit-preview": "Users"}, "", true},
+		{"header without path", []Condition{preview, usersPath}, "GET", "/api/threads/1", map[string]string{"X-Ecsplit-Preview": "users"}, "", false},
+		{"path without header", []Condition{preview, usersPath}, "GET", "/api/users/1", nil, "", false},
+		{"method", []Condition{{Field: FieldMethod, Values: []string{"GET", "HEAD"}}}, "HEAD", "/", nil, "", true},
+		{"method is case sensitive", []Condition{{Field: FieldMethod, Values: []string{"GET"}}}, "get", "/", nil, "", false},
+		{"host", []Condition{{Field: FieldHostHeader, Values: []string{"*.example.com"}}}, "GET", "http://API.example.com:8080/", nil, "", true},
+		{"query value", []Condition{{Field: FieldQueryString, Query: []KeyValue{{"version", "v2*"}}}}, "GET", "/?Version=V2.1", nil, "", true},
+		{"query any key", []Condition{{Field: FieldQueryString, Query: []KeyValue{{"", "beta"}}}}, "GET", "/?x=1&y=beta", nil, "", true},
+		{"query absent", []Condition{{Field: FieldQueryString, Query: []KeyValue{{"version", "v2"}}}}, "GET", "/?other=v2", nil, "", false},
+		{"source ip", []Condition{{Field: FieldSourceIP, Values: []string{"10.0.0.0/8"}}}, "GET", "/", nil, "10.1.2.3:5000", true},
+		{"source ip outside", []Condition{{Field: FieldSourceIP, Values: []string{"10.0.0.0/8"}}}, "GET", "/", nil, "192.0.2.1:5000", false},
+		{"unknown field", []Condition{{Field: "cookie", Values: []string{"*"}}}, "GET", "/", nil, "", false},
 	}
 	for _, tt := range tests {
-		if got := MatchHost(tt.pattern, tt.host); got != tt.want {
-			t.Errorf("MatchHost(%q, %q) = %v, want %v", tt.pattern, tt.host, got, tt.want)
+		r := httptest.NewRequest(tt.method, tt.target, nil)
+		for k, v := range tt.header {
+			r.Header[k] = []string{v} // as sent, not canonicalized
+		}
+		if tt.remote != "" {
+			r.RemoteAddr = tt.remote
+		}
+		if got := matchesAll(tt.conds, r); got != tt.want {
+			t.Errorf("%s: %v on %s %s %v = %v, want %v", tt.name, tt.conds, tt.method, tt.target, tt.header, got, tt.want)
 		}
 	}
 }

@@ -2,15 +2,16 @@ package albemu
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/httputil"
-	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // StickinessCookie is the cookie the router sets to keep a client on one
@@ -20,19 +21,18 @@ const StickinessCookie = "AWSALBTG"
 
 // Router routes HTTP requests like the ALB listener it was made from. It is
 // an http.Handler: serve it on a loopback port and it is the front door.
+//
+// Its listener (default action and rules) and each target group's
+// registered targets can change while it serves, as CloudFormation and ECS
+// change them during a deployment: SetListener swaps the rules at once;
+// Register and Deregister change a target group's targets. A request is
+// routed by the listener current when it arrived.
 type Router struct {
-	listener *Listener
-	backends map[ResourceID]*backend
+	listener atomic.Pointer[Listener]
+	targets  targets
 
 	mu  sync.Mutex // guards rng
 	rng *rand.Rand
-}
-
-// backend is the registered targets of one target group, used in turn.
-type backend struct {
-	proxies []*httputil.ReverseProxy
-	mu      sync.Mutex
-	next    int
 }
 
 // NewRouter returns a router for listener that forwards a target group's
@@ -41,34 +41,50 @@ type backend struct {
 // ALB does. seed seeds the choices of weighted forwards: two routers with
 // the same seed given the same requests choose the same target groups.
 func NewRouter(listener *Listener, targets map[ResourceID][]*url.URL, seed uint64) *Router {
-	rt := &Router{
-		listener: listener,
-		backends: map[ResourceID]*backend{},
-		rng:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-	}
-	for id, urls := range targets {
-		b := &backend{}
-		for _, u := range urls {
-			b.proxies = append(b.proxies, &httputil.ReverseProxy{
-				Rewrite: func(pr *httputil.ProxyRequest) {
-					pr.SetURL(u)
-					pr.SetXForwarded()
-					pr.Out.Host = pr.In.Host // the ALB keeps the client's Host
-				},
-				ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-					http.Error(w, "502 Bad Gateway", http.StatusBadGateway)
-				},
-			})
+	rt := &Router{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	rt.SetListener(listener)
+	for _, id := range slices.SortedFunc(maps.Keys(targets), CompareIDs) {
+		for _, u := range targets[id] {
+			rt.Register(id, u)
 		}
-		rt.backends[id] = b
 	}
 	return rt
 }
 
+// Listener returns the listener the router serves now. It is shared: do not
+// modify it.
+func (rt *Router) Listener() *Listener { return rt.listener.Load() }
+
+// SetListener makes the router serve l's default action and rules, in
+// priority order, from the next request on. The router keeps l's rules:
+// give it new ones rather than modifying them afterwards.
+func (rt *Router) SetListener(l *Listener) {
+	c := *l
+	c.Rules = slices.Clone(l.Rules)
+	sortRules(c.Rules)
+	rt.listener.Store(&c)
+}
+
+// Register adds a target (a task's base URL) to a target group; it does
+// nothing when the target is registered already.
+func (rt *Router) Register(tg ResourceID, u *url.URL) { rt.targets.register(tg, u) }
+
+// Deregister removes a target from a target group and reports whether it
+// was registered. Requests it is serving finish; no new one reaches it.
+func (rt *Router) Deregister(tg ResourceID, u *url.URL) bool { return rt.targets.deregister(tg, u) }
+
+// Targets returns the targets registered in a target group, in
+// registration order.
+func (rt *Router) Targets(tg ResourceID) []*url.URL { return rt.targets.list(tg) }
+
 // Match returns the rule that applies to r, or nil when the listener's
 // default action applies.
 func (rt *Router) Match(r *http.Request) *Rule {
-	for _, rule := range rt.listener.Rules {
+	return match(rt.listener.Load(), r)
+}
+
+func match(l *Listener, r *http.Request) *Rule {
+	for _, rule := range l.Rules {
 		if matchesAll(rule.Conditions, r) {
 			return rule
 		}
@@ -79,8 +95,9 @@ func (rt *Router) Match(r *http.Request) *Rule {
 // ServeHTTP applies the action of the first rule, in priority order, whose
 // conditions all match r, or the default action when none does.
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	action := rt.listener.Default
-	if rule := rt.Match(r); rule != nil {
+	l := rt.listener.Load()
+	action := l.Default
+	if rule := match(l, r); rule != nil {
 		action = rule.Action
 	}
 	switch {
@@ -94,7 +111,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, fr.Body)
 		}
 	case action.Redirect != nil:
-		http.Redirect(w, r, rt.redirectURL(action.Redirect, r), action.Redirect.StatusCode)
+		http.Redirect(w, r, redirectURL(action.Redirect, r, l.Port), action.Redirect.StatusCode)
 	case action.Forward != nil:
 		rt.forward(w, r, action.Forward)
 	default:
@@ -103,7 +120,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (rt *Router) forward(w http.ResponseWriter, r *http.Request, f *Forward) {
-	tg, ok := rt.sticky(r, f)
+	tg, ok := sticky(r, f)
 	if !ok {
 		if tg, ok = rt.choose(f.TargetGroups); !ok {
 			http.Error(w, "503 Service Temporarily Unavailable", http.StatusServiceUnavailable)
@@ -118,21 +135,17 @@ func (rt *Router) forward(w http.ResponseWriter, r *http.Request, f *Forward) {
 			})
 		}
 	}
-	b := rt.backends[tg]
-	if b == nil || len(b.proxies) == 0 {
+	p := rt.targets.next(tg)
+	if p == nil {
 		http.Error(w, "503 Service Temporarily Unavailable", http.StatusServiceUnavailable)
 		return
 	}
-	b.mu.Lock()
-	p := b.proxies[b.next%len(b.proxies)]
-	b.next++
-	b.mu.Unlock()
 	p.ServeHTTP(w, r)
 }
 
 // sticky returns the target group named by the request's stickiness cookie
 // when the forward is sticky and the group is one of its targets.
-func (rt *Router) sticky(r *http.Request, f *Forward) (ResourceID, bool) {
+func sticky(r *http.Request, f *Forward) (ResourceID, bool) {
 	if f.Stickiness <= 0 {
 		return ResourceID{}, false
 	}
@@ -178,11 +191,12 @@ func (rt *Router) choose(ts []WeightedTarget) (ResourceID, bool) {
 }
 
 // redirectURL fills a redirect's #{protocol}, #{host}, #{port}, #{path} and
-// #{query} from r. The front door speaks HTTP.
-func (rt *Router) redirectURL(rd *Redirect, r *http.Request) string {
+// #{query} from r; listenerPort is the port when r's Host has none. The
+// front door speaks HTTP.
+func redirectURL(rd *Redirect, r *http.Request, listenerPort int) string {
 	host, port, err := net.SplitHostPort(r.Host)
 	if err != nil {
-		host, port = r.Host, strconv.Itoa(rt.listener.Port)
+		host, port = r.Host, strconv.Itoa(listenerPort)
 	}
 	repl := strings.NewReplacer(
 		"#{protocol}", "http", "#{host}", host, "#{port}", port,
@@ -203,80 +217,4 @@ func (rt *Router) redirectURL(rd *Redirect, r *http.Request) string {
 		u += "?" + q
 	}
 	return u
-}
-
-func matchesAll(conds []Condition, r *http.Request) bool {
-	for _, c := range conds {
-		if !matches(c, r) {
-			return false
-		}
-	}
-	return true
-}
-
-// requestPath is the path of r as the client sent it, without the query.
-func requestPath(r *http.Request) string {
-	if r.RequestURI != "" && r.RequestURI[0] == '/' {
-		p, _, _ := strings.Cut(r.RequestURI, "?")
-		return p
-	}
-	return r.URL.EscapedPath()
-}
-
-func matches(c Condition, r *http.Request) bool {
-	switch c.Field {
-	case FieldPathPattern:
-		return anyValue(c.Values, func(v string) bool { return MatchPath(v, requestPath(r)) })
-	case FieldHostHeader:
-		return anyValue(c.Values, func(v string) bool { return MatchHost(v, r.Host) })
-	case FieldMethod:
-		return anyValue(c.Values, func(v string) bool { return v == r.Method })
-	case FieldHTTPHeader:
-		return anyValue(c.Values, func(v string) bool {
-			for _, h := range r.Header.Values(c.HeaderName) {
-				if MatchPath(strings.ToLower(v), strings.ToLower(h)) {
-					return true
-				}
-			}
-			return false
-		})
-	case FieldQueryString:
-		q := r.URL.Query()
-		for _, kv := range c.Query {
-			for k, vs := range q {
-				if kv.Key != "" && !MatchPath(strings.ToLower(kv.Key), strings.ToLower(k)) {
-					continue
-				}
-				for _, v := range vs {
-					if MatchPath(strings.ToLower(kv.Value), strings.ToLower(v)) {
-						return true
-					}
-				}
-			}
-		}
-		return false
-	case FieldSourceIP:
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			return false
-		}
-		ip, err := netip.ParseAddr(host)
-		if err != nil {
-			return false
-		}
-		return anyValue(c.Values, func(v string) bool {
-			p, err := netip.ParsePrefix(v)
-			return err == nil && p.Contains(ip.Unmap())
-		})
-	}
-	return false
-}
-
-func anyValue(values []string, match func(string) bool) bool {
-	for _, v := range values {
-		if match(v) {
-			return true
-		}
-	}
-	return false
 }

@@ -1,7 +1,10 @@
 package albemu
 
 import (
+	"bufio"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -47,7 +50,6 @@ func TestRouterPriority(t *testing.T) {
 		pathRule("methods", 5, Action{Type: ActionFixedResponse, FixedResponse: &FixedResponse{StatusCode: 418, ContentType: "text/plain", Body: "teapot"}}, "/api/users/teapot"),
 	}}
 	l.Rules[3].Conditions = append(l.Rules[3].Conditions, Condition{Field: FieldMethod, Values: []string{"BREW"}})
-	sortRules(l)
 	rt := NewRouter(l, map[ResourceID][]*url.URL{
 		tg("users"):    {fakeTarget(t, "users")},
 		tg("monolith"): {fakeTarget(t, "monolith")},
@@ -89,16 +91,6 @@ func TestRouterPriority(t *testing.T) {
 		}
 		if loc := resp.Header.Get("Location"); tt.location != "" && !strings.HasSuffix(loc, tt.location) {
 			t.Errorf("%s %s: Location %q, want ...%q", tt.method, tt.target, loc, tt.location)
-		}
-	}
-}
-
-func sortRules(l *Listener) {
-	for i := range l.Rules {
-		for j := i + 1; j < len(l.Rules); j++ {
-			if l.Rules[j].Priority < l.Rules[i].Priority {
-				l.Rules[i], l.Rules[j] = l.Rules[j], l.Rules[i]
-			}
 		}
 	}
 }
@@ -206,4 +198,98 @@ func newJar() http.CookieJar {
 		panic(err)
 	}
 	return jar
+}
+
+// TestRouterChangesWhileServing: the listener's rules and a target group's
+// targets change while the router serves, as CloudFormation and ECS change
+// them during a deployment, and each request sees one consistent state.
+func TestRouterChangesWhileServing(t *testing.T) {
+	oldRule := pathRule("r", 1, forwardTo(WeightedTarget{tg("old"), 1}), "/*")
+	l := &Listener{Default: notFound, Rules: []*Rule{oldRule}}
+	a, b := fakeTarget(t, "a"), fakeTarget(t, "b")
+	rt := NewRouter(l, map[ResourceID][]*url.URL{tg("old"): {fakeTarget(t, "old")}}, 1)
+	door := httptest.NewServer(rt)
+	t.Cleanup(door.Close)
+	get := func() string { return sequence(t, http.DefaultClient, door.URL+"/x", 1)[0] }
+
+	if got := get(); got != "old" {
+		t.Fatalf("before any change: served by %q, want old", got)
+	}
+	// A new rule in front of the old one, to a target group with no
+	// target yet: 503, as the ALB answers.
+	rt.SetListener(&Listener{Default: notFound, Rules: []*Rule{oldRule, pathRule("new", 0, forwardTo(WeightedTarget{tg("new"), 1}), "/x")}})
+	if resp, err := http.Get(door.URL + "/x"); err != nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("new rule without targets: %v %v, want 503", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	rt.Register(tg("new"), a)
+	rt.Register(tg("new"), b)
+	rt.Register(tg("new"), a) // registering twice keeps one
+	if got := strings.Join(sequence(t, http.DefaultClient, door.URL+"/x", 4), ","); got != "a,b,a,b" {
+		t.Errorf("two targets: served by %s, want round robin a,b,a,b", got)
+	}
+	if !rt.Deregister(tg("new"), a) || rt.Deregister(tg("new"), a) {
+		t.Error("Deregister of a registered target must report true once")
+	}
+	if got := strings.Join(sequence(t, http.DefaultClient, door.URL+"/x", 3), ","); got != "b,b,b" {
+		t.Errorf("after deregistering a: served by %s, want b only", got)
+	}
+	if got := rt.Targets(tg("new")); len(got) != 1 || got[0] != b {
+		t.Errorf("Targets = %v, want [%v]", got, b)
+	}
+	if got := rt.Listener().Rules[0].ID; got != tg("new") {
+		t.Errorf("SetListener did not order the rules by priority: first is %s", got)
+	}
+	if l.Rules[0] != oldRule || len(l.Rules) != 1 {
+		t.Error("SetListener changed the listener it was given")
+	}
+}
+
+// TestRouterHeaderAndPath: a rule with an http-header and a path-pattern
+// condition takes only requests that match both, whatever the header
+// name's case on the wire.
+func TestRouterHeaderAndPath(t *testing.T) {
+	preview := pathRule("preview", 1, forwardTo(WeightedTarget{tg("new"), 1}), "/api/users/*")
+	preview.Conditions = append(preview.Conditions, Condition{Field: FieldHTTPHeader, HeaderName: "X-Ecsplit-Preview", Values: []string{"us*"}})
+	l := &Listener{Default: notFound, Rules: []*Rule{preview, pathRule("all", 2, forwardTo(WeightedTarget{tg("old"), 1}), "/*")}}
+	door := httptest.NewServer(NewRouter(l, map[ResourceID][]*url.URL{
+		tg("new"): {fakeTarget(t, "new")},
+		tg("old"): {fakeTarget(t, "old")},
+	}, 1))
+	t.Cleanup(door.Close)
+	tests := []struct{ target, header, want string }{
+		{"/api/users/1", "x-ecsplit-preview: USERS", "new"},
+		{"/api/users/1", "X-ECSPLIT-PREVIEW: users", "new"},
+		{"/api/users/1", "X-Ecsplit-Preview: threads", "old"},
+		{"/api/users/1", "", "old"},
+		{"/api/threads/1", "X-Ecsplit-Preview: users", "old"},
+	}
+	for _, tt := range tests {
+		if got := rawGet(t, door.URL, tt.target, tt.header); got != tt.want {
+			t.Errorf("GET %s with %q: served by %q, want %q", tt.target, tt.header, got, tt.want)
+		}
+	}
+}
+
+// rawGet sends a GET with one header line exactly as written and returns
+// the X-Target of the answer.
+func rawGet(t *testing.T, base, target, header string) string {
+	t.Helper()
+	u, _ := url.Parse(base)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if header != "" {
+		header += "\r\n"
+	}
+	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\n%sConnection: close\r\n\r\n", target, u.Host, header)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.Header.Get("X-Target")
 }

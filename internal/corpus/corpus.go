@@ -1,5 +1,6 @@
 // Package corpus loads request corpora: text files of HTTP requests, one
-// "METHOD TARGET" per line, that tests and benchmarks send to a front door.
+// "METHOD TARGET" per line, that `ecsplit-local compare`, tests and
+// benchmarks send to a front door.
 // Blank lines and lines starting with '#' are ignored. TARGET is sent
 // exactly as written (it may hold percent-encodings and a query string).
 package corpus

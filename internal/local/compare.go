@@ -1,15 +1,12 @@
 package local
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"net/url"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/ecsplit/ecsplit/internal/corpus"
 )
@@ -20,136 +17,170 @@ type Door struct {
 	Name string
 	// URL is the door's base URL.
 	URL string
+	// Header holds extra request headers sent to this door only, such as
+	// a preview header that routes to a new service. A Host header here
+	// replaces the door's host name.
+	Header http.Header
 }
 
-// Response is what a door answered, reduced to what Compare compares.
+// Response is what a door answered.
 type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
 }
 
-// ComparedHeaders are the response headers Compare requires to be equal.
-// Every other header is ignored, notably X-Ecsplit-Service, which names the
-// service that answered and so differs between stages by design.
-var ComparedHeaders = []string{"Content-Type", "Allow"}
+// DefaultIgnoredHeaders are the response headers Compare ignores unless
+// told otherwise: X-Ecsplit-Service names the service that answered and
+// Date the second it answered, which differ between stages by design;
+// Connection and Keep-Alive describe one connection (hop by hop), which
+// the load balancer rewrites. Content-Length is compared: for a HEAD it is
+// the only trace of the body.
+var DefaultIgnoredHeaders = []string{"Connection", "Date", "Keep-Alive", "X-Ecsplit-Service"}
 
-// Difference is one request that two or more doors answered differently.
+// LoadBalancerCookiePrefix starts the names of the cookies the load
+// balancer itself sets (AWSALB, AWSALBCORS, AWSALBTG, AWSALBTGCORS,
+// AWSALBAPP-*). Compare drops the Set-Cookie lines that set them: a stage
+// with stickiness sets them, one without does not, and the app never sees
+// them.
+const LoadBalancerCookiePrefix = "AWSALB"
+
+// CompareOptions configures Compare.
+type CompareOptions struct {
+	// IgnoreHeaders are the response headers not compared, in any letter
+	// case. nil means DefaultIgnoredHeaders; an empty, non-nil list
+	// compares every header.
+	IgnoreHeaders []string
+	// Progress, when set, is called after each request with the number of
+	// requests compared and of differences found so far.
+	Progress func(done, differ int)
+}
+
+// Difference is one request that the doors answered differently.
 type Difference struct {
 	Request corpus.Request
-	// What is "status", "body" or a header name.
-	What string
-	// Values are the doors' answers for What, in door order.
-	Values []string
-	// Doors are the doors' names, in door order.
-	Doors []string
+	// Doors are the doors' names and Responses their answers, in door
+	// order.
+	Doors     []string
+	Responses []*Response
+	// Status and Body report whether the statuses and the bodies differ.
+	Status, Body bool
+	// Headers are the compared headers that differ, canonical and sorted.
+	Headers []string
 }
 
-// String reports the difference on one line.
-func (d Difference) String() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s (corpus line %d): %s differs:", d.Request, d.Request.Line, d.What)
-	at := 0 // the first byte where some value differs from the first
-	for _, v := range d.Values[1:] {
-		n := 0
-		for n < len(v) && n < len(d.Values[0]) && v[n] == d.Values[0][n] {
-			n++
-		}
-		if n < len(v) || n < len(d.Values[0]) {
-			at = max(at, n)
-		}
+// What lists what differs: "status", the header names, then "body".
+func (d Difference) What() []string {
+	var out []string
+	if d.Status {
+		out = append(out, "status")
 	}
-	for i, v := range d.Values {
-		fmt.Fprintf(&b, " %s=%q", d.Doors[i], excerpt(v, at))
-	}
-	return b.String()
-}
-
-// excerpt shows up to 80 bytes of s from a little before offset at.
-func excerpt(s string, at int) string {
-	const before, width = 20, 80
-	start := max(0, min(at-before, len(s)-width))
-	end := min(len(s), start+width)
-	out := s[start:end]
-	if start > 0 {
-		out = "..." + out
-	}
-	if end < len(s) {
-		out += "..."
+	out = append(out, d.Headers...)
+	if d.Body {
+		out = append(out, "body")
 	}
 	return out
 }
 
-// Compare sends every request of reqs to every door and returns the
-// requests whose status, ComparedHeaders or body differ between doors. An
-// error means a door could not be reached at all.
-func Compare(ctx context.Context, reqs []corpus.Request, doors ...Door) ([]Difference, error) {
+// String reports the difference on one line, with each door's status.
+func (d Difference) String() string {
+	var st []string
+	for i, r := range d.Responses {
+		st = append(st, fmt.Sprintf("%s=%d", d.Doors[i], r.Status))
+	}
+	return fmt.Sprintf("%s (%s)", d.headline(), strings.Join(st, " "))
+}
+
+// headline names the request and what differs, such as
+// "GET /api/users/1 (corpus line 8): status, body differ".
+func (d Difference) headline() string {
+	what, verb := d.What(), "differ"
+	if len(what) == 1 {
+		verb = "differs"
+	}
+	return fmt.Sprintf("%s (corpus line %d): %s %s", d.Request, d.Request.Line, strings.Join(what, ", "), verb)
+}
+
+// Compare sends every request of reqs to every door, in corpus order and
+// door by door, and returns the requests whose status, compared headers or
+// body differ between the doors. An error means a door could not be
+// reached at all; the differences found until then are returned with it.
+func Compare(ctx context.Context, reqs []corpus.Request, opts CompareOptions, doors ...Door) ([]Difference, error) {
 	if len(doors) < 2 {
 		return nil, fmt.Errorf("compare: need two or more doors, got %d", len(doors))
 	}
+	for _, d := range doors {
+		if err := checkHeader(d.Header); err != nil {
+			return nil, fmt.Errorf("door %s: %w", d.Name, err)
+		}
+	}
+	ignore := opts.IgnoreHeaders
+	if ignore == nil {
+		ignore = DefaultIgnoredHeaders
+	}
+	ignored := map[string]bool{}
+	for _, h := range ignore {
+		ignored[http.CanonicalHeaderKey(h)] = true
+	}
 	var diffs []Difference
-	for _, r := range reqs {
-		resps := make([]*Response, len(doors))
-		for i, d := range doors {
-			resp, err := Send(ctx, d.URL, r)
+	for i, r := range reqs {
+		d := Difference{Request: r}
+		for _, door := range doors {
+			resp, err := Send(ctx, door, r)
 			if err != nil {
-				return diffs, fmt.Errorf("%s: %s: %w", d.Name, r, err)
+				return diffs, fmt.Errorf("%s: %s (corpus line %d): %w", door.Name, r, r.Line, err)
 			}
-			resps[i] = resp
+			d.Doors = append(d.Doors, door.Name)
+			d.Responses = append(d.Responses, resp)
 		}
-		fields := map[string]func(*Response) string{
-			"status": func(x *Response) string { return fmt.Sprint(x.Status) },
-			"body":   func(x *Response) string { return string(x.Body) },
+		if d.compare(ignored) {
+			diffs = append(diffs, d)
 		}
-		names := []string{"status"}
-		for _, h := range ComparedHeaders {
-			fields[h] = func(x *Response) string { return strings.Join(x.Header.Values(h), ", ") }
-			names = append(names, h)
-		}
-		names = append(names, "body")
-		for _, what := range names {
-			d := Difference{Request: r, What: what}
-			same := true
-			for i, resp := range resps {
-				v := fields[what](resp)
-				d.Values = append(d.Values, v)
-				d.Doors = append(d.Doors, doors[i].Name)
-				same = same && v == d.Values[0]
-			}
-			if !same {
-				diffs = append(diffs, d)
-			}
+		if opts.Progress != nil {
+			opts.Progress(i+1, len(diffs))
 		}
 	}
 	return diffs, nil
 }
 
-// Send sends one request to the door at baseURL with the target exactly as
-// written in the corpus (no client-side cleaning or re-encoding), on a new
-// connection, and reads the whole response.
-func Send(ctx context.Context, baseURL string, r corpus.Request) (*Response, error) {
-	u, err := url.Parse(baseURL)
-	if err != nil {
-		return nil, err
+// compare fills in what differs between d's responses and reports whether
+// anything does.
+func (d *Difference) compare(ignored map[string]bool) bool {
+	first := d.Responses[0]
+	names := map[string]bool{}
+	for _, r := range d.Responses {
+		for k := range r.Header {
+			if !ignored[k] {
+				names[k] = true
+			}
+		}
 	}
-	var dialer net.Dialer
-	conn, err := dialer.DialContext(ctx, "tcp", u.Host)
-	if err != nil {
-		return nil, err
+	for _, r := range d.Responses[1:] {
+		d.Status = d.Status || r.Status != first.Status
+		d.Body = d.Body || !bytes.Equal(r.Body, first.Body)
 	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := fmt.Fprintf(conn, "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: ecsplit-compare\r\nConnection: close\r\n\r\n", r.Method, r.Target, u.Host); err != nil {
-		return nil, err
+	for _, name := range sortedKeys(names) {
+		v := headerValue(first.Header, name)
+		if slices.ContainsFunc(d.Responses[1:], func(r *Response) bool { return headerValue(r.Header, name) != v }) {
+			d.Headers = append(d.Headers, name)
+		}
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: r.Method})
-	if err != nil {
-		return nil, err
+	return d.Status || d.Body || len(d.Headers) > 0
+}
+
+// headerValue is what Compare compares of a header: its values in order,
+// quoted, without the Set-Cookie lines of the load balancer's own cookies.
+// An absent header is "[]", one empty value `[""]`.
+func headerValue(h http.Header, name string) string {
+	return fmt.Sprintf("%q", headerValues(h, name))
+}
+
+func headerValues(h http.Header, name string) []string {
+	vs := h[name]
+	if name == "Set-Cookie" {
+		vs = slices.DeleteFunc(slices.Clone(vs), func(v string) bool {
+			return strings.HasPrefix(strings.TrimSpace(v), LoadBalancerCookiePrefix)
+		})
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
+	return vs
 }

@@ -1,32 +1,25 @@
-// Package local runs a stage of the ecsplit app on this machine: it builds
-// the service binaries from the image assets of a cloud assembly, starts
-// each ECS service as a local process with its task definition's
-// environment, and serves the ALB listener's routing (package albemu) on a
-// loopback front door.
+// Package local runs a stage of an app on this machine: it reads a cloud
+// assembly's ALB routing and ECS services (package albemu), starts each
+// service as a local process with its task definition's environment, and
+// serves the listener's routing on a loopback front door. A service starts
+// from the command a services file gives for its container (see
+// LoadServices), or, with no such command, by ecsplit's own build.sh
+// convention (see BuildProgram).
 package local
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"maps"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/ecsplit/ecsplit/internal/albemu"
@@ -34,9 +27,10 @@ import (
 
 // Timeouts of a stage's life.
 const (
-	// StartTimeout bounds the wait for a task's "listening" log line and
-	// its first healthy health check.
-	StartTimeout = 15 * time.Second
+	// DefaultStartTimeout bounds the wait for a task's first passing
+	// health check: the ECS health check grace period of the microservice
+	// construct (30 s).
+	DefaultStartTimeout = 30 * time.Second
 	// StopTimeout is the time between SIGTERM and SIGKILL, as the ECS stop
 	// timeout of the task definitions (20 s).
 	StopTimeout = 20 * time.Second
@@ -49,11 +43,19 @@ type Options struct {
 	Addr string
 	// Seed seeds the front door's weighted-forward choices. Default: 0.
 	Seed uint64
-	// BinDir caches the built binaries, keyed by asset directory and
-	// program. Default: a new temporary directory, removed by Close.
+	// Services says how to run containers as local processes, by
+	// container name. Default: none; every container is built by the
+	// build.sh convention.
+	Services Services
+	// StartTimeout bounds the wait for each task's first passing health
+	// check. Default: DefaultStartTimeout.
+	StartTimeout time.Duration
+	// BinDir caches the binaries built by the build.sh convention, keyed
+	// by asset directory and program. Default: a new temporary directory,
+	// removed by Close.
 	BinDir string
-	// Log receives the tasks' log lines, each prefixed with the service's
-	// container name. Default: discarded.
+	// Log receives the tasks' output, each line prefixed with the
+	// service's container name. Default: discarded.
 	Log io.Writer
 }
 
@@ -63,15 +65,19 @@ type Stage struct {
 	URL string
 	// Assembly is the routing the front door serves.
 	Assembly *albemu.Assembly
+	// Router is the front door's router: its rules and targets can be
+	// changed while it serves.
+	Router *albemu.Router
 
 	srv    *http.Server
 	tasks  []*task
 	tmpBin string
 }
 
-// Start loads the cloud assembly in dir, builds its services, starts one
-// task per ECS service (none when DesiredCount is 0), waits until each is
-// healthy, and serves the front door. Close stops it all.
+// Start loads the cloud assembly in dir, starts one task per ECS service
+// behind the load balancer (none when DesiredCount is 0), waits until each
+// passes its target group's health check, and serves the front door. Close
+// stops it all.
 func Start(ctx context.Context, dir string, opts Options) (_ *Stage, err error) {
 	asm, err := albemu.Load(dir)
 	if err != nil {
@@ -92,36 +98,12 @@ func Start(ctx context.Context, dir string, opts Options) (_ *Stage, err error) 
 	if opts.Log == nil {
 		opts.Log = io.Discard
 	}
-	logs := &lockedWriter{w: opts.Log}
-	targets := map[albemu.ResourceID][]*url.URL{}
-	started := map[*albemu.Container]*task{}
-	for _, tgID := range sortedIDs(asm.TargetGroups) {
-		tg := asm.TargetGroups[tgID]
-		for _, target := range tg.Targets {
-			if target.Service.DesiredCount == 0 {
-				continue
-			}
-			c := target.Container
-			t, ok := started[c]
-			if !ok {
-				if err := checkPort(c, target.Port); err != nil {
-					return nil, fmt.Errorf("%s: %w", target.Service.ID, err)
-				}
-				bin, err := Build(ctx, c.Image, opts.BinDir)
-				if err != nil {
-					return nil, err
-				}
-				if t, err = startTask(ctx, c, bin, target.Port, logs); err != nil {
-					return nil, fmt.Errorf("%s: %w", target.Service.ID, err)
-				}
-				s.tasks = append(s.tasks, t)
-				started[c] = t
-			}
-			if err := t.waitHealthy(ctx, tg); err != nil {
-				return nil, fmt.Errorf("%s: %w", target.Service.ID, err)
-			}
-			targets[tgID] = append(targets[tgID], t.url)
-		}
+	if opts.StartTimeout <= 0 {
+		opts.StartTimeout = DefaultStartTimeout
+	}
+	targets, err := s.startTasks(ctx, opts, log.New(opts.Log, "", 0))
+	if err != nil {
+		return nil, err
 	}
 	addr := opts.Addr
 	if addr == "" {
@@ -132,8 +114,9 @@ func Start(ctx context.Context, dir string, opts Options) (_ *Stage, err error) 
 		return nil, fmt.Errorf("front door: %w", err)
 	}
 	s.URL = "http://" + ln.Addr().String()
+	s.Router = albemu.NewRouter(asm.Listener, targets, opts.Seed)
 	s.srv = &http.Server{
-		Handler:           albemu.NewRouter(asm.Listener, targets, opts.Seed),
+		Handler:           s.Router,
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       60 * time.Second, // the ALB's default idle timeout
 	}
@@ -141,18 +124,55 @@ func Start(ctx context.Context, dir string, opts Options) (_ *Stage, err error) 
 	return s, nil
 }
 
-// checkPort fails when the container would not listen where the load
-// balancer sends: the services listen on $PORT.
-func checkPort(c *albemu.Container, port int) error {
-	if p := c.Env["PORT"]; p != strconv.Itoa(port) {
-		return fmt.Errorf("container %s: the target group sends to container port %d, but its environment has PORT=%q, so the load balancer would reach nothing", c.Name, port, p)
+// startTasks starts one task per container registered in a target group
+// (a container registered in two groups runs once), then waits for each
+// group's health check to pass on each of its tasks. It returns each target
+// group's task URLs.
+func (s *Stage) startTasks(ctx context.Context, opts Options, logs *log.Logger) (map[albemu.ResourceID][]*url.URL, error) {
+	type registration struct {
+		tg *albemu.TargetGroup
+		t  *task
 	}
-	return nil
+	var regs []registration
+	started := map[*albemu.Container]*task{}
+	for _, tgID := range slices.SortedFunc(maps.Keys(s.Assembly.TargetGroups), albemu.CompareIDs) {
+		tg := s.Assembly.TargetGroups[tgID]
+		for _, target := range tg.Targets {
+			if target.Service.DesiredCount == 0 {
+				continue
+			}
+			c := target.Container
+			if err := checkPort(c, target.Port); err != nil {
+				return nil, fmt.Errorf("%s: %w", target.Service.ID, err)
+			}
+			t, ok := started[c]
+			if !ok {
+				l, err := launchFor(ctx, c, opts.Services, opts.BinDir)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", target.Service.ID, err)
+				}
+				if t, err = startTask(c.Name, l, logs); err != nil {
+					return nil, fmt.Errorf("%s: %w", target.Service.ID, err)
+				}
+				s.tasks = append(s.tasks, t)
+				started[c] = t
+			}
+			regs = append(regs, registration{tg, t})
+		}
+	}
+	targets := map[albemu.ResourceID][]*url.URL{}
+	for _, r := range regs {
+		if err := r.t.waitHealthy(ctx, r.tg, opts.StartTimeout); err != nil {
+			return nil, err
+		}
+		targets[r.tg.ID] = append(targets[r.tg.ID], r.t.url)
+	}
+	return targets, nil
 }
 
 // Close stops the front door, then sends SIGTERM to every task and waits
 // for it to drain and exit (SIGKILL after StopTimeout). It returns the
-// first error: a task that did not exit cleanly.
+// errors of the tasks that did not stop cleanly.
 func (s *Stage) Close() error {
 	var errs []error
 	if s.srv != nil {
@@ -173,237 +193,4 @@ func (s *Stage) Close() error {
 	return errors.Join(errs...)
 }
 
-// Build builds the program of an image asset from the asset's directory
-// with its build.sh, exactly as its Dockerfile does, for this machine. The
-// binary is cached in binDir under a name derived from the directory and
-// the program, so that stages sharing an asset build it once.
-func Build(ctx context.Context, img *albemu.ImageAsset, binDir string) (string, error) {
-	dir, err := filepath.EvalSymlinks(img.Dir)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256([]byte(dir + "\x00" + img.Program))
-	out := filepath.Join(binDir, img.Program+"-"+hex.EncodeToString(sum[:8]))
-	if _, err := os.Stat(out); err == nil {
-		return out, nil
-	}
-	buildMu.Lock()
-	defer buildMu.Unlock()
-	tmp := out + ".tmp"
-	cmd := exec.CommandContext(ctx, "./build.sh", img.Program, tmp)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=readonly", "GOOS=", "GOARCH=")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build %s in %s: %v\n%s", img.Program, dir, err, b)
-	}
-	return out, os.Rename(tmp, out)
-}
-
-// buildMu serializes builds: the Go build cache makes the second one fast.
-var buildMu sync.Mutex
-
-// task is one running service process.
-type task struct {
-	name   string
-	cmd    *exec.Cmd
-	url    *url.URL
-	done   chan struct{}
-	err    error // set before done closes
-	output *tail
-}
-
-// startTask starts bin with the container's environment, except that PORT
-// is 0 (a free port) and HOST is 127.0.0.1, because every task of the
-// emulation shares the loopback interface while real tasks each have their
-// own IP address, and nothing outside this machine may reach them. It
-// returns once the task logs the address it listens on.
-func startTask(ctx context.Context, c *albemu.Container, bin string, containerPort int, logs io.Writer) (*task, error) {
-	t := &task{name: c.Name, done: make(chan struct{}), output: &tail{}}
-	cmd := exec.Command(bin)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOST=127.0.0.1"}
-	for k, v := range c.Env {
-		switch k {
-		case "PORT":
-			v = "0"
-		case "HOST":
-			continue
-		}
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	cmd.SysProcAttr = sysProcAttr()
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	prefix := &prefixWriter{prefix: "[" + c.Name + "] ", w: logs}
-	cmd.Stderr = io.MultiWriter(prefix, t.output)
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", bin, err)
-	}
-	t.cmd = cmd
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			line := sc.Bytes()
-			prefix.Write(append(line, '\n'))
-			t.output.Write(append(line, '\n'))
-			var rec struct{ Msg, Addr string }
-			if json.Unmarshal(line, &rec) == nil && rec.Msg == "listening" {
-				select {
-				case addr <- rec.Addr:
-				default:
-				}
-			}
-		}
-		io.Copy(io.Discard, stdout)
-	}()
-	go func() {
-		t.err = cmd.Wait()
-		close(t.done)
-	}()
-	timer := time.NewTimer(StartTimeout)
-	defer timer.Stop()
-	select {
-	case a := <-addr:
-		_, port, err := net.SplitHostPort(a)
-		if err != nil {
-			t.stop()
-			return nil, fmt.Errorf("container %s: listening address %q: %w", c.Name, a, err)
-		}
-		t.url = &url.URL{Scheme: "http", Host: net.JoinHostPort("127.0.0.1", port)}
-		return t, nil
-	case <-t.done:
-		return nil, fmt.Errorf("container %s exited before listening: %v\n%s", c.Name, t.err, t.output)
-	case <-timer.C:
-		t.stop()
-		return nil, fmt.Errorf("container %s did not log a listening address in %s\n%s", c.Name, StartTimeout, t.output)
-	case <-ctx.Done():
-		t.stop()
-		return nil, ctx.Err()
-	}
-}
-
-// waitHealthy polls the target group's health check until it passes once.
-// (The ALB needs HealthyThresholdCount passes, Interval apart; the
-// emulator does not wait for them.)
-func (t *task) waitHealthy(ctx context.Context, tg *albemu.TargetGroup) error {
-	deadline := time.Now().Add(StartTimeout)
-	u := t.url.JoinPath(tg.HealthCheckPath).String()
-	client := &http.Client{Timeout: time.Second}
-	for {
-		resp, err := client.Get(u)
-		if err == nil {
-			resp.Body.Close()
-			if codeMatches(tg.HealthyCodes, resp.StatusCode) {
-				return nil
-			}
-			err = fmt.Errorf("status %d, want %s", resp.StatusCode, tg.HealthyCodes)
-		}
-		select {
-		case <-t.done:
-			return fmt.Errorf("container %s exited: %v\n%s", t.name, t.err, t.output)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("container %s: health check %s failed for %s: %v", t.name, u, StartTimeout, err)
-		}
-	}
-}
-
-// codeMatches reports whether status is in a matcher HttpCode such as
-// "200", "200,204" or "200-299".
-func codeMatches(codes string, status int) bool {
-	for part := range strings.SplitSeq(codes, ",") {
-		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
-		l, err1 := strconv.Atoi(lo)
-		h := l
-		var err2 error
-		if isRange {
-			h, err2 = strconv.Atoi(hi)
-		}
-		if err1 == nil && err2 == nil && l <= status && status <= h {
-			return true
-		}
-	}
-	return false
-}
-
-// stop sends SIGTERM, waits StopTimeout, then kills. It returns an error
-// when the task did not exit 0.
-func (t *task) stop() error {
-	if t.cmd == nil || t.cmd.Process == nil {
-		return nil
-	}
-	select {
-	case <-t.done:
-	default:
-		t.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-t.done:
-		case <-time.After(StopTimeout):
-			t.cmd.Process.Kill()
-			<-t.done
-			return fmt.Errorf("container %s: killed after %s without exiting", t.name, StopTimeout)
-		}
-	}
-	if t.err != nil {
-		return fmt.Errorf("container %s: %v\n%s", t.name, t.err, t.output)
-	}
-	return nil
-}
-
-// tail keeps the last few KiB a task wrote, for error messages.
-type tail struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-const tailBytes = 4 << 10
-
-func (t *tail) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > tailBytes {
-		t.buf = t.buf[len(t.buf)-tailBytes:]
-	}
-	return len(p), nil
-}
-
-func (t *tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
-}
-
-// prefixWriter writes whole lines with a prefix.
-type prefixWriter struct {
-	prefix string
-	w      io.Writer
-}
-
-func (p *prefixWriter) Write(b []byte) (int, error) {
-	for line := range bytes.Lines(b) {
-		p.w.Write(append([]byte(p.prefix), line...))
-	}
-	return len(b), nil
-}
-
-// lockedWriter serializes writes from many tasks.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
-}
-
-func sortedIDs[V any](m map[albemu.ResourceID]V) []albemu.ResourceID {
-	return slices.SortedFunc(maps.Keys(m), func(a, b albemu.ResourceID) int { return strings.Compare(a.String(), b.String()) })
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

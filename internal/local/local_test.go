@@ -1,10 +1,130 @@
 package local
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
-	"github.com/ecsplit/ecsplit/internal/albemu"
+	"github.com/ecsplit/ecsplit/internal/corpus"
 )
+
+// testServiceEnv makes the test binary run as a service: the command a
+// services file gives for the echo container of testdata/echo.
+const testServiceEnv = "ECSPLIT_TEST_SERVICE"
+
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(testServiceEnv); mode != "" {
+		if err := serveTestService(mode); err != nil {
+			fmt.Fprintln(os.Stderr, "test service:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// serveTestService serves on $HOST:$PORT: /ping is its health check (500
+// in mode "unhealthy"), every other path answers with the environment it
+// got. In mode "echo" it drains and exits 0 on SIGTERM; in mode
+// "dies-on-term" SIGTERM kills it, as it kills `go run`.
+func serveTestService(mode string) error {
+	if mode != "dies-on-term" {
+		signal.Ignore(syscall.SIGTERM) // handled below
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(os.Getenv("HOST"), os.Getenv("PORT")))
+	if err != nil {
+		return err
+	}
+	fmt.Println("test service listening on", ln.Addr())
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/ping" && mode == "unhealthy" {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintf(w, "%s %s host=%s region=%s extra=%s path=%s", os.Getenv("GREETING"), mode, os.Getenv("HOST"), os.Getenv("REGION"), os.Getenv("EXTRA"), r.URL.Path)
+	})}
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	go func() {
+		<-term
+		srv.Shutdown(context.Background())
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// echoServices runs testdata/echo's container as this test binary.
+func echoServices(mode string, env map[string]string) Services {
+	e := map[string]string{testServiceEnv: mode}
+	for k, v := range env {
+		e[k] = v
+	}
+	return Services{"echo": {Command: []string{os.Args[0]}, Dir: ".", Env: e}}
+}
+
+// TestStartByCommand: a container started by its command gets the task
+// definition's environment, then the services file's, then PORT and HOST;
+// the front door routes to it by the template's rule; it stops cleanly.
+func TestStartByCommand(t *testing.T) {
+	for _, mode := range []string{"echo", "dies-on-term"} {
+		s, err := Start(context.Background(), "testdata/echo", Options{
+			Services: echoServices(mode, map[string]string{"EXTRA": "x", "GREETING": "hi"}),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := Send(context.Background(), Door{URL: s.URL}, corpus.Request{Method: "GET", Target: "/echo/1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("hi %s host=127.0.0.1 region=local extra=x path=/echo/1", mode)
+		if resp.Status != 200 || string(resp.Body) != want {
+			t.Errorf("%s: GET /echo/1 = %d %q, want 200 %q", mode, resp.Status, resp.Body, want)
+		}
+		if resp, _ := Send(context.Background(), Door{URL: s.URL}, corpus.Request{Method: "GET", Target: "/other"}); resp.Status != 404 || string(resp.Body) != "no route" {
+			t.Errorf("%s: GET /other = %d %q, want the listener's 404", mode, resp.Status, resp.Body)
+		}
+		if err := s.Close(); err != nil {
+			t.Errorf("%s: Close: %v", mode, err)
+		}
+	}
+}
+
+// TestStartFailures: a stage that cannot start says which container and
+// why.
+func TestStartFailures(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"no command, no asset", Options{}, `container "echo" runs image registry.example.com/echo:1, not an image asset of the assembly, so the runner cannot build it: say how to run container "echo" in a services file`},
+		{"unhealthy", Options{Services: echoServices("unhealthy", nil), StartTimeout: 300 * time.Millisecond}, "container echo: health check http://127.0.0.1:"},
+		{"exits at once", Options{Services: Services{"echo": {Command: []string{"false"}, Dir: "."}}}, "container echo exited before its health check passed: exit status 1"},
+		{"no such program", Options{Services: Services{"echo": {Command: []string{"./no-such-program"}, Dir: "."}}}, `container echo: start ["./no-such-program"]`},
+	}
+	for _, tt := range tests {
+		s, err := Start(context.Background(), "testdata/echo", tt.opts)
+		if err == nil {
+			s.Close()
+			t.Errorf("%s: Start succeeded", tt.name)
+			continue
+		}
+		if !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Start error %v\nwant one containing %q", tt.name, err, tt.want)
+		}
+	}
+}
 
 func TestCodeMatches(t *testing.T) {
 	tests := []struct {
@@ -23,33 +143,5 @@ func TestCodeMatches(t *testing.T) {
 		if got := codeMatches(tt.codes, tt.status); got != tt.want {
 			t.Errorf("codeMatches(%q, %d) = %v, want %v", tt.codes, tt.status, got, tt.want)
 		}
-	}
-}
-
-func TestCheckPort(t *testing.T) {
-	tests := []struct {
-		env     map[string]string
-		port    int
-		wantErr bool
-	}{
-		{map[string]string{"PORT": "8080"}, 8080, false},
-		{map[string]string{"PORT": "8081"}, 8080, true},
-		{map[string]string{}, 8080, true},
-	}
-	for _, tt := range tests {
-		err := checkPort(&albemu.Container{Name: "c", Env: tt.env}, tt.port)
-		if (err != nil) != tt.wantErr {
-			t.Errorf("checkPort(%v, %d) = %v, want error %v", tt.env, tt.port, err, tt.wantErr)
-		}
-	}
-}
-
-func TestExcerpt(t *testing.T) {
-	long := string(make([]byte, 200))
-	if got := excerpt("short", 0); got != "short" {
-		t.Errorf("excerpt(short) = %q", got)
-	}
-	if got := excerpt(long, 100); len(got) != 80+6 {
-		t.Errorf("excerpt of 200 bytes at 100 has length %d, want 86", len(got))
 	}
 }

@@ -1,11 +1,3 @@
-// Package albemu reads the Application Load Balancer routing of a synthesized
-// CDK cloud assembly (the listener's default action, its listener rules, their
-// target groups and the ECS services, task definitions, containers and image
-// assets behind them) and routes HTTP requests the way the ALB would.
-//
-// It reads only the files of the assembly (manifest.json, *.template.json,
-// *.assets.json, the asset directories): it imports no CDK code, so its tests
-// start no Node.js process.
 package albemu
 
 import (
@@ -13,34 +5,12 @@ import (
 	"time"
 )
 
-// ResourceID names a CloudFormation resource of the assembly.
-type ResourceID struct {
-	// Stack is the stack's artifact id in the assembly, such as
-	// "EcsplitServices".
-	Stack string
-	// LogicalID is the resource's logical id in the stack's template.
-	LogicalID string
-}
-
-// String returns "Stack/LogicalID".
-func (id ResourceID) String() string { return id.Stack + "/" + id.LogicalID }
-
-// Assembly is the routing of a cloud assembly, as the emulator needs it.
-type Assembly struct {
-	// Dir is the cloud assembly directory.
-	Dir string
-	// Listener is the listener the services' rules attach to.
-	Listener *Listener
-	// TargetGroups holds every target group of the assembly.
-	TargetGroups map[ResourceID]*TargetGroup
-	// Services holds the ECS services that register with a target group of
-	// the assembly, in stack and logical id order.
-	Services []*Service
-}
-
 // Listener is an AWS::ElasticLoadBalancingV2::Listener and its rules.
 type Listener struct {
-	ID       ResourceID
+	// ID is the listener resource.
+	ID ResourceID
+	// Port and Protocol are where and how the listener listens, such as
+	// 80 and "HTTP".
 	Port     int
 	Protocol string
 	// Default is the action of the default rule: what the listener does
@@ -53,7 +23,9 @@ type Listener struct {
 
 // Rule is an AWS::ElasticLoadBalancingV2::ListenerRule.
 type Rule struct {
-	ID       ResourceID
+	// ID is the rule resource.
+	ID ResourceID
+	// Priority orders the rules: the lowest is evaluated first.
 	Priority int
 	// Conditions must all match for the rule to apply.
 	Conditions []Condition
@@ -85,6 +57,18 @@ type Condition struct {
 	// Query holds the key/value patterns of a query-string condition; an
 	// empty Key matches any key.
 	Query []KeyValue
+}
+
+// String describes the condition in one line, such as
+// "path-pattern [/api/users /api/users/*]".
+func (c Condition) String() string {
+	switch {
+	case c.Field == FieldHTTPHeader:
+		return fmt.Sprintf("%s %s %v", c.Field, c.HeaderName, c.Values)
+	case len(c.Query) > 0:
+		return fmt.Sprintf("%s %v", c.Field, c.Query)
+	}
+	return fmt.Sprintf("%s %v", c.Field, c.Values)
 }
 
 // KeyValue is one pattern of a query-string condition.
@@ -181,51 +165,4 @@ type Target struct {
 	Container *Container
 	// Port is the container port the load balancer sends to.
 	Port int
-}
-
-// Service is an AWS::ECS::Service with its task definition's containers.
-type Service struct {
-	ID ResourceID
-	// DesiredCount is the number of tasks; 1 when the template does not
-	// set it.
-	DesiredCount int
-	// Containers are the task definition's containers.
-	Containers []*Container
-}
-
-// Container is one container definition of a task definition.
-type Container struct {
-	Name string
-	// Env is the container's environment (Environment).
-	Env map[string]string
-	// PortMappings are the container ports it exposes.
-	PortMappings []int
-	// Image is the image asset the container runs.
-	Image *ImageAsset
-}
-
-// ImageAsset is a Docker image asset of the assembly.
-type ImageAsset struct {
-	// Hash is the asset hash, the image tag.
-	Hash string
-	// Dir is the absolute path of the asset's build context, a directory
-	// of the assembly.
-	Dir string
-	// Dockerfile is the Dockerfile, relative to Dir.
-	Dockerfile string
-	// Program is the service the Dockerfile builds: the NAME of its
-	// "build.sh NAME OUTPUT" step.
-	Program string
-}
-
-// String describes the condition in one line, such as
-// "path-pattern [/api/users /api/users/*]".
-func (c Condition) String() string {
-	switch {
-	case c.Field == FieldHTTPHeader:
-		return fmt.Sprintf("%s %s %v", c.Field, c.HeaderName, c.Values)
-	case len(c.Query) > 0:
-		return fmt.Sprintf("%s %v", c.Field, c.Query)
-	}
-	return fmt.Sprintf("%s %v", c.Field, c.Values)
 }

@@ -1,0 +1,70 @@
+package albemu
+
+// Service is an AWS::ECS::Service with its task definition's containers.
+type Service struct {
+	ID ResourceID
+	// DesiredCount is the number of tasks; 1 when the template does not
+	// set it.
+	DesiredCount int
+	// Containers are the task definition's containers.
+	Containers []*Container
+}
+
+// Container is one container definition of a task definition.
+type Container struct {
+	// Name is the container's name, unique in its task definition.
+	Name string
+	// Env is the container's environment (Environment).
+	Env map[string]string
+	// Secrets are the names of the environment variables that ECS fills
+	// from Secrets Manager or SSM Parameter Store (Secrets), sorted. The
+	// emulator cannot read them.
+	Secrets []string
+	// PortMappings are the container ports it exposes.
+	PortMappings []int
+	// Image is the image the container runs.
+	Image Image
+}
+
+// Image is the image of a container definition.
+type Image struct {
+	// Asset is the Docker image asset of the assembly that the image is
+	// built from, or nil when it is not one (such as an image of a
+	// registry).
+	Asset *ImageAsset
+	// Name is the template's Image: the literal, such as "nginx:1.27", or
+	// the JSON of the expression that builds it (an asset's or an ECR
+	// repository's URI is an Fn::Join).
+	Name string
+}
+
+// String names the image: its asset hash, or Name.
+func (i Image) String() string {
+	if i.Asset != nil {
+		return "image asset " + i.Asset.Hash
+	}
+	return "image " + i.Name
+}
+
+// ImageAsset is a Docker image asset of the assembly: what `cdk deploy`
+// would build with docker build.
+type ImageAsset struct {
+	// Hash is the asset hash, the image tag.
+	Hash string
+	// Dir is the absolute path of the asset's build context, a directory
+	// of the assembly.
+	Dir string
+	// Dockerfile is the Dockerfile, relative to Dir.
+	Dockerfile string
+}
+
+// PseudoParameters are the values the emulation gives CloudFormation's
+// pseudo parameters where a container's environment refers to them (CDK
+// sets AWS_REGION to {"Ref": "AWS::Region"} on EC2 awsvpc tasks). There is
+// no account or region here: they are stand-ins.
+var PseudoParameters = map[string]string{
+	"AWS::Region":    "local",
+	"AWS::AccountId": "000000000000",
+	"AWS::Partition": "aws",
+	"AWS::URLSuffix": "amazonaws.com",
+}

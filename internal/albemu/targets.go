@@ -1,0 +1,98 @@
+package albemu
+
+import (
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"slices"
+	"sync"
+)
+
+// targets holds the registered targets of every target group: what ECS
+// registers and deregisters as tasks start and stop.
+type targets struct {
+	mu     sync.Mutex
+	groups map[ResourceID]*group
+}
+
+// group is the registered targets of one target group, used in turn.
+type group struct {
+	members []member
+	next    int
+}
+
+// member is one registered target and the proxy that reaches it.
+type member struct {
+	url   *url.URL
+	proxy http.Handler
+}
+
+func (ts *targets) register(tg ResourceID, u *url.URL) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if ts.groups == nil {
+		ts.groups = map[ResourceID]*group{}
+	}
+	g := ts.groups[tg]
+	if g == nil {
+		g = &group{}
+		ts.groups[tg] = g
+	}
+	if slices.ContainsFunc(g.members, func(m member) bool { return m.url.String() == u.String() }) {
+		return
+	}
+	g.members = append(g.members, member{url: u, proxy: newProxy(u)})
+}
+
+func (ts *targets) deregister(tg ResourceID, u *url.URL) bool {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	g := ts.groups[tg]
+	if g == nil {
+		return false
+	}
+	n := len(g.members)
+	g.members = slices.DeleteFunc(g.members, func(m member) bool { return m.url.String() == u.String() })
+	return len(g.members) < n
+}
+
+func (ts *targets) list(tg ResourceID) []*url.URL {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	var out []*url.URL
+	if g := ts.groups[tg]; g != nil {
+		for _, m := range g.members {
+			out = append(out, m.url)
+		}
+	}
+	return out
+}
+
+// next returns the proxy of the group's next target, round robin, or nil
+// when the group has no target.
+func (ts *targets) next(tg ResourceID) http.Handler {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	g := ts.groups[tg]
+	if g == nil || len(g.members) == 0 {
+		return nil
+	}
+	m := g.members[g.next%len(g.members)]
+	g.next++
+	return m.proxy
+}
+
+// newProxy returns a reverse proxy to the target at u that keeps the
+// client's Host, as the ALB does, and answers 502 when the target does not.
+func newProxy(u *url.URL) http.Handler {
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(u)
+			pr.SetXForwarded()
+			pr.Out.Host = pr.In.Host
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, "502 Bad Gateway", http.StatusBadGateway)
+		},
+	}
+}

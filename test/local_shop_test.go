@@ -1,0 +1,159 @@
+package test
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ecsplit/ecsplit/constructs/alb"
+	"github.com/ecsplit/ecsplit/constructs/cluster"
+	"github.com/ecsplit/ecsplit/constructs/microservice"
+)
+
+// The tiny shop is a second app, built on the public constructs the way a
+// team would build its own: its images come from registries, never from
+// this repository's build.sh, and a services file says how to run each
+// container locally (test/testdata/shop).
+var (
+	shopDir       = filepath.Join("testdata", "shop")
+	shopServices  = filepath.Join(shopDir, "services.json")
+	shopCorpus    = filepath.Join(shopDir, "corpus.txt")
+	shopSynthMu   sync.Mutex
+	shopSynthDirs = map[string]string{}
+)
+
+// synthShop synthesizes a stage of the tiny shop into a temporary
+// directory, once per stage and test binary: "monolith", where legacy owns
+// /shop and everything below it, or "split", where cart owns /shop/cart
+// and below.
+func synthShop(t *testing.T, stage string) string {
+	t.Helper()
+	shopSynthMu.Lock()
+	defer shopSynthMu.Unlock()
+	if dir, ok := shopSynthDirs[stage]; ok {
+		return dir
+	}
+	context := cdkJSONContext(t)
+	dir := filepath.Join(sharedBinDir(t), "shop-"+stage)
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &context, Outdir: jsii.String(dir)})
+	stack := awscdk.NewStack(app, jsii.String("Shop"), nil)
+	c := cluster.New(stack, "Cluster", nil)
+	lb := alb.New(stack, "Alb", &alb.Props{Vpc: c.Vpc})
+	service := func(name string, paths []string, image awsecs.ContainerImage) {
+		microservice.New(stack, name, &microservice.Props{
+			Cluster:     c.Cluster,
+			Listener:    lb.Listener(),
+			Name:        name,
+			Paths:       paths,
+			Image:       image,
+			Environment: map[string]string{"CURRENCY": "EUR"},
+		})
+	}
+	service("legacy", []string{"/shop", "/shop/*"}, awsecs.ContainerImage_FromRegistry(jsii.String("registry.example.com/shop/legacy:7.3"), nil))
+	if stage == "split" {
+		service("cart", []string{"/shop/cart", "/shop/cart/*"}, microservice.ImageFromECR(stack, "CartRepo", "shop/cart", "v1"))
+	}
+	app.Synth(nil)
+	shopSynthDirs[stage] = dir
+	return dir
+}
+
+var (
+	localCmdOnce sync.Once
+	localCmd     string
+	localCmdErr  error
+)
+
+// ecsplitLocal builds cmd/ecsplit-local once per test binary, into the
+// binaries directory, and returns its path.
+func ecsplitLocal(t *testing.T) string {
+	t.Helper()
+	localCmdOnce.Do(func() {
+		localCmd = filepath.Join(sharedBinDir(t), "ecsplit-local")
+		out, err := exec.Command("go", "build", "-o", localCmd, "../cmd/ecsplit-local").CombinedOutput()
+		if err != nil {
+			localCmdErr = errors.New(string(out))
+		}
+	})
+	if localCmdErr != nil {
+		t.Fatalf("go build ./cmd/ecsplit-local: %v", localCmdErr)
+	}
+	return localCmd
+}
+
+// compareCommand runs `ecsplit-local compare` with args and returns its
+// exit code and its report (stdout).
+func compareCommand(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(ecsplitLocal(t), append([]string{"compare"}, args...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatal(err)
+	}
+	t.Logf("ecsplit-local compare %s:\n%s%s", strings.Join(args, " "), stderr.String(), stdout.String())
+	return cmd.ProcessState.ExitCode(), stdout.String()
+}
+
+// reportedRequest matches a difference's first line in the report.
+var reportedRequest = regexp.MustCompile(`^([A-Z]+ \S+) \(corpus line \d+\): (.+) differs?$`)
+
+// reported returns each reported request with what differs, such as
+// "GET /shop/cart: body".
+func reported(report string) []string {
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(report))
+	for sc.Scan() {
+		if m := reportedRequest.FindStringSubmatch(sc.Text()); m != nil {
+			out = append(out, m[1]+": "+m[2])
+		}
+	}
+	return out
+}
+
+// TestLocalShopStagesEquivalent: the tiny shop's monolith and split
+// stages, their services started by the commands of its services file,
+// answer the whole corpus alike: `ecsplit-local compare` reports no
+// difference and exits 0.
+func TestLocalShopStagesEquivalent(t *testing.T) {
+	code, report := compareCommand(t, "-a-assembly", synthShop(t, "monolith"), "-b-assembly", synthShop(t, "split"),
+		"-services", shopServices, "-corpus", shopCorpus)
+	if code != 0 || !strings.HasSuffix(report, "\n21 requests, 0 differ\n") {
+		t.Errorf("exit %d, report:\n%s\nwant exit 0 and 21 requests, 0 differ", code, report)
+	}
+}
+
+// TestLocalShopCatchesDriftedService plants a fault: in side b the cart
+// service runs with CURRENCY=USD (its services file's env overrides the
+// task definition's EUR). `ecsplit-local compare` must exit 1 and report
+// exactly the cart requests whose answer shows a price, as body
+// differences, and nothing else.
+func TestLocalShopCatchesDriftedService(t *testing.T) {
+	code, report := compareCommand(t, "-a-assembly", synthShop(t, "monolith"), "-b-assembly", synthShop(t, "split"),
+		"-services", shopServices, "-b-services", filepath.Join(shopDir, "services-drifted-cart.json"), "-corpus", shopCorpus)
+	want := []string{
+		"GET /shop/cart: body",
+		"GET /shop/cart?coupon=none: body",
+		"GET /shop/cart/items/1: body",
+		"GET /shop/cart/items/2: body",
+	}
+	if got := reported(report); code != 1 || !slices.Equal(got, want) || !strings.HasSuffix(report, "\n21 requests, 4 differ\n") {
+		t.Errorf("exit %d, reported %q\nwant exit 1 and exactly %q", code, got, want)
+	}
+	if !strings.Contains(report, `"price":"4.50 EUR"`) || !strings.Contains(report, `"price":"4.50 USD"`) {
+		t.Errorf("the report's body excerpts do not show the drifted price:\n%s", report)
+	}
+}

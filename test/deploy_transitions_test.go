@@ -12,8 +12,8 @@ import (
 	"github.com/ecsplit/ecsplit/internal/cfn"
 )
 
-// transition is a change a user deploys to a running app.
-type transition struct {
+// configChange is a change a user deploys to a running app.
+type configChange struct {
 	name     string
 	from, to map[string]string
 	// servicesFirst: the change removes an export that the deployed
@@ -39,11 +39,11 @@ func with(ctx map[string]string, kv ...string) map[string]string {
 }
 
 // transitions are the changes users make, as the README lists them.
-var transitions = func() []transition {
+var transitions = func() []configChange {
 	splitF := map[string]string{"stage": "split", "capacity": "fargate"}
 	splitE := map[string]string{"stage": "split", "capacity": "ec2"}
 	midF := map[string]string{"stage": "users:100,threads:10", "capacity": "fargate"}
-	return []transition{
+	return []configChange{
 		{name: "stage monolith -> users:10", from: monolithFargate, to: with(monolithFargate, "stage", "users:10")},
 		{name: "stage users:100,threads:10 -> split (ec2)", from: with(splitE, "stage", "users:100,threads:10"), to: splitE},
 		{name: "stage split -> monolith", from: splitF, to: monolithFargate},

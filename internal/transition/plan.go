@@ -1,0 +1,132 @@
+// Package transition works out how CloudFormation carries a stack from one
+// template to the next (which resources it creates, updates and deletes,
+// and what each change waits for) and checks that no step of it sends
+// requests to an ECS service that is not there: no share of a rule's
+// traffic reaches a service before the service is created and stable, and
+// no service is deleted while a rule still sends it a share.
+//
+// CloudFormation's order, which the plan follows: it creates and updates
+// resources in the new template's dependency order (DependsOn, Ref,
+// Fn::GetAtt), each once everything it depends on is done; when all of
+// those are done it deletes what the new template no longer has, in the
+// cleanup phase, dependents before what they depend on (by the old
+// template's dependencies).
+package transition
+
+import (
+	"maps"
+	"reflect"
+	"slices"
+
+	"github.com/ecsplit/ecsplit/internal/cfn"
+)
+
+// Change is what CloudFormation does to one resource.
+type Change string
+
+// Changes.
+const (
+	Create Change = "create"
+	Update Change = "update"
+	Delete Change = "delete"
+)
+
+// Step is the change of one resource.
+type Step struct {
+	// ID is the resource's logical id.
+	ID string
+	// Type is its resource type.
+	Type string
+	// Change is what happens to it.
+	Change Change
+	// After are the ids of the steps that finish before this one starts.
+	After []string
+}
+
+// Plan is how CloudFormation updates a stack from Old to New.
+type Plan struct {
+	Old, New *cfn.Template
+	// Steps holds a step for each resource that changes, by logical id.
+	Steps map[string]*Step
+}
+
+// NewPlan works out the steps of updating a stack from template old to
+// template new. A nil old is a stack's creation.
+func NewPlan(old, new *cfn.Template) *Plan {
+	if old == nil {
+		old = &cfn.Template{Resources: map[string]*cfn.Resource{}}
+	}
+	p := &Plan{Old: old, New: new, Steps: map[string]*Step{}}
+	for _, id := range slices.Sorted(maps.Keys(new.Resources)) {
+		r := new.Resources[id]
+		before, existed := old.Resources[id]
+		switch {
+		case !existed:
+			p.Steps[id] = &Step{ID: id, Type: r.Type, Change: Create}
+		case changed(before, r):
+			p.Steps[id] = &Step{ID: id, Type: r.Type, Change: Update}
+		}
+	}
+	var writes []string // creations and updates: the cleanup phase waits for them
+	for _, id := range slices.Sorted(maps.Keys(p.Steps)) {
+		writes = append(writes, id)
+		for _, d := range new.Dependencies(id) {
+			if _, ok := p.Steps[d]; ok {
+				p.Steps[id].After = append(p.Steps[id].After, d)
+			}
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(old.Resources)) {
+		if _, kept := new.Resources[id]; !kept {
+			p.Steps[id] = &Step{ID: id, Type: old.Resources[id].Type, Change: Delete, After: slices.Clone(writes)}
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(old.Resources)) {
+		if s := p.Steps[id]; s == nil || s.Change != Delete {
+			continue
+		}
+		// id is deleted after the deleted resources that depend on it.
+		for _, d := range old.Dependencies(id) {
+			if s := p.Steps[d]; s != nil && s.Change == Delete {
+				s.After = append(s.After, id)
+			}
+		}
+	}
+	return p
+}
+
+// changed reports whether CloudFormation updates a resource kept from one
+// template to the next: its type, properties, DependsOn or condition
+// differ. (Metadata alone changes nothing of the resource.)
+func changed(a, b *cfn.Resource) bool {
+	return a.Type != b.Type || !reflect.DeepEqual(a.Properties, b.Properties) ||
+		!slices.Equal(a.DependsOn, b.DependsOn) || a.Condition != b.Condition
+}
+
+// Order returns the steps in an order CloudFormation may carry them out,
+// each after the steps it waits for (sorted by id among those ready
+// together).
+func (p *Plan) Order() []*Step {
+	done := map[string]bool{}
+	var out []*Step
+	for len(out) < len(p.Steps) {
+		var ready []string
+		for id, s := range p.Steps {
+			if done[id] {
+				continue
+			}
+			if !slices.ContainsFunc(s.After, func(a string) bool { return !done[a] }) {
+				ready = append(ready, id)
+			}
+		}
+		if len(ready) == 0 {
+			panic("transition: the plan's steps wait for each other in a cycle")
+		}
+		slices.Sort(ready)
+		for _, id := range ready {
+			done[id] = true
+			out = append(out, p.Steps[id])
+		}
+	}
+	return out
+}

@@ -1,0 +1,80 @@
+package test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ecsplit/ecsplit/internal/transition"
+)
+
+// transitionStates are the states whose every pair TestTransitionsSendNoShareToAMissingService
+// proves: both ends, one service at 0, 10 and 100 %, several at once, and
+// the README's rollback.
+var transitionStates = []string{"monolith", "users:0", "users:10", "users:100", "users:100,threads:10",
+	"users:50,threads:50,posts:50", "users:100,threads:100,posts:50", "split"}
+
+// TestTransitionsSendNoShareToAMissingService: for every ordered pair of
+// transitionStates, forward and back, several services at once and
+// monolith <-> split directly, in both capacity modes, CloudFormation's
+// order sends no share of a rule's traffic to a service before it is
+// created and stable, nor after it is deleted (transition.Check).
+func TestTransitionsSendNoShareToAMissingService(t *testing.T) {
+	for _, capacity := range []string{"fargate", "ec2"} {
+		pairs := 0
+		for _, from := range transitionStates {
+			for _, to := range transitionStates {
+				if from == to {
+					continue
+				}
+				a := synth(t, map[string]string{"stage": from, "capacity": capacity})
+				b := synth(t, map[string]string{"stage": to, "capacity": capacity})
+				problems, err := transition.Check(a.Dir, b.Dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, p := range problems {
+					t.Errorf("%s -> %s (%s): %s", from, to, capacity, p)
+				}
+				pairs++
+			}
+		}
+		t.Logf("%s: %d transitions proved", capacity, pairs)
+	}
+}
+
+// TestTransitionsCatchPlantedFaults: a routing rule that does not wait for
+// the service it sends a share to is reported, when the service is
+// created (monolith -> users:10) and when it is deleted (users:10 ->
+// monolith).
+func TestTransitionsCatchPlantedFaults(t *testing.T) {
+	mono := synth(t, monolithFargate)
+	users10 := synth(t, map[string]string{"stage": "users:10", "capacity": "fargate"})
+	// unwait removes the users routing rule's DependsOn.
+	unwait := func(src string) string {
+		return plantFault(t, src, func(dir string) {
+			editTemplate(t, dir, "EcsplitServices", func(tpl map[string]any) {
+				for id, r := range tpl["Resources"].(map[string]any) {
+					if strings.HasPrefix(id, "usersRule") {
+						delete(r.(map[string]any), "DependsOn")
+						return
+					}
+				}
+				t.Fatal("no users routing rule to plant the fault in")
+			})
+		})
+	}
+	for _, c := range []struct{ name, from, to, want string }{
+		{"created", mono.Dir, unwait(users10.Dir), "which this update creates, without depending on it"},
+		{"deleted", unwait(users10.Dir), mono.Dir, "which this update deletes, without depending on it"},
+	} {
+		problems, err := transition.Check(c.from, c.to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(strings.Join(problems, "\n"), c.want) {
+			t.Errorf("%s: the planted fault was not reported (want %q): %v", c.name, c.want, problems)
+			continue
+		}
+		t.Logf("planted fault (%s) caught: %s", c.name, problems)
+	}
+}

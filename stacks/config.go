@@ -44,6 +44,12 @@ const (
 	// (true, the default) or off (false), such as for a first deploy that
 	// must be able to roll back.
 	DeletionProtectionKey = "deletionProtection"
+	// AlarmEmailKey is an optional email address that the migration's
+	// alarm topic notifies.
+	AlarmEmailKey = "alarmEmail"
+	// AlarmTopicKey is an optional SNS topic ARN for the alarms to notify
+	// instead of a new topic.
+	AlarmTopicKey = "alarmTopicArn"
 	// NagKey turns the cdk-nag AwsSolutions checks off: -c nag=false.
 	NagKey = "nag"
 	// ServicesDirKey is the Docker build context of the service images,
@@ -95,6 +101,11 @@ type Config struct {
 	ServerAccessLogsBucket string
 	// Nag applies the cdk-nag AwsSolutions checks. Default: true.
 	Nag bool
+	// AlarmEmail is subscribed to the alarm topic. Default: "" (none).
+	AlarmEmail string
+	// AlarmTopicArn is an existing topic for the alarms. Default: "" (a
+	// new topic).
+	AlarmTopicArn string
 }
 
 // ConfigFromContext reads Config from the app's context. Its error names
@@ -122,6 +133,14 @@ func ConfigFromContext(app awscdk.App) (Config, error) {
 		CertificateArn:         get(CertificateKey),
 		ServerAccessLogsBucket: get(ServerAccessLogsBucketKey),
 		ServicesDir:            get(ServicesDirKey),
+		AlarmEmail:             get(AlarmEmailKey),
+		AlarmTopicArn:          get(AlarmTopicKey),
+	}
+	if e := c.AlarmEmail; e != "" && !emailRE.MatchString(e) {
+		keep(fmt.Errorf("context %s=%q is not valid: use an email address", AlarmEmailKey, e))
+	}
+	if a := c.AlarmTopicArn; a != "" && !topicArnRE.MatchString(a) {
+		keep(fmt.Errorf("context %s=%q is not valid: use an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", AlarmTopicKey, a))
 	}
 	if c.ServicesDir == "" {
 		c.ServicesDir = DefaultServicesDir
@@ -153,7 +172,11 @@ func ParseStage(s string) (migration.State, error) {
 	return st, nil
 }
 
-var bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+var (
+	bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	emailRE      = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	topicArnRE   = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$`)
+)
 
 // parseBool reads a boolean context value: true or false, as a JSON
 // boolean or a string (-c KEY=false); def when the key is unset.

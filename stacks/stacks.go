@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -127,6 +128,11 @@ type ServicesProps struct {
 	// Stickiness keeps a client on one side of a weighted rule for this
 	// long. Default: 0, no stickiness.
 	Stickiness time.Duration
+	// AlarmEmail is subscribed to the alarm topic. Default: "" (none).
+	AlarmEmail string
+	// AlarmTopicArn is an existing topic for the alarms. Default: "" (a
+	// new topic).
+	AlarmTopicArn string
 }
 
 // Services is the stack of the stage's ECS services.
@@ -157,6 +163,10 @@ func NewServices(scope constructs.Construct, id string, props *ServicesProps) *S
 	for _, f := range ForumServices {
 		services = append(services, withPlacement(f))
 	}
+	alarms := migration.Alarms{Email: props.AlarmEmail}
+	if props.AlarmTopicArn != "" {
+		alarms.Topic = awssns.Topic_FromTopicArn(stack, jsii.String("AlarmTopic"), jsii.String(props.AlarmTopicArn))
+	}
 	m := migration.New(stack, "Default", &migration.Props{
 		Cluster:    c.Cluster,
 		Listener:   props.Platform.LoadBalancer.Listener(),
@@ -164,6 +174,7 @@ func NewServices(scope constructs.Construct, id string, props *ServicesProps) *S
 		Services:   services,
 		State:      props.Stage,
 		Stickiness: props.Stickiness,
+		Alarms:     alarms,
 	})
 	return &Services{Stack: stack, Migration: m}
 }
@@ -185,11 +196,13 @@ func New(app awscdk.App, cfg Config) *App {
 		MaxServices:            1 + len(ForumServices),
 	})
 	services := NewServices(app, ServicesStackName, &ServicesProps{
-		StackProps:  awscdk.StackProps{Description: jsii.String("ecsplit services: the ECS services of the current stage")},
-		Platform:    platform,
-		Stage:       cfg.Stage,
-		ServicesDir: cfg.ServicesDir,
-		Stickiness:  cfg.Stickiness,
+		StackProps:    awscdk.StackProps{Description: jsii.String("ecsplit services: the ECS services of the current stage")},
+		Platform:      platform,
+		Stage:         cfg.Stage,
+		ServicesDir:   cfg.ServicesDir,
+		Stickiness:    cfg.Stickiness,
+		AlarmEmail:    cfg.AlarmEmail,
+		AlarmTopicArn: cfg.AlarmTopicArn,
 	})
 	return &App{Platform: platform, Services: services}
 }

@@ -250,6 +250,20 @@ func TestInvalidInput(t *testing.T) {
 			p.State = migration.State{Extracted: []migration.Extraction{{Service: "threads", Percent: 10}}}
 		}), []string{`migration "M"`, "State.Extracted[0].Percent", `"threads" at 10 %`, `"/admin/threads"`, `["/api" "/api/*"]`, "Monolith.Paths"}},
 		{"migration Stickiness below a second", mig(func(p *migration.Props) { p.Stickiness = time.Millisecond }), []string{`migration "M"`, "Stickiness", "got 1ms"}},
+		{"migration service PreviewHeader set", mig(func(p *migration.Props) { p.Services[0].PreviewHeader = "X" }), []string{`migration "M"`, "Services[0].PreviewHeader", "set by the migration"}},
+		{"migration five paths with the preview header", mig(func(p *migration.Props) {
+			p.Services[0].Paths = []string{"/api/users", "/api/users/*", "/api/people", "/api/people/*", "/api/me"}
+			p.State = migration.State{Extracted: []migration.Extraction{{Service: "users", Percent: 100}}}
+		}), []string{`microservice "users"`, "Paths", "1 to 4 path patterns", "preview header", "got 5"}},
+		{"migration Alarms.ErrorRatePercent above 100", mig(func(p *migration.Props) { p.Alarms.ErrorRatePercent = 150 }), []string{`migration "M"`, "Alarms.ErrorRatePercent", "got 150"}},
+		{"migration Alarms.LatencyP99 below a millisecond", mig(func(p *migration.Props) { p.Alarms.LatencyP99 = time.Microsecond }), []string{`migration "M"`, "Alarms.LatencyP99", "got 1µs"}},
+		{"migration Alarms.UnhealthyHosts negative", mig(func(p *migration.Props) { p.Alarms.UnhealthyHosts = -1 }), []string{`migration "M"`, "Alarms.UnhealthyHosts", "got -1"}},
+		{"migration Alarms.Period not whole minutes", mig(func(p *migration.Props) { p.Alarms.Period = 90 * time.Second }), []string{`migration "M"`, "Alarms.Period", "got 1m30s"}},
+		{"migration Alarms.DatapointsToAlarm above EvaluationPeriods", mig(func(p *migration.Props) { p.Alarms.EvaluationPeriods, p.Alarms.DatapointsToAlarm = 3, 4 }),
+			[]string{`migration "M"`, "Alarms.DatapointsToAlarm", "EvaluationPeriods (3)", "got 4"}},
+		{"migration Alarms.NamePrefix with a space", mig(func(p *migration.Props) { p.Alarms.NamePrefix = "my app" }), []string{`migration "M"`, "Alarms.NamePrefix", `"my app"`}},
+		{"migration Alarms.Email malformed", mig(func(p *migration.Props) { p.Alarms.Email = "ops" }), []string{`migration "M"`, "Alarms.Email", `"ops"`}},
+		{"migration Dashboard.Name characters", mig(func(p *migration.Props) { p.Dashboard.Name = "my dashboard" }), []string{`migration "M"`, "Dashboard.Name", `"my dashboard"`}},
 		{"microservice same path as another service", func() {
 			f := newFixture()
 			f.service(func(p *microservice.Props) {})
@@ -279,6 +293,18 @@ func TestInvalidInput(t *testing.T) {
 			_, err := stacks.ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.DeletionProtectionKey: "off"}}))
 			panic(err)
 		}, []string{stacks.DeletionProtectionKey, `"off"`, "true or false"}},
+		{"context alarmEmail", func() {
+			_, err := stacks.ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.AlarmEmailKey: "ops-at-example"}}))
+			panic(err)
+		}, []string{stacks.AlarmEmailKey, `"ops-at-example"`, "email address"}},
+		{"context alarmTopicArn", func() {
+			_, err := stacks.ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.AlarmTopicKey: "arn:aws:sqs:eu-west-1:123456789012:q"}}))
+			panic(err)
+		}, []string{stacks.AlarmTopicKey, `"arn:aws:sqs:eu-west-1:123456789012:q"`, "SNS topic ARN"}},
+		{"context serverAccessLogsBucket", func() {
+			_, err := stacks.ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.ServerAccessLogsBucketKey: "Logs_Bucket"}}))
+			panic(err)
+		}, []string{stacks.ServerAccessLogsBucketKey, `"Logs_Bucket"`, "S3 bucket name"}},
 		{"context stage percent", func() { _, err := stacks.ParseStage("users:100,threads:150"); panic(err) }, []string{stacks.StageKey, `"150"`, "0 to 100"}},
 		{"context certificateArn", func() {
 			app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.CertificateKey: "not-an-arn"}})

@@ -18,7 +18,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/ecsplit/ecsplit/constructs/internal/logkey"
+	"github.com/ecsplit/ecsplit/constructs/internal/kmskey"
 )
 
 // Props configures a Cluster. The zero value is valid: a new two-AZ VPC with
@@ -147,7 +147,7 @@ func New(scope constructs.Construct, id string, props *Props) *Cluster {
 		})
 		c.FlowLogGroup = awslogs.NewLogGroup(c, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
 			Retention:     DefaultFlowLogRetention,
-			EncryptionKey: logkey.New(c, "FlowLogsKey", "ecsplit: encrypts the VPC flow logs"),
+			EncryptionKey: kmskey.ForLogs(c, "FlowLogsKey", "ecsplit: encrypts the VPC flow logs"),
 		})
 		c.Vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
 			Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(c.FlowLogGroup, nil),

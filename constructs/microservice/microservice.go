@@ -22,7 +22,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/ecsplit/ecsplit/constructs/internal/logkey"
+	"github.com/ecsplit/ecsplit/constructs/internal/kmskey"
 	"github.com/ecsplit/ecsplit/constructs/internal/registry"
 )
 
@@ -245,7 +245,7 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 
 	s.LogKey = p.LogKey
 	if s.LogKey == nil {
-		s.LogKey = logkey.New(s, "LogsKey", "ecsplit: encrypts the logs of service "+p.Name)
+		s.LogKey = kmskey.ForLogs(s, "LogsKey", "ecsplit: encrypts the logs of service "+p.Name)
 	}
 	s.LogGroup = awslogs.NewLogGroup(s, jsii.String("Logs"), &awslogs.LogGroupProps{
 		Retention:     p.LogRetention,
@@ -279,7 +279,7 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 }
 
 // CfnService returns the ECS service's CloudFormation resource, for a rule
-// that must wait until the service is stable: rule.AddDependency(svc.CfnService()).
+// that must wait until the service is stable: rule.AddResourceDependency(svc.CfnService(), reason).
 func (s *Service) CfnService() awscdk.CfnResource {
 	return s.Service.Node().DefaultChild().(awscdk.CfnResource)
 }

@@ -113,6 +113,6 @@ func (s *Service) newRoutingRule(listener elbv2.IApplicationListener, p Props) e
 		}},
 		Actions: &[]*elbv2.CfnListenerRule_ActionProperty{action},
 	})
-	rule.AddDependency(s.CfnService())
+	rule.AddResourceDependency(s.CfnService(), jsii.String("no request reaches the target group before the service is stable"))
 	return rule
 }

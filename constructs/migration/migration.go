@@ -16,9 +16,12 @@ import (
 	"slices"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/ecsplit/ecsplit/constructs/microservice"
 )
@@ -59,6 +62,12 @@ type Props struct {
 	// DisablePreview turns the preview header off: no request reaches a
 	// service but by its share. Default: false.
 	DisablePreview bool
+	// Alarms configures the alarms on every service's target group and the
+	// ECS deployment alarms. Default: on, with the Default* thresholds.
+	Alarms Alarms
+	// Dashboard configures the migration dashboard. Default: on, named
+	// after the stack.
+	Dashboard Dashboard
 }
 
 // Migration is a monolith and the services extracted from it so far, on one
@@ -75,6 +84,17 @@ type Migration struct {
 	Services map[string]*microservice.Service
 	// PreviewHeader is the preview header, "" when preview is off.
 	PreviewHeader string
+	// Alarms holds every service's alarms by name, the monolith's
+	// included; empty when Props.Alarms.Disabled.
+	Alarms map[string]*ServiceAlarms
+	// AlarmTopic is the topic the alarms notify (Props.Alarms.Topic, or
+	// the new one); nil when Props.Alarms.Disabled.
+	AlarmTopic awssns.ITopic
+	// Dashboard is the migration dashboard; nil when
+	// Props.Dashboard.Disabled.
+	Dashboard awscloudwatch.Dashboard
+	// monolithName is Props.Monolith.Name.
+	monolithName string
 	// names are the names of Props.Services, in extraction order.
 	names []string
 }
@@ -86,8 +106,9 @@ type Migration struct {
 // that the monolith's patterns do not match (the weighted forward would
 // send part of its requests to a monolith that does not serve them).
 func New(scope constructs.Construct, id string, props *Props) *Migration {
-	p := validate(id, props)
-	m := &Migration{State: p.State, Services: map[string]*microservice.Service{}, PreviewHeader: p.PreviewHeader}
+	p := validate(scope, id, props)
+	m := &Migration{State: p.State, Services: map[string]*microservice.Service{}, PreviewHeader: p.PreviewHeader,
+		Alarms: map[string]*ServiceAlarms{}, monolithName: p.Monolith.Name}
 	if p.DisablePreview {
 		m.PreviewHeader = ""
 	}
@@ -119,11 +140,36 @@ func New(scope constructs.Construct, id string, props *Props) *Migration {
 			// The share of the rest goes to the monolith: CloudFormation
 			// must not route it there before the monolith is stable, such
 			// as when a rollback from split creates the monolith again.
-			s.ListenerRule.AddDependency(m.Monolith.CfnService())
+			s.ListenerRule.AddResourceDependency(m.Monolith.CfnService(), jsii.String("no share reaches the monolith before it is stable"))
 		}
 		m.Services[svc.Name] = s
 	}
+	m.observe(p)
 	return m
+}
+
+// observe adds the alarms, their topic and the dashboard.
+func (m *Migration) observe(p Props) {
+	if !p.Alarms.Disabled {
+		m.AlarmTopic = p.Alarms.Topic
+		if m.AlarmTopic == nil {
+			m.AlarmTopic = newAlarmTopic(m, p.Alarms.Email)
+		}
+	}
+	metrics := map[string]*serviceMetrics{}
+	for _, name := range append([]string{m.monolithName}, m.names...) {
+		s := m.Services[name]
+		if s == nil {
+			continue
+		}
+		metrics[name] = metricsOf(s, p.Alarms.Period)
+		if !p.Alarms.Disabled {
+			m.Alarms[name] = newAlarms(s, metrics[name], p.Alarms, m.AlarmTopic)
+		}
+	}
+	if !p.Dashboard.Disabled {
+		m.Dashboard = m.newDashboard(p.Dashboard.Name, metrics)
+	}
 }
 
 // Service returns the service of that name, the monolith included, or nil

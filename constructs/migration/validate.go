@@ -2,15 +2,19 @@ package migration
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/ecsplit/ecsplit/constructs/microservice"
 )
 
 // validate checks props and returns a copy; it panics on the first
 // invalid value.
-func validate(id string, props *Props) Props {
+func validate(scope constructs.Construct, id string, props *Props) Props {
 	v := validator{id}
 	if props == nil {
 		v.fail("props", "are required")
@@ -67,7 +71,78 @@ func validate(id string, props *Props) Props {
 		v.fail("Stickiness", "must be 0 (off) or whole seconds from %s to %s, got %s", microservice.MinStickiness, microservice.MaxStickiness, p.Stickiness)
 	}
 	checkState(v, p)
+	stack := *awscdk.Stack_Of(scope).StackName()
+	checkAlarms(v, &p.Alarms, stack)
+	if p.Dashboard.Name == "" {
+		p.Dashboard.Name = stack + DefaultDashboardSuffix
+	}
+	if n := p.Dashboard.Name; !p.Dashboard.Disabled && (len(n) > 255 || !dashboardNameRE.MatchString(n)) {
+		v.fail("Dashboard.Name", "must be 1 to 255 letters, digits, '-' and '_', got %q", n)
+	}
 	return p
+}
+
+var (
+	dashboardNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	alarmPrefixRE   = regexp.MustCompile(`^[\x21-\x7e]+$`)
+	emailRE         = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+)
+
+// maxAlarmName is CloudWatch's limit on an alarm name.
+const maxAlarmName = 255
+
+// checkAlarms fills the alarms' defaults and checks them.
+func checkAlarms(v validator, a *Alarms, stack string) {
+	if a.Disabled {
+		return
+	}
+	if a.ErrorRatePercent == 0 {
+		a.ErrorRatePercent = DefaultErrorRatePercent
+	}
+	if a.ErrorRatePercent < 0 || a.ErrorRatePercent > 100 {
+		v.fail("Alarms.ErrorRatePercent", "must be above 0 and at most 100, got %g", a.ErrorRatePercent)
+	}
+	if a.LatencyP99 == 0 {
+		a.LatencyP99 = DefaultLatencyP99
+	}
+	if a.LatencyP99 < time.Millisecond {
+		v.fail("Alarms.LatencyP99", "must be at least 1ms, got %s", a.LatencyP99)
+	}
+	if a.UnhealthyHosts == 0 {
+		a.UnhealthyHosts = DefaultUnhealthyHosts
+	}
+	if a.UnhealthyHosts < 1 {
+		v.fail("Alarms.UnhealthyHosts", "must be at least 1, got %d", a.UnhealthyHosts)
+	}
+	if a.Period == 0 {
+		a.Period = DefaultAlarmPeriod
+	}
+	if a.Period < time.Minute || a.Period%time.Minute != 0 {
+		v.fail("Alarms.Period", "must be whole minutes (ALB metrics have one-minute resolution), got %s", a.Period)
+	}
+	if a.EvaluationPeriods == 0 {
+		a.EvaluationPeriods = DefaultEvaluationPeriods
+	}
+	if a.DatapointsToAlarm == 0 {
+		a.DatapointsToAlarm = min(DefaultDatapointsToAlarm, a.EvaluationPeriods)
+	}
+	if a.EvaluationPeriods < 1 {
+		v.fail("Alarms.EvaluationPeriods", "must be at least 1, got %d", a.EvaluationPeriods)
+	}
+	if a.DatapointsToAlarm < 1 || a.DatapointsToAlarm > a.EvaluationPeriods {
+		v.fail("Alarms.DatapointsToAlarm", "must be from 1 to EvaluationPeriods (%d), got %d", a.EvaluationPeriods, a.DatapointsToAlarm)
+	}
+	if a.NamePrefix == "" {
+		a.NamePrefix = stack
+	}
+	// The longest name: PREFIX-NAME-unhealthy-hosts.
+	longest := len(a.NamePrefix) + 1 + microservice.MaxNameLength + len("-unhealthy-hosts")
+	if !alarmPrefixRE.MatchString(a.NamePrefix) || longest > maxAlarmName {
+		v.fail("Alarms.NamePrefix", "must be printable ASCII without spaces, short enough for names of at most %d characters, got %q", maxAlarmName, a.NamePrefix)
+	}
+	if a.Email != "" && !emailRE.MatchString(a.Email) {
+		v.fail("Alarms.Email", "must be an email address, got %q", a.Email)
+	}
 }
 
 // checkState checks the state against the table: every name is a service

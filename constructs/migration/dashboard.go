@@ -1,0 +1,92 @@
+package migration
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Dashboard configures the migration dashboard: one CloudWatch dashboard
+// with a text widget that shows the state and the preview header, then a
+// row per extracted service, side by side with the monolith while it runs:
+// requests per target group (the real split), 5xx rate, p50 and p99
+// latency, healthy hosts, and the alarms' states.
+type Dashboard struct {
+	// Disabled leaves the dashboard out. Default: false.
+	Disabled bool
+	// Name names the dashboard: 1 to 255 letters, digits, '-' and '_'.
+	// Default: the stack's name followed by DefaultDashboardSuffix.
+	Name string
+}
+
+// Widget sizes on the dashboard's 24-column grid.
+const (
+	dashboardWidth = 24
+	graphWidth     = 6
+	smallWidth     = 3
+	rowHeight      = 6
+	textHeight     = 3
+)
+
+// newDashboard creates the dashboard under m.
+func (m *Migration) newDashboard(name string, metrics map[string]*serviceMetrics) awscloudwatch.Dashboard {
+	preview := "Preview is off."
+	if m.PreviewHeader != "" {
+		preview = fmt.Sprintf("Preview a service on its paths whatever its share: send `%s: NAME` (for example `%s: %s`).",
+			m.PreviewHeader, m.PreviewHeader, m.names[0])
+	}
+	text := fmt.Sprintf("# Migration state: `%s`\n\nEach row compares an extracted service with the monolith, from their target groups' metrics. %s",
+		m.StateText(), preview)
+	rows := [][]awscloudwatch.IWidget{{awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{
+		Markdown: jsii.String(text), Width: jsii.Number(dashboardWidth), Height: jsii.Number(textHeight),
+	})}}
+	mono := metrics[m.monolithName]
+	for _, e := range m.State.Extracted {
+		svc := metrics[e.Service]
+		sides := []*serviceMetrics{svc}
+		title := e.Service
+		if m.Monolith != nil {
+			sides = append(sides, mono)
+			title = fmt.Sprintf("%s (%d %%) vs %s", e.Service, e.Percent, m.monolithName)
+		}
+		graph := func(what string, width int, pick func(*serviceMetrics) []awscloudwatch.IMetric) awscloudwatch.IWidget {
+			var left []awscloudwatch.IMetric
+			for _, s := range sides {
+				left = append(left, pick(s)...)
+			}
+			return awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+				Title: jsii.String(title + ": " + what), Left: &left,
+				Width: jsii.Number(width), Height: jsii.Number(rowHeight),
+			})
+		}
+		row := []awscloudwatch.IWidget{
+			graph("requests", graphWidth, func(s *serviceMetrics) []awscloudwatch.IMetric { return []awscloudwatch.IMetric{s.requests} }),
+			graph("5xx rate (%)", graphWidth, func(s *serviceMetrics) []awscloudwatch.IMetric { return []awscloudwatch.IMetric{s.errorRate} }),
+			graph("latency p50, p99 (s)", graphWidth, func(s *serviceMetrics) []awscloudwatch.IMetric { return []awscloudwatch.IMetric{s.p50, s.p99} }),
+			graph("healthy hosts", smallWidth, func(s *serviceMetrics) []awscloudwatch.IMetric { return []awscloudwatch.IMetric{s.healthy} }),
+		}
+		if len(m.Alarms) > 0 {
+			var alarms []interfacesawscloudwatch.IAlarmRef
+			for _, s := range sides {
+				for _, a := range m.Alarms[s.name].all() {
+					alarms = append(alarms, a)
+				}
+			}
+			row = append(row, awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
+				Title: jsii.String(title + ": alarms"), Alarms: &alarms,
+				Width: jsii.Number(smallWidth), Height: jsii.Number(rowHeight),
+			}))
+		}
+		rows = append(rows, row)
+	}
+	var widgets []*[]awscloudwatch.IWidget
+	for _, r := range rows {
+		widgets = append(widgets, &r)
+	}
+	return awscloudwatch.NewDashboard(m, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
+		DashboardName: jsii.String(name),
+		Widgets:       &widgets,
+	})
+}

@@ -30,13 +30,20 @@ type ForumService struct {
 	Paths []string
 }
 
+// forumShutdownTimeout is how long a forum service finishes in-flight
+// requests after SIGTERM (its SHUTDOWN_TIMEOUT; services/README.md). The
+// template carries it, so that the rollout invariants (deregistration
+// delay >= shutdown < stop timeout) are checked from the template.
+const forumShutdownTimeout = "10s"
+
 // props returns the service's microservice props, its image built from
 // dir/NAME/Dockerfile.
 func (f ForumService) props(dir string) microservice.Props {
 	return microservice.Props{
-		Name:  f.Name,
-		Paths: f.Paths,
-		Image: microservice.ImageFromDirectory(f.Name, dir, filepath.Join(f.Name, "Dockerfile"), microservice.X86_64),
+		Name:        f.Name,
+		Paths:       f.Paths,
+		Image:       microservice.ImageFromDirectory(f.Name, dir, filepath.Join(f.Name, "Dockerfile"), microservice.X86_64),
+		Environment: map[string]string{"SHUTDOWN_TIMEOUT": forumShutdownTimeout},
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/ecsplit/ecsplit/constructs/alb"
 	"github.com/ecsplit/ecsplit/constructs/cluster"
-	"github.com/ecsplit/ecsplit/constructs/microservice"
 	"github.com/ecsplit/ecsplit/stacks"
 )
 
@@ -250,43 +248,6 @@ func TestSecurityControls(t *testing.T) {
 	}
 }
 
-// TestRolloutTiming checks the arithmetic of docs/security.md: a new task
-// takes traffic within about 30 s, an old one drains for longer than the
-// services' 10 s graceful shutdown, and ECS waits longer than both before
-// SIGKILL.
-func TestRolloutTiming(t *testing.T) {
-	const gracefulShutdown = 10 * time.Second // the forum binaries' limit after SIGTERM
-	healthy := microservice.DefaultHealthyThreshold * microservice.DefaultHealthCheckInterval
-	if healthy > 30*time.Second {
-		t.Errorf("a new task needs %s of passing health checks, want at most 30 s", healthy)
-	}
-	if microservice.DefaultDeregistrationDelay < gracefulShutdown || microservice.DefaultDeregistrationDelay > 30*time.Second {
-		t.Errorf("deregistration delay %s, want from %s to 30 s", microservice.DefaultDeregistrationDelay, gracefulShutdown)
-	}
-	if microservice.DefaultStopTimeout <= gracefulShutdown {
-		t.Errorf("stop timeout %s, want above the %s graceful shutdown", microservice.DefaultStopTimeout, gracefulShutdown)
-	}
-	if microservice.DefaultHealthCheckTimeout >= microservice.DefaultHealthCheckInterval {
-		t.Errorf("health check timeout %s must be below the interval %s", microservice.DefaultHealthCheckTimeout, microservice.DefaultHealthCheckInterval)
-	}
-	for _, ctx := range stagesAndCapacities {
-		tpl := synth(t, ctx).TemplateMap(t, stacks.ServicesStackName)
-		for _, td := range resourcesOfType(tpl, "AWS::ECS::TaskDefinition") {
-			for _, c := range td["Properties"].(map[string]any)["ContainerDefinitions"].([]any) {
-				if st := c.(map[string]any)["StopTimeout"]; st != microservice.DefaultStopTimeout.Seconds() {
-					t.Errorf("%s: StopTimeout %v", name(ctx), st)
-				}
-			}
-		}
-		for _, svc := range resourcesOfType(tpl, typeService) {
-			cb := svc["Properties"].(map[string]any)["DeploymentConfiguration"].(map[string]any)["DeploymentCircuitBreaker"]
-			if fmt.Sprint(cb) != "map[Enable:true Rollback:true]" {
-				t.Errorf("%s: circuit breaker %v", name(ctx), cb)
-			}
-		}
-	}
-}
-
 // TestSessionManager: EC2.SessionManager gives the instance role AWS's
 // managed policy for Systems Manager, and the cluster stays cdk-nag clean
 // (the one accepted finding, IAM4, is suppressed with its reason).
@@ -304,6 +265,38 @@ func TestSessionManager(t *testing.T) {
 	for _, level := range []string{"Error", "Warning"} {
 		for _, f := range nagFindings(stack, level) {
 			t.Errorf("%s: %s", level, f)
+		}
+	}
+}
+
+// TestVpcEndpoints: with VpcEndpoints the new VPC gets S3's gateway
+// endpoint and interface endpoints for ECR, ECR's registry, CloudWatch Logs
+// and, with EC2 capacity, the ECS agent's three, in the private subnets;
+// and stays cdk-nag clean.
+func TestVpcEndpoints(t *testing.T) {
+	for _, ec2 := range []bool{false, true} {
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{}, Outdir: jsii.String(t.TempDir())})
+		stacks.AddNagChecks(app)
+		stack := awscdk.NewStack(app, jsii.String("Endpoints"), nil)
+		props := &cluster.Props{VpcEndpoints: true}
+		if ec2 {
+			props.EC2 = &cluster.EC2Capacity{}
+		}
+		cluster.New(stack, "Cluster", props)
+		app.Synth(nil)
+		tpl := assertions.Template_FromStack(stack, nil)
+		interfaces := 3.0
+		if ec2 {
+			interfaces = 6
+		}
+		check(t, "endpoints", func() {
+			tpl.ResourcePropertiesCountIs(jsii.String("AWS::EC2::VPCEndpoint"), map[string]any{"VpcEndpointType": "Interface", "PrivateDnsEnabled": true}, jsii.Number(interfaces))
+			tpl.ResourcePropertiesCountIs(jsii.String("AWS::EC2::VPCEndpoint"), map[string]any{"VpcEndpointType": "Gateway"}, jsii.Number(1))
+		})
+		for _, level := range []string{"Error", "Warning"} {
+			for _, f := range nagFindings(stack, level) {
+				t.Errorf("ec2=%v %s: %s", ec2, level, f)
+			}
 		}
 	}
 }

@@ -122,8 +122,8 @@ func TestTargetGroupsAndServices(t *testing.T) {
 			check(t, "target group health check", func() {
 				s.Services.AllResourcesProperties(jsii.String(typeTargetGroup), map[string]any{
 					"HealthCheckPath":            "/healthz",
-					"HealthCheckIntervalSeconds": 10,
-					"HealthCheckTimeoutSeconds":  5,
+					"HealthCheckIntervalSeconds": 5,
+					"HealthCheckTimeoutSeconds":  3,
 					"HealthyThresholdCount":      2,
 					"UnhealthyThresholdCount":    3,
 					"Matcher":                    map[string]any{"HttpCode": "200"},

@@ -6,10 +6,12 @@ import "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 const (
 	// DefaultMaxAzs is the number of Availability Zones the new VPC spans.
 	DefaultMaxAzs = 2
-	// DefaultNatGateways is the number of NAT gateways of the new VPC. One is
-	// the cheapest setup that lets private tasks pull images and ship logs;
-	// production accounts that need AZ-independent egress set one per AZ.
-	DefaultNatGateways = 1
+	// DefaultNatGateways is the number of NAT gateways of the new VPC: one
+	// per Availability Zone, so that losing a zone does not stop the other
+	// zone's tasks from pulling images and shipping logs (about 32 USD a
+	// month each, plus data processed, in us-east-1). One is cheaper and
+	// fails with its zone; VpcEndpoints keeps AWS traffic off them.
+	DefaultNatGateways = DefaultMaxAzs
 	// DefaultInstanceType is the preferred EC2 instance type of EC2
 	// capacity. A c6a.large (2 vCPUs, 4 GiB) has 3 ENIs, so it runs 2 awsvpc
 	// tasks without ENI trunking, and as a Nitro type it encrypts traffic

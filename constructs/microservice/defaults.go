@@ -32,19 +32,17 @@ const (
 	// DefaultCPUTargetPercent is the target-tracking goal for the service's
 	// average CPU utilization.
 	DefaultCPUTargetPercent = 60
-	// DefaultRequestsPerTarget is the target-tracking goal for ALB requests
-	// per task per minute.
-	DefaultRequestsPerTarget = 1000
 	// DefaultHealthCheckPath is the path the target group's health check
 	// requests: a conventional liveness path, outside the API paths.
 	DefaultHealthCheckPath = "/healthz"
 	// DefaultHealthCheckInterval is the time between health checks (ALB
 	// default 30 s): a new task takes traffic at most this long after it
-	// starts listening.
-	DefaultHealthCheckInterval = 10 * time.Second
+	// starts listening, so a rollout step (a new task in, an old one
+	// drained) takes at most this plus DefaultDeregistrationDelay, 20 s.
+	DefaultHealthCheckInterval = 5 * time.Second
 	// DefaultHealthCheckTimeout is how long a health check may take (ALB
 	// default 5 s); it must be shorter than the interval.
-	DefaultHealthCheckTimeout = 5 * time.Second
+	DefaultHealthCheckTimeout = 3 * time.Second
 	// DefaultHealthyThreshold is the number of passing checks that bring a
 	// target that failed back into service (ALB default 5). A newly
 	// registered target needs one.

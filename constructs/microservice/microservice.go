@@ -79,8 +79,12 @@ type Props struct {
 	// CPUTargetPercent is the average CPU utilization that target tracking
 	// keeps, from 1 to 100. Default: DefaultCPUTargetPercent.
 	CPUTargetPercent int
-	// RequestsPerTarget is the ALB requests per task per minute that target
-	// tracking keeps, at least 1. Default: DefaultRequestsPerTarget.
+	// RequestsPerTarget adds a second target-tracking policy, on the ALB
+	// requests per task per minute, for services whose load shows in
+	// requests before it shows in CPU: size it from the service's measured
+	// throughput per task, with headroom. It only scales out: a target
+	// group without requests publishes no data, which would block every
+	// scale-in; the CPU policy scales in. Default: 0, CPU tracking only.
 	RequestsPerTarget int
 	// MinHealthyPercent is the share of the running tasks a deployment
 	// keeps running, from 0 to 100. Default: DefaultMinHealthyPercent.

@@ -54,8 +54,9 @@ func newService(s *Service, p Props, fargate bool) awsecs.BaseService {
 	})
 }
 
-// addScaling makes the task count track CPU utilization and ALB requests
-// per task, between MinCapacity and MaxCapacity.
+// addScaling makes the task count track CPU utilization, and ALB requests
+// per task when RequestsPerTarget is set, between MinCapacity and
+// MaxCapacity.
 func (s *Service) addScaling(p Props) awsecs.ScalableTaskCount {
 	scaling := s.Service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
 		MinCapacity: jsii.Number(p.MinCapacity),
@@ -64,9 +65,15 @@ func (s *Service) addScaling(p Props) awsecs.ScalableTaskCount {
 	scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &awsecs.CpuUtilizationScalingProps{
 		TargetUtilizationPercent: jsii.Number(p.CPUTargetPercent),
 	})
-	scaling.ScaleOnRequestCount(jsii.String("Requests"), &awsecs.RequestCountScalingProps{
-		RequestsPerTarget: jsii.Number(p.RequestsPerTarget),
-		TargetGroup:       s.TargetGroup,
-	})
+	if p.RequestsPerTarget > 0 {
+		// Scale-out only: with no requests the metric has no data, and
+		// Application Auto Scaling scales in only when every policy that
+		// may scale in agrees; the CPU policy, always fed, does.
+		scaling.ScaleOnRequestCount(jsii.String("Requests"), &awsecs.RequestCountScalingProps{
+			RequestsPerTarget: jsii.Number(p.RequestsPerTarget),
+			TargetGroup:       s.TargetGroup,
+			DisableScaleIn:    jsii.Bool(true),
+		})
+	}
 	return scaling
 }

@@ -175,9 +175,8 @@ func checkScaling(v validator, p *Props) {
 	if p.CPUTargetPercent < 1 || p.CPUTargetPercent > 100 {
 		v.fail("CPUTargetPercent", "must be from 1 to 100, got %d", p.CPUTargetPercent)
 	}
-	p.RequestsPerTarget = orDefault(p.RequestsPerTarget, DefaultRequestsPerTarget)
-	if p.RequestsPerTarget < 1 {
-		v.fail("RequestsPerTarget", "must be at least 1 request per task per minute, got %d", p.RequestsPerTarget)
+	if p.RequestsPerTarget < 0 {
+		v.fail("RequestsPerTarget", "must be 0 (no request-count policy) or at least 1 request per task per minute, got %d", p.RequestsPerTarget)
 	}
 	if p.MinHealthyPercent == nil {
 		p.MinHealthyPercent = new(DefaultMinHealthyPercent)

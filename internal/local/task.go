@@ -74,10 +74,19 @@ func freePort() (string, error) {
 	return port, err
 }
 
+// startPoll is how often waitHealthy checks a starting task.
+const startPoll = 20 * time.Millisecond
+
 // waitHealthy polls the target group's health check until it passes once,
 // for at most timeout. (The ALB needs HealthyThresholdCount passes,
 // Interval apart; the emulator does not wait for them.)
 func (t *task) waitHealthy(ctx context.Context, tg *albemu.TargetGroup, timeout time.Duration) error {
+	return t.pollHealth(ctx, tg, startPoll, timeout)
+}
+
+// pollHealth checks the target group's health check every interval until
+// it passes once, for at most timeout.
+func (t *task) pollHealth(ctx context.Context, tg *albemu.TargetGroup, every, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	u := t.url.JoinPath(tg.HealthCheckPath).String()
 	client := &http.Client{Timeout: time.Second}
@@ -95,7 +104,7 @@ func (t *task) waitHealthy(ctx context.Context, tg *albemu.TargetGroup, timeout 
 			return fmt.Errorf("container %s exited before its health check passed: %v\n%s", t.name, t.err, t.output)
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
+		case <-time.After(every):
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("container %s: health check %s (target group %s) failed for %s: %v\n%s", t.name, u, tg.ID, timeout, err, t.output)

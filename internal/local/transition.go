@@ -43,13 +43,23 @@ type TransitionResult struct {
 	// RolledBack reports that the failed update was rolled back, as
 	// CloudFormation rolls it back.
 	RolledBack bool
-	// Elapsed is how long the transition took, rollback included.
+	// Elapsed is how long the update took, rollback included (the builds
+	// before it aside).
 	Elapsed time.Duration
+}
+
+// Timeline returns the events, one a line.
+func (r *TransitionResult) Timeline() string {
+	var b strings.Builder
+	for _, e := range r.Events {
+		b.WriteString(e.String() + "\n")
+	}
+	return b.String()
 }
 
 // TransitionEvent is one moment of a transition.
 type TransitionEvent struct {
-	// At is the time since the transition started.
+	// At is the time since the update started (after the builds).
 	At time.Duration
 	// Stack and ID name the resource, Type is its type and Change what
 	// happens to it.
@@ -105,8 +115,9 @@ func (e *StepError) Unwrap() error { return e.Err }
 //     start; each is registered in its target groups once their health
 //     check passes on it; the step ends when every one is. A task that
 //     does not pass within the service's grace period plus the target
-//     group's unhealthy threshold of intervals is stopped and replaced;
-//     after Timing.FailedTasks such tasks the step fails.
+//     group's unhealthy threshold of intervals, counted from when its
+//     processes listen, is stopped and replaced; after Timing.FailedTasks
+//     such tasks the step fails.
 //   - an ECS service updated (or its task definition replaced): a rolling
 //     replacement, as ECS does with a minimum of 100 % and a maximum of
 //     200 %: the new task starts and is registered as above, then the old
@@ -148,20 +159,21 @@ func (s *Stage) Transition(ctx context.Context, dir string, opts TransitionOptio
 	if err != nil {
 		return nil, err
 	}
-	order, err := deployOrder(dir)
+	order, err := deployOrder(to.Stacks)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	logw := opts.Log
 	if logw == nil {
 		logw = s.opts.Log
 	}
-	r := &run{s: s, timing: timing, delays: newDelays(timing), begin: time.Now(), log: log.New(logw, "transition ", 0)}
-	r.res = &TransitionResult{From: s.Assembly.Dir, To: to.Dir, Listeners: []*albemu.Listener{s.Router.Listener()}}
-	defer func() { r.res.Elapsed = time.Since(r.begin) }()
+	r := &run{s: s, timing: timing, delays: newDelays(timing), log: log.New(logw, "transition ", 0)}
 	if err := r.prepare(ctx, to, plans, order); err != nil {
 		return nil, err
 	}
+	r.begin = time.Now()
+	r.res = &TransitionResult{From: s.Assembly.Dir, To: to.Dir, Listeners: []*albemu.Listener{s.Router.Listener()}}
+	defer func() { r.res.Elapsed = time.Since(r.begin) }()
 	for _, stack := range order {
 		p := plans[stack.Name]
 		if p == nil {
@@ -212,13 +224,13 @@ type run struct {
 // phase is a stack's update, or its rollback: the stack, and the assembly
 // whose resources the steps move to.
 type phase struct {
-	stack    stackRef
+	stack    albemu.Stack
 	to       *albemu.Assembly
 	rollback bool
 }
 
 // prepare builds every container that the update starts, before any step.
-func (r *run) prepare(ctx context.Context, to *albemu.Assembly, plans map[string]*transition.Plan, order []stackRef) error {
+func (r *run) prepare(ctx context.Context, to *albemu.Assembly, plans map[string]*transition.Plan, order []albemu.Stack) error {
 	for _, stack := range order {
 		p := plans[stack.Name]
 		if p == nil {

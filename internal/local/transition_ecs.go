@@ -68,8 +68,14 @@ func (r *run) startHealthy(ctx context.Context, ph phase, st *transition.Step, s
 // register registers each process of a new task in each of its target
 // groups once that group's health check passes on it (the ALB's rule for
 // a new target: one passing check), within the time ECS gives a new task
-// to get healthy.
+// to get healthy. That time counts from when its processes listen: their
+// own start is real, not scaled, and bounded by the stage's StartTimeout.
 func (r *run) register(ctx context.Context, ph phase, st *transition.Step, svc *albemu.Service, et *ecsTask) error {
+	for _, p := range et.procs {
+		if err := p.waitListening(ctx, r.s.opts.StartTimeout); err != nil {
+			return err
+		}
+	}
 	begin := time.Now()
 	for _, reg := range et.regs {
 		limit := r.timing.unhealthyAfter(svc, reg.tg) - time.Since(begin)

@@ -65,20 +65,23 @@ func (a *app) resource(id string) map[string]any { return a.resources[id].(map[s
 func (a *app) write(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	files := map[string]any{
-		"manifest.json":     map[string]any{"artifacts": map[string]any{"App": map[string]any{"type": "aws:cloudformation:stack", "properties": map[string]any{"templateFile": "App.template.json"}}}},
-		"App.template.json": map[string]any{"Resources": a.resources},
-	}
-	for name, v := range files {
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeJSON(t, filepath.Join(dir, "manifest.json"), map[string]any{"artifacts": map[string]any{
+		"App": map[string]any{"type": "aws:cloudformation:stack", "properties": map[string]any{"templateFile": "App.template.json"}},
+	}})
+	writeJSON(t, filepath.Join(dir, "App.template.json"), map[string]any{"Resources": a.resources})
 	return dir
+}
+
+// writeJSON writes v as JSON to path.
+func writeJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err == nil {
+		err = os.WriteFile(path, b, 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 var (

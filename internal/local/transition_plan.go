@@ -1,11 +1,8 @@
 package local
 
 import (
-	"encoding/json"
-	"fmt"
+	"errors"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/ecsplit/ecsplit/internal/albemu"
@@ -13,60 +10,21 @@ import (
 	"github.com/ecsplit/ecsplit/internal/transition"
 )
 
-// stackRef names a stack of a cloud assembly both ways: by its artifact
-// id (albemu.ResourceID.Stack) and by its stack name (the key of
-// transition.Plans).
-type stackRef struct {
-	ID, Name string
-}
-
-// deployOrder returns the stacks of the cloud assembly in dir in the order
-// `cdk deploy --all` deploys them: each after the stacks it depends on,
-// one at a time, by artifact id among those ready together.
-func deployOrder(dir string) ([]stackRef, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
-	if err != nil {
-		return nil, err
-	}
-	var m struct {
-		Artifacts map[string]struct {
-			Type         string   `json:"type"`
-			Dependencies []string `json:"dependencies"`
-			Properties   struct {
-				StackName string `json:"stackName"`
-			} `json:"properties"`
-		} `json:"artifacts"`
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: manifest.json: %w", dir, err)
-	}
-	deps := map[string][]string{}
-	names := map[string]string{}
-	for id, art := range m.Artifacts {
-		if art.Type != "aws:cloudformation:stack" {
-			continue
-		}
-		names[id] = art.Properties.StackName
-		if names[id] == "" {
-			names[id] = id
-		}
-		deps[id] = art.Dependencies
-	}
-	var order []stackRef
+// deployOrder returns the stacks in the order `cdk deploy --all` deploys
+// them: each after the stacks it depends on, one at a time, by artifact id
+// among those ready together.
+func deployOrder(stacks []albemu.Stack) ([]albemu.Stack, error) {
+	var order []albemu.Stack
 	done := map[string]bool{}
-	for len(order) < len(names) {
-		var ready []string
-		for id := range names {
-			if !done[id] && !slices.ContainsFunc(deps[id], func(d string) bool { _, isStack := names[d]; return isStack && !done[d] }) {
-				ready = append(ready, id)
-			}
+	for len(order) < len(stacks) {
+		i := slices.IndexFunc(stacks, func(st albemu.Stack) bool {
+			return !done[st.ID] && !slices.ContainsFunc(st.DependsOn, func(d string) bool { return !done[d] })
+		})
+		if i < 0 {
+			return nil, errors.New("the stacks depend on each other in a cycle")
 		}
-		if len(ready) == 0 {
-			return nil, fmt.Errorf("%s: manifest.json: stacks depend on each other in a cycle", dir)
-		}
-		slices.Sort(ready)
-		done[ready[0]] = true
-		order = append(order, stackRef{ID: ready[0], Name: names[ready[0]]})
+		done[stacks[i].ID] = true
+		order = append(order, stacks[i])
 	}
 	return order, nil
 }

@@ -1,25 +1,27 @@
 package local
 
 import (
+	"errors"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/ecsplit/ecsplit/internal/albemu"
 	"github.com/ecsplit/ecsplit/internal/cfn"
 	"github.com/ecsplit/ecsplit/internal/transition"
 )
 
-func template(t *testing.T, s string) *cfn.Template {
+// appPlan is the plan of updating oldApp to newApp2.
+func appPlan(t *testing.T) *transition.Plan {
 	t.Helper()
-	tpl, err := cfn.Parse([]byte(s))
-	if err != nil {
+	old, err1 := cfn.Parse([]byte(oldApp))
+	next, err2 := cfn.Parse([]byte(newApp2))
+	if err := errors.Join(err1, err2); err != nil {
 		t.Fatal(err)
 	}
-	return tpl
+	return transition.NewPlan(old, next)
 }
 
 // steps describes steps as "change:ID[After]", in id order.
@@ -54,7 +56,7 @@ const (
 // that refers to it (a new deployment), after it, before the cleanup; a
 // service with its own step keeps it.
 func TestWithServiceUpdates(t *testing.T) {
-	p := transition.NewPlan(template(t, oldApp), template(t, newApp2))
+	p := appPlan(t)
 	before := steps(p.Steps)
 	got := steps(withServiceUpdates(p))
 	want := "delete:Gone[NewRule NewSvc NewTG Svc TD] create:NewRule[NewSvc] create:NewSvc[NewTG TD] create:NewTG[] update:Svc[TD] update:TD[]"
@@ -71,7 +73,7 @@ func TestWithServiceUpdates(t *testing.T) {
 // it had created, dependents first; what it had not started stays as it
 // is.
 func TestRollbackSteps(t *testing.T) {
-	p := transition.NewPlan(template(t, oldApp), template(t, newApp2))
+	p := appPlan(t)
 	tests := []struct {
 		started []string
 		want    string
@@ -88,24 +90,29 @@ func TestRollbackSteps(t *testing.T) {
 	}
 }
 
-// TestDeployOrder: stacks deploy after the stacks they depend on, named
-// both ways.
+// TestDeployOrder: stacks deploy after the stacks they depend on; a
+// cycle is refused.
 func TestDeployOrder(t *testing.T) {
-	dir := t.TempDir()
-	manifest := `{"artifacts": {
-		"Services": {"type": "aws:cloudformation:stack", "dependencies": ["Platform", "Services.assets"], "properties": {"stackName": "my-services"}},
-		"Services.assets": {"type": "cdk:asset-manifest"},
-		"Platform": {"type": "aws:cloudformation:stack", "dependencies": ["Network"]},
-		"Network": {"type": "aws:cloudformation:stack"}
-	}}`
-	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(manifest), 0o644); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		stacks []albemu.Stack
+		want   string
+	}{
+		{[]albemu.Stack{{ID: "Network"}, {ID: "Platform", DependsOn: []string{"Network"}}, {ID: "Services", DependsOn: []string{"Platform"}}}, "[Network Platform Services]"},
+		{[]albemu.Stack{{ID: "A", DependsOn: []string{"C"}}, {ID: "B"}, {ID: "C", DependsOn: []string{"B"}}}, "[B C A]"},
+		{[]albemu.Stack{{ID: "A", DependsOn: []string{"B"}}, {ID: "B", DependsOn: []string{"A"}}}, "the stacks depend on each other in a cycle"},
 	}
-	order, err := deployOrder(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := fmt.Sprint(order); got != "[{Network Network} {Platform Platform} {Services my-services}]" {
-		t.Errorf("order %s", got)
+	for _, tt := range tests {
+		order, err := deployOrder(tt.stacks)
+		got := fmt.Sprint(err)
+		if err == nil {
+			var ids []string
+			for _, st := range order {
+				ids = append(ids, st.ID)
+			}
+			got = fmt.Sprint(ids)
+		}
+		if got != tt.want {
+			t.Errorf("%v: %s, want %s", tt.stacks, got, tt.want)
+		}
 	}
 }

@@ -58,31 +58,15 @@ func transit(t *testing.T, from, to string, services Services) (*Stage, *Transit
 // transitOn applies a transition to a running stage under load.
 func transitOn(t *testing.T, s *Stage, to string) (*TransitionResult, LoadReport) {
 	t.Helper()
-	ctx := context.Background()
-	door := Door{Name: "stage", URL: s.URL}
-	baseline, err := Baseline(ctx, door, testCorpus)
+	res, rep, err := s.TransitionUnderLoad(context.Background(), to, testCorpus, TransitionOptions{Timing: testTiming}, LoadOptions{MaxRequests: 200_000})
 	if err != nil {
-		t.Fatal(err)
-	}
-	load, err := StartLoad(ctx, door, testCorpus, baseline, LoadOptions{MaxRequests: 200_000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	load.WaitSent(len(testCorpus))
-	res, err := s.Transition(ctx, to, TransitionOptions{Timing: testTiming})
-	if err != nil {
-		load.Stop()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			for _, e := range res.Events {
-				t.Log(e)
-			}
+			t.Log("the transition's events:\n" + res.Timeline())
 		}
 	})
-	load.WaitSent(load.Sent() + 2*len(testCorpus)) // the end state serves too
-	rep := load.Stop()
 	t.Logf("%s: %d steps in %s; %s", to, res.Steps, res.Elapsed, rep)
 	return res, rep
 }
@@ -179,15 +163,11 @@ func TestTransitionNeverHealthy(t *testing.T) {
 	one := newApp(echoV1).write(t)
 	s, res, rep := transit(t, one, newApp(echoV2, more).write(t), appServices(map[string]string{"echo": "echo", "more": "unhealthy"}))
 	var se *StepError
-	if !errors.As(res.Failed, &se) || se.Step.ID != "moreService" || se.Step.Change != transition.Create ||
-		!strings.Contains(se.Error(), "3 tasks in a row failed their health check") {
-		t.Fatalf("failure %v, want moreService's creation after 3 unhealthy tasks", res.Failed)
-	}
-	if !res.RolledBack {
-		t.Error("not rolled back")
-	}
-	if rep.Unexpected != 0 {
-		t.Errorf("%s %v", rep, rep.Examples)
+	failed := errors.As(res.Failed, &se) && se.Step.ID == "moreService" && se.Step.Change == transition.Create &&
+		strings.Contains(se.Error(), "3 tasks in a row failed their health check")
+	if !failed || !res.RolledBack || rep.Unexpected != 0 {
+		t.Fatalf("failure %v, rolled back %v, %s %v: want moreService's creation to fail after 3 unhealthy tasks, "+
+			"a rollback and no unexpected answer", res.Failed, res.RolledBack, rep, rep.Examples)
 	}
 	for i, l := range res.Listeners {
 		if slices.ContainsFunc(l.Rules, func(r *albemu.Rule) bool { return r.ID.LogicalID == "moreRule" }) {

@@ -129,7 +129,8 @@ func TestTransitionRunShowsOrderingFault(t *testing.T) {
 // deployment circuit breaker fails the creation, CloudFormation rolls the
 // update back, the users routing rule is never created, no listener the
 // front door served ever sent users' share to its target group, no
-// request got an unexpected answer, and the monolith's rules serve again.
+// request got an unexpected answer, and the monolith's rules serve again;
+// the reaction, the previous state's deploy, then has nothing to do.
 func TestTransitionRunRollsBackServiceNeverHealthy(t *testing.T) {
 	mono := synth(t, monolithFargate)
 	broken, usersTG := plantInServices(t, synth(t, fargate("users:10")).Dir, albemu.TypeTargetGroup, "usersTargetGroup", func(r map[string]any) {
@@ -167,6 +168,17 @@ func TestTransitionRunRollsBackServiceNeverHealthy(t *testing.T) {
 			got, s.Router.Targets(usersTG), s.Assembly.Dir, want, mono.Dir)
 	}
 	t.Logf("reported: %v (rolled back: %v)", firstLine(res.Failed.Error()), res.RolledBack)
+
+	// The reaction: the previous state's command. CloudFormation's
+	// rollback already put the monolith's templates back, so deploying
+	// the monolith again changes nothing, and serves every request.
+	again, rep, err := s.TransitionUnderLoad(context.Background(), mono.Dir, loadCorpus(t),
+		local.TransitionOptions{Timing: transitionTiming}, local.LoadOptions{Clients: 4, MaxRequests: 500_000})
+	if err != nil || again.Failed != nil || again.Steps != 0 || rep.Unexpected != 0 {
+		t.Errorf("the previous state's deploy after the rollback: error %v, failure %v, %d steps, %s; want nothing to do and nothing unexpected",
+			err, again.Failed, again.Steps, rep)
+	}
+	t.Logf("the previous state's deploy: %d steps; %s", again.Steps, rep)
 }
 
 // firstLine is s up to its first line break.

@@ -67,8 +67,9 @@ type TransitionEvent struct {
 	Change          transition.Change
 	// Rollback marks the events of a rollback.
 	Rollback bool
-	// What says what happened: "start", "done", "failed: ..." or what a
-	// step did, such as "registered in usersTargetGroup6461AC4A".
+	// What says what happened: "start", "done", "failed: ...",
+	// "cancelled" (another step failed) or what a step did, such as
+	// "task healthy, registered in usersTargetGroup6461AC4A".
 	What string
 }
 
@@ -281,7 +282,11 @@ func (r *run) apply(ctx context.Context, ph phase, st *transition.Step) error {
 			r.setDefault(ph, id)
 		}
 	}
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		r.event(ph, st, "cancelled")
+		return err
+	case err != nil:
 		r.event(ph, st, "failed: "+firstLine(err.Error()))
 		return err
 	}

@@ -86,3 +86,19 @@ func TestLoad(t *testing.T) {
 		t.Errorf("baseline %v, want each request's status", base)
 	}
 }
+
+// TestTransitionUnderLoadCoversTheTransition: a load that stops before
+// the end state has answered the corpus did not cover the transition: an
+// error, not a report of zero unexpected answers.
+func TestTransitionUnderLoadCoversTheTransition(t *testing.T) {
+	dir := newApp(echoV1).write(t)
+	s, err := Start(context.Background(), dir, Options{Services: appServices(map[string]string{"echo": "echo"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	_, _, err = s.TransitionUnderLoad(context.Background(), dir, testCorpus, TransitionOptions{Timing: testTiming}, LoadOptions{MaxRequests: len(testCorpus) + 1})
+	if want := "load: the clients stopped after 5 requests (MaxRequests 5), before the end state answered the corpus"; err == nil || err.Error() != want {
+		t.Errorf("error %v, want %q", err, want)
+	}
+}

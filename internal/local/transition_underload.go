@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/ecsplit/ecsplit/internal/corpus"
 )
@@ -11,7 +12,8 @@ import (
 // answers first (Baseline), starts the load and lets it send the corpus
 // once, applies the transition, lets the end state answer the corpus once
 // more, then stops the load and returns its report with the transition's
-// result.
+// result. A load that ends before that (MaxRequests) is an error: it did
+// not cover the transition.
 func (s *Stage) TransitionUnderLoad(ctx context.Context, dir string, reqs []corpus.Request, opts TransitionOptions, lopts LoadOptions) (*TransitionResult, LoadReport, error) {
 	door := Door{Name: "stage", URL: s.URL}
 	baseline, err := Baseline(ctx, door, reqs)
@@ -22,10 +24,15 @@ func (s *Stage) TransitionUnderLoad(ctx context.Context, dir string, reqs []corp
 	if err != nil {
 		return nil, LoadReport{}, err
 	}
-	load.WaitSent(len(reqs))
+	ended := func() error {
+		return fmt.Errorf("load: the clients stopped after %d requests (MaxRequests %d), before the end state answered the corpus", load.Sent(), lopts.MaxRequests)
+	}
+	if !load.WaitSent(len(reqs)) {
+		return nil, load.Stop(), ended()
+	}
 	res, err := s.Transition(ctx, dir, opts)
-	if err == nil {
-		load.WaitSent(load.Sent() + len(reqs))
+	if err == nil && !load.WaitSent(load.Sent()+len(reqs)) {
+		err = ended()
 	}
 	return res, load.Stop(), err
 }

@@ -174,9 +174,12 @@ func TestTransitionRunRollsBackServiceNeverHealthy(t *testing.T) {
 	// the monolith again changes nothing, and serves every request.
 	again, rep, err := s.TransitionUnderLoad(context.Background(), mono.Dir, loadCorpus(t),
 		local.TransitionOptions{Timing: transitionTiming}, local.LoadOptions{Clients: 4, MaxRequests: 500_000})
-	if err != nil || again.Failed != nil || again.Steps != 0 || rep.Unexpected != 0 {
-		t.Errorf("the previous state's deploy after the rollback: error %v, failure %v, %d steps, %s; want nothing to do and nothing unexpected",
-			err, again.Failed, again.Steps, rep)
+	if err != nil {
+		t.Fatalf("the previous state's deploy after the rollback: %v", err)
+	}
+	if again.Failed != nil || again.Steps != 0 || rep.Unexpected != 0 {
+		t.Errorf("the previous state's deploy after the rollback: failure %v, %d steps, %s; want nothing to do and nothing unexpected",
+			again.Failed, again.Steps, rep)
 	}
 	t.Logf("the previous state's deploy: %d steps; %s", again.Steps, rep)
 }

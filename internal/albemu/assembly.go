@@ -32,6 +32,8 @@ func (id ResourceID) String() string { return id.Stack + "/" + id.LogicalID }
 type Assembly struct {
 	// Dir is the absolute path of the cloud assembly directory.
 	Dir string
+	// Stacks are the assembly's stacks, in artifact id order.
+	Stacks []Stack
 	// Listener is the listener the services' rules attach to.
 	Listener *Listener
 	// TargetGroups holds every target group of the assembly.
@@ -39,6 +41,19 @@ type Assembly struct {
 	// Services holds the ECS services that register with a target group of
 	// the assembly, in stack and logical id order.
 	Services []*Service
+}
+
+// Stack is a stack of the assembly.
+type Stack struct {
+	// ID is the stack's artifact id: the Stack of its resources'
+	// ResourceIDs.
+	ID string
+	// Name is its CloudFormation stack name: the artifact's stackName, or
+	// ID when the manifest gives none.
+	Name string
+	// DependsOn are the artifact ids of the stacks it depends on, which
+	// `cdk deploy` deploys before it.
+	DependsOn []string
 }
 
 // Load reads the ALB routing of the cloud assembly in dir and the ECS
@@ -66,7 +81,7 @@ func Load(dir string) (*Assembly, error) {
 // the ECS services registered in them, then the listener and the rules that
 // forward to them.
 func (r *reader) assemble() (*Assembly, error) {
-	a := &Assembly{Dir: r.dir, TargetGroups: map[ResourceID]*TargetGroup{}}
+	a := &Assembly{Dir: r.dir, Stacks: r.stacks, TargetGroups: map[ResourceID]*TargetGroup{}}
 	for _, id := range r.ofType(TypeTargetGroup) {
 		tg, err := readTargetGroup(id, r.resource(id).Properties)
 		if err != nil {

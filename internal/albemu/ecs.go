@@ -1,11 +1,17 @@
 package albemu
 
+import "time"
+
 // Service is an AWS::ECS::Service with its task definition's containers.
 type Service struct {
 	ID ResourceID
 	// DesiredCount is the number of tasks; 1 when the template does not
 	// set it.
 	DesiredCount int
+	// HealthCheckGracePeriod is how long ECS ignores a new task's failing
+	// load balancer health checks (HealthCheckGracePeriodSeconds); 0 when
+	// the template does not set it.
+	HealthCheckGracePeriod time.Duration
 	// Containers are the task definition's containers.
 	Containers []*Container
 }

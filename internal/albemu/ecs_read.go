@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // readService reads an ECS service and registers its containers in the
@@ -19,6 +20,9 @@ func (r *reader) readService(id ResourceID, tgs map[ResourceID]*TargetGroup) (*S
 	svc := &Service{ID: id, DesiredCount: 1}
 	if n, ok := intValue(p["DesiredCount"]); ok {
 		svc.DesiredCount = n
+	}
+	if n, ok := intValue(p["HealthCheckGracePeriodSeconds"]); ok {
+		svc.HealthCheckGracePeriod = time.Duration(n) * time.Second
 	}
 	tdID, err := r.resolve(id.Stack, p["TaskDefinition"])
 	if err != nil {

@@ -154,6 +154,19 @@ type TargetGroup struct {
 	// HealthyCodes is the matcher's HttpCode, such as "200" or "200-299";
 	// "200" when the template does not set it.
 	HealthyCodes string
+	// HealthCheckInterval is the time between health checks
+	// (HealthCheckIntervalSeconds); 30 s, the ALB default, when the
+	// template does not set it.
+	HealthCheckInterval time.Duration
+	// UnhealthyThreshold is the number of failed checks in a row that make
+	// a target unhealthy (UnhealthyThresholdCount); 2, the ALB default,
+	// when the template does not set it.
+	UnhealthyThreshold int
+	// DeregistrationDelay is how long the ALB lets a deregistered target
+	// finish its in-flight requests (the deregistration_delay.timeout_seconds
+	// attribute); 300 s, the ALB default, when the template does not set
+	// it.
+	DeregistrationDelay time.Duration
 	// Targets are the ECS service containers registered in the group.
 	Targets []*Target
 }

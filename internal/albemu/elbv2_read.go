@@ -13,8 +13,16 @@ import (
 // to create a rule with more.
 const MaxConditionValues = 5
 
+// ALB defaults of the target group settings the emulator reads.
+const (
+	defaultHealthCheckInterval = 30 * time.Second
+	defaultUnhealthyThreshold  = 2
+	defaultDeregistrationDelay = 300 * time.Second
+)
+
 func readTargetGroup(id ResourceID, p map[string]any) (*TargetGroup, error) {
-	tg := &TargetGroup{ID: id, HealthCheckPath: "/", HealthyCodes: "200"}
+	tg := &TargetGroup{ID: id, HealthCheckPath: "/", HealthyCodes: "200", HealthCheckInterval: defaultHealthCheckInterval,
+		UnhealthyThreshold: defaultUnhealthyThreshold, DeregistrationDelay: defaultDeregistrationDelay}
 	tg.Port, _ = intValue(p["Port"])
 	tg.Protocol, _ = p["Protocol"].(string)
 	if s, ok := p["HealthCheckPath"].(string); ok {
@@ -24,6 +32,24 @@ func readTargetGroup(id ResourceID, p map[string]any) (*TargetGroup, error) {
 		if s, ok := m["HttpCode"].(string); ok {
 			tg.HealthyCodes = s
 		}
+	}
+	if n, ok := intValue(p["HealthCheckIntervalSeconds"]); ok {
+		tg.HealthCheckInterval = time.Duration(n) * time.Second
+	}
+	if n, ok := intValue(p["UnhealthyThresholdCount"]); ok {
+		tg.UnhealthyThreshold = n
+	}
+	attrs, _ := p["TargetGroupAttributes"].([]any)
+	for _, a := range attrs {
+		kv, _ := a.(map[string]any)
+		if kv["Key"] != "deregistration_delay.timeout_seconds" {
+			continue
+		}
+		n, ok := intValue(kv["Value"])
+		if !ok {
+			return nil, fmt.Errorf("%s: TargetGroupAttributes deregistration_delay.timeout_seconds %v is not a number", id, kv["Value"])
+		}
+		tg.DeregistrationDelay = time.Duration(n) * time.Second
 	}
 	if t, _ := p["TargetType"].(string); t == "lambda" {
 		return nil, fmt.Errorf("%s: TargetType lambda is not emulated", id)

@@ -29,10 +29,12 @@ const (
 
 type manifest struct {
 	Artifacts map[string]struct {
-		Type       string `json:"type"`
-		Properties struct {
+		Type         string   `json:"type"`
+		Dependencies []string `json:"dependencies"`
+		Properties   struct {
 			TemplateFile string `json:"templateFile"`
 			File         string `json:"file"`
+			StackName    string `json:"stackName"`
 		} `json:"properties"`
 	} `json:"artifacts"`
 }
@@ -66,6 +68,7 @@ type assetManifest struct {
 // resolves references between them.
 type reader struct {
 	dir       string
+	stacks    []Stack              // in artifact id order
 	templates map[string]*template // by stack artifact id
 	exports   map[string]export    // by export name
 	assets    map[string]*ImageAsset
@@ -89,6 +92,11 @@ func readAssembly(dir string) (*reader, error) {
 		var err error
 		switch art.Type {
 		case artifactStack:
+			name := art.Properties.StackName
+			if name == "" {
+				name = id
+			}
+			r.stacks = append(r.stacks, Stack{ID: id, Name: name, DependsOn: art.Dependencies})
 			err = r.readTemplate(id, art.Properties.TemplateFile)
 		case artifactAssets:
 			err = r.readAssets(art.Properties.File)
@@ -99,6 +107,10 @@ func readAssembly(dir string) (*reader, error) {
 	}
 	if len(r.templates) == 0 {
 		return nil, errors.New("manifest.json lists no stack")
+	}
+	for i, st := range r.stacks {
+		// Dependencies name asset manifests too: keep the stacks.
+		r.stacks[i].DependsOn = slices.DeleteFunc(slices.Clone(st.DependsOn), func(d string) bool { return r.templates[d] == nil })
 	}
 	return r, nil
 }

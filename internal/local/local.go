@@ -70,8 +70,18 @@ type Stage struct {
 	Router *albemu.Router
 
 	srv    *http.Server
-	tasks  []*task
 	tmpBin string
+	opts   Options     // as Start resolved them
+	logs   *log.Logger // the tasks' output
+
+	// transitionMu serializes transitions, and Close after them.
+	transitionMu sync.Mutex
+
+	mu sync.Mutex // guards tasks and running
+	// tasks are the processes running now, which Close stops.
+	tasks []*task
+	// running holds each ECS service's tasks, by service.
+	running map[albemu.ResourceID][]*ecsTask
 }
 
 // Start loads the cloud assembly in dir, starts one task per ECS service
@@ -83,7 +93,7 @@ func Start(ctx context.Context, dir string, opts Options) (_ *Stage, err error) 
 	if err != nil {
 		return nil, err
 	}
-	s := &Stage{Assembly: asm}
+	s := &Stage{Assembly: asm, running: map[albemu.ResourceID][]*ecsTask{}}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -101,7 +111,8 @@ func Start(ctx context.Context, dir string, opts Options) (_ *Stage, err error) 
 	if opts.StartTimeout <= 0 {
 		opts.StartTimeout = DefaultStartTimeout
 	}
-	targets, err := s.startTasks(ctx, opts, log.New(opts.Log, "", 0))
+	s.opts, s.logs = opts, log.New(opts.Log, "", 0)
+	targets, err := s.startTasks(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -124,48 +135,32 @@ func Start(ctx context.Context, dir string, opts Options) (_ *Stage, err error) 
 	return s, nil
 }
 
-// startTasks starts one task per container registered in a target group
-// (a container registered in two groups runs once), then waits for each
-// group's health check to pass on each of its tasks. It returns each target
-// group's task URLs.
-func (s *Stage) startTasks(ctx context.Context, opts Options, logs *log.Logger) (map[albemu.ResourceID][]*url.URL, error) {
-	type registration struct {
-		tg *albemu.TargetGroup
-		t  *task
-	}
-	var regs []registration
-	started := map[*albemu.Container]*task{}
-	for _, tgID := range slices.SortedFunc(maps.Keys(s.Assembly.TargetGroups), albemu.CompareIDs) {
-		tg := s.Assembly.TargetGroups[tgID]
-		for _, target := range tg.Targets {
-			if target.Service.DesiredCount == 0 {
-				continue
-			}
-			c := target.Container
-			if err := checkPort(c, target.Port); err != nil {
-				return nil, fmt.Errorf("%s: %w", target.Service.ID, err)
-			}
-			t, ok := started[c]
-			if !ok {
-				l, err := launchFor(ctx, c, opts.Services, opts.BinDir)
-				if err != nil {
-					return nil, fmt.Errorf("%s: %w", target.Service.ID, err)
-				}
-				if t, err = startTask(c.Name, l, logs); err != nil {
-					return nil, fmt.Errorf("%s: %w", target.Service.ID, err)
-				}
-				s.tasks = append(s.tasks, t)
-				started[c] = t
-			}
-			regs = append(regs, registration{tg, t})
+// startTasks starts a task of each ECS service behind the load balancer
+// (none when its DesiredCount is 0): a process per container registered in
+// a target group (a container registered in two groups runs once), then
+// waits for each group's health check to pass on each of its processes. It
+// returns each target group's task URLs.
+func (s *Stage) startTasks(ctx context.Context) (map[albemu.ResourceID][]*url.URL, error) {
+	var started []*ecsTask
+	for _, svc := range s.Assembly.Services {
+		if svc.DesiredCount == 0 {
+			continue
 		}
-	}
-	targets := map[albemu.ResourceID][]*url.URL{}
-	for _, r := range regs {
-		if err := r.t.waitHealthy(ctx, r.tg, opts.StartTimeout); err != nil {
+		et, err := s.startECSTask(ctx, s.Assembly, svc)
+		if err != nil {
 			return nil, err
 		}
-		targets[r.tg.ID] = append(targets[r.tg.ID], r.t.url)
+		s.track(et)
+		started = append(started, et)
+	}
+	targets := map[albemu.ResourceID][]*url.URL{}
+	for _, et := range started {
+		for _, r := range et.regs {
+			if err := r.t.waitHealthy(ctx, r.tg, s.opts.StartTimeout); err != nil {
+				return nil, err
+			}
+			targets[r.tg.ID] = append(targets[r.tg.ID], r.t.url)
+		}
 	}
 	return targets, nil
 }
@@ -173,16 +168,24 @@ func (s *Stage) startTasks(ctx context.Context, opts Options, logs *log.Logger) 
 // Close stops the front door, then sends SIGTERM to every task and waits
 // for it to drain and exit (SIGKILL after StopTimeout). It returns the
 // errors of the tasks that did not stop cleanly.
+//
+// Close waits for a transition under way (see Transition) to end first.
 func (s *Stage) Close() error {
+	s.transitionMu.Lock()
+	defer s.transitionMu.Unlock()
 	var errs []error
 	if s.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		errs = append(errs, s.srv.Shutdown(ctx))
 		cancel()
 	}
+	s.mu.Lock()
+	tasks := s.tasks
+	s.tasks, s.running = nil, map[albemu.ResourceID][]*ecsTask{}
+	s.mu.Unlock()
 	var wg sync.WaitGroup
-	taskErrs := make([]error, len(s.tasks))
-	for i, t := range s.tasks {
+	taskErrs := make([]error, len(tasks))
+	for i, t := range tasks {
 		wg.Go(func() { taskErrs[i] = t.stop() })
 	}
 	wg.Wait()

@@ -74,31 +74,71 @@ func freePort() (string, error) {
 	return port, err
 }
 
+// startPoll is how often waitHealthy checks a starting task.
+const startPoll = 20 * time.Millisecond
+
 // waitHealthy polls the target group's health check until it passes once,
 // for at most timeout. (The ALB needs HealthyThresholdCount passes,
 // Interval apart; the emulator does not wait for them.)
 func (t *task) waitHealthy(ctx context.Context, tg *albemu.TargetGroup, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
+	return t.pollHealth(ctx, tg, startPoll, timeout)
+}
+
+// pollHealth checks the target group's health check every interval until
+// it passes once, for at most timeout.
+func (t *task) pollHealth(ctx context.Context, tg *albemu.TargetGroup, every, timeout time.Duration) error {
 	u := t.url.JoinPath(tg.HealthCheckPath).String()
 	client := &http.Client{Timeout: time.Second}
-	for {
+	return t.poll(ctx, every, timeout, "its health check passed", func() error {
 		resp, err := client.Get(u)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if !codeMatches(tg.HealthyCodes, resp.StatusCode) {
+			return fmt.Errorf("status %d, want %s", resp.StatusCode, tg.HealthyCodes)
+		}
+		return nil
+	}, func(timeout time.Duration, err error) string {
+		return fmt.Sprintf("health check %s (target group %s) failed for %s: %v", u, tg.ID, timeout, err)
+	})
+}
+
+// waitListening waits until the task accepts connections on its port,
+// for at most timeout: the process's own start, which a transition does
+// not scale, before its health checks count.
+func (t *task) waitListening(ctx context.Context, timeout time.Duration) error {
+	return t.poll(ctx, startPoll, timeout, "it listened", func() error {
+		conn, err := net.DialTimeout("tcp", t.url.Host, time.Second)
 		if err == nil {
-			resp.Body.Close()
-			if codeMatches(tg.HealthyCodes, resp.StatusCode) {
-				return nil
-			}
-			err = fmt.Errorf("status %d, want %s", resp.StatusCode, tg.HealthyCodes)
+			conn.Close()
+		}
+		return err
+	}, func(timeout time.Duration, err error) string {
+		return fmt.Sprintf("nothing listened on %s for %s: %v", t.url.Host, timeout, err)
+	})
+}
+
+// poll calls check every interval until it succeeds, for at most timeout.
+// It fails when the task exits first ("exited before " + before), when ctx
+// ends, or at the deadline with timedOut's description of the last
+// failure.
+func (t *task) poll(ctx context.Context, every, timeout time.Duration, before string, check func() error, timedOut func(time.Duration, error) string) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := check()
+		if err == nil {
+			return nil
 		}
 		select {
 		case <-t.done:
-			return fmt.Errorf("container %s exited before its health check passed: %v\n%s", t.name, t.err, t.output)
+			return fmt.Errorf("container %s exited before %s: %v\n%s", t.name, before, t.err, t.output)
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
+		case <-time.After(every):
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("container %s: health check %s (target group %s) failed for %s: %v\n%s", t.name, u, tg.ID, timeout, err, t.output)
+			return fmt.Errorf("container %s: %s\n%s", t.name, timedOut(timeout, err), t.output)
 		}
 	}
 }

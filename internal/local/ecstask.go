@@ -1,0 +1,102 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/ecsplit/ecsplit/internal/albemu"
+)
+
+// ecsTask is one task of an ECS service as the runner runs it: a process
+// per container that a target group sends to, and the registrations of
+// those processes in their target groups.
+type ecsTask struct {
+	service albemu.ResourceID
+	procs   []*task
+	regs    []registration
+}
+
+// registration is a process of a task and a target group that sends to it.
+type registration struct {
+	tg *albemu.TargetGroup
+	t  *task
+}
+
+// startECSTask starts a task of service svc of assembly asm: a process for
+// each of its containers registered in a target group of asm, once per
+// container. It registers nothing: the caller registers each process once
+// its target group's health check passes. On an error it stops the
+// processes it started.
+func (s *Stage) startECSTask(ctx context.Context, asm *albemu.Assembly, svc *albemu.Service) (*ecsTask, error) {
+	et := &ecsTask{service: svc.ID}
+	started := map[*albemu.Container]*task{}
+	for _, tgID := range slices.SortedFunc(maps.Keys(asm.TargetGroups), albemu.CompareIDs) {
+		tg := asm.TargetGroups[tgID]
+		for _, target := range tg.Targets {
+			if target.Service != svc {
+				continue
+			}
+			c := target.Container
+			t, ok := started[c]
+			if !ok {
+				var err error
+				if t, err = s.startProcess(ctx, svc, target); err != nil {
+					for _, p := range et.procs {
+						p.stop()
+					}
+					return nil, err
+				}
+				started[c] = t
+				et.procs = append(et.procs, t)
+			}
+			et.regs = append(et.regs, registration{tg, t})
+		}
+	}
+	return et, nil
+}
+
+// startProcess starts the process of a service's container registered in
+// a target group.
+func (s *Stage) startProcess(ctx context.Context, svc *albemu.Service, target *albemu.Target) (*task, error) {
+	c := target.Container
+	if err := checkPort(c, target.Port); err != nil {
+		return nil, fmt.Errorf("%s: %w", svc.ID, err)
+	}
+	l, err := launchFor(ctx, c, s.opts.Services, s.opts.BinDir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", svc.ID, err)
+	}
+	t, err := startTask(c.Name, l, s.logs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", svc.ID, err)
+	}
+	return t, nil
+}
+
+// track records a started task: Close stops its processes.
+func (s *Stage) track(et *ecsTask) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tasks = append(s.tasks, et.procs...)
+	s.running[et.service] = append(s.running[et.service], et)
+}
+
+// untrack forgets a stopped task.
+func (s *Stage) untrack(et *ecsTask) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tasks = slices.DeleteFunc(s.tasks, func(t *task) bool { return slices.Contains(et.procs, t) })
+	s.running[et.service] = slices.DeleteFunc(s.running[et.service], func(x *ecsTask) bool { return x == et })
+	if len(s.running[et.service]) == 0 {
+		delete(s.running, et.service)
+	}
+}
+
+// tasksOf returns the running tasks of a service.
+func (s *Stage) tasksOf(svc albemu.ResourceID) []*ecsTask {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.running[svc])
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -47,29 +48,6 @@ func TestServiceCounts(t *testing.T) {
 	}
 }
 
-// rule is a listener rule that forwards to one service.
-type rule struct {
-	paths    []string
-	priority int
-}
-
-// listenerRules maps each service's container name to its listener rule,
-// read from the synthesized template; every rule must be a plain forward.
-func listenerRules(t *testing.T, s *synthesis) map[string]rule {
-	t.Helper()
-	out := map[string]rule{}
-	for _, r := range routedRules(t, s) {
-		if len(r.Weights) != 1 {
-			t.Errorf("rule %v: want a plain forward, got weights %v", r.Paths, r.Weights)
-			continue
-		}
-		for svc := range r.Weights {
-			out[svc] = rule{paths: r.Paths, priority: r.Priority}
-		}
-	}
-	return out
-}
-
 // TestListenerRules: each service's rule holds its own path patterns, and
 // priorities are distinct and within the ALB's range.
 func TestListenerRules(t *testing.T) {
@@ -83,34 +61,34 @@ func TestListenerRules(t *testing.T) {
 	}
 	for _, ctx := range stagesAndCapacities {
 		t.Run(name(ctx), func(t *testing.T) {
-			got := listenerRules(t, synth(t, ctx))
+			got := map[string]routedRule{} // by the service it forwards to
+			for _, r := range routedRules(t, synth(t, ctx)) {
+				if len(r.Weights) != 1 {
+					t.Errorf("rule %v: want a plain forward, got weights %v", r.Paths, r.Weights)
+				}
+				for svc := range r.Weights {
+					got[svc] = r
+				}
+			}
 			if len(got) != len(want[ctx["stage"]]) {
-				t.Fatalf("rules for services %v, want %v", keys(got), keys(want[ctx["stage"]]))
+				t.Fatalf("rules for services %v, want %v", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want[ctx["stage"]])))
 			}
 			seen := map[int]string{}
 			for svc, paths := range want[ctx["stage"]] {
 				r := got[svc]
-				if fmt.Sprint(r.paths) != fmt.Sprint(paths) {
-					t.Errorf("%s: paths %v, want %v", svc, r.paths, paths)
+				if fmt.Sprint(r.Paths) != fmt.Sprint(paths) {
+					t.Errorf("%s: paths %v, want %v", svc, r.Paths, paths)
 				}
-				if r.priority < 1 || r.priority > 50000 {
-					t.Errorf("%s: priority %d outside 1-50000", svc, r.priority)
+				if r.Priority < 2 || r.Priority > 50000 {
+					t.Errorf("%s: priority %d outside 2-50000", svc, r.Priority)
 				}
-				if other, dup := seen[r.priority]; dup {
-					t.Errorf("%s and %s share priority %d", svc, other, r.priority)
+				if other, dup := seen[r.Priority]; dup {
+					t.Errorf("%s and %s share priority %d", svc, other, r.Priority)
 				}
-				seen[r.priority] = svc
+				seen[r.Priority] = svc
 			}
 		})
 	}
-}
-
-func keys[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 // TestTargetGroupsAndServices: health checks tuned for fast, safe rollouts

@@ -2,6 +2,8 @@ package microservice_test
 
 import (
 	"fmt"
+	"os"
+	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -10,6 +12,12 @@ import (
 	"github.com/ecsplit/ecsplit/constructs/cluster"
 	"github.com/ecsplit/ecsplit/constructs/microservice"
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
 
 // A team's own app: two services with their own names and paths on one
 // shared load balancer, with images from the team's ECR repositories.

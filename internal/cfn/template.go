@@ -128,6 +128,35 @@ func (t *Template) Imports() []string {
 	return slices.Sorted(maps.Keys(seen))
 }
 
+// References returns the resources that resource id's properties refer to
+// with Ref or Fn::GetAtt, sorted.
+func (t *Template) References(id string) []string {
+	r := t.Resources[id]
+	if r == nil {
+		return nil
+	}
+	refs := map[string]bool{}
+	walk(r.Properties, func(m map[string]any) {
+		if len(m) != 1 {
+			return
+		}
+		switch {
+		case m["Ref"] != nil:
+			if ref, ok := m["Ref"].(string); ok && t.Resources[ref] != nil {
+				refs[ref] = true
+			}
+		case m["Fn::GetAtt"] != nil:
+			if ga, ok := m["Fn::GetAtt"].([]any); ok && len(ga) == 2 {
+				if ref, ok := ga[0].(string); ok && t.Resources[ref] != nil {
+					refs[ref] = true
+				}
+			}
+		}
+	})
+	delete(refs, id)
+	return slices.Sorted(maps.Keys(refs))
+}
+
 // Dependencies returns the resources that resource id depends on, sorted:
 // those its DependsOn names and those its properties refer to with Ref or
 // Fn::GetAtt. CloudFormation creates and updates them first, and deletes
@@ -141,23 +170,9 @@ func (t *Template) Dependencies(id string) []string {
 	for _, d := range r.DependsOn {
 		deps[d] = true
 	}
-	walk(r.Properties, func(m map[string]any) {
-		if len(m) != 1 {
-			return
-		}
-		switch {
-		case m["Ref"] != nil:
-			if ref, ok := m["Ref"].(string); ok && t.Resources[ref] != nil {
-				deps[ref] = true
-			}
-		case m["Fn::GetAtt"] != nil:
-			if ga, ok := m["Fn::GetAtt"].([]any); ok && len(ga) == 2 {
-				if ref, ok := ga[0].(string); ok && t.Resources[ref] != nil {
-					deps[ref] = true
-				}
-			}
-		}
-	})
+	for _, d := range t.References(id) {
+		deps[d] = true
+	}
 	delete(deps, id)
 	return slices.Sorted(maps.Keys(deps))
 }

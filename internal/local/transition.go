@@ -181,7 +181,7 @@ func (s *Stage) Transition(ctx context.Context, dir string, opts TransitionOptio
 			continue
 		}
 		forward := phase{stack: stack, to: to}
-		started, err := runSteps(ctx, withServiceUpdates(p), func(ctx context.Context, st *transition.Step) error {
+		started, err := runSteps(ctx, p.Steps, func(ctx context.Context, st *transition.Step) error {
 			return r.apply(ctx, forward, st)
 		})
 		r.res.Steps += len(started)
@@ -237,7 +237,7 @@ func (r *run) prepare(ctx context.Context, to *albemu.Assembly, plans map[string
 		if p == nil {
 			continue
 		}
-		for _, st := range withServiceUpdates(p) {
+		for _, st := range p.Steps {
 			svc := serviceOf(to, albemu.ResourceID{Stack: stack.ID, LogicalID: st.ID})
 			if st.Type != albemu.TypeService || st.Change == transition.Delete || svc == nil {
 				continue

@@ -29,44 +29,6 @@ func deployOrder(stacks []albemu.Stack) ([]albemu.Stack, error) {
 	return order, nil
 }
 
-// withServiceUpdates returns the plan's steps, with an update step for
-// each ECS service whose task definition the plan replaces while the
-// service's own template is unchanged. A task definition cannot change in
-// place: CloudFormation replaces it, and the service, whose
-// {"Ref": TaskDefinition} now names the new one, is updated after it: a
-// new deployment. The plan, which compares the templates' text, has no
-// step for it.
-func withServiceUpdates(p *transition.Plan) map[string]*transition.Step {
-	steps := maps.Clone(p.Steps)
-	for _, id := range p.New.OfType(albemu.TypeService) {
-		td, _ := p.New.Resources[id].Properties["TaskDefinition"].(map[string]any)
-		ref, _ := td["Ref"].(string)
-		if st := steps[ref]; steps[id] == nil && st != nil && st.Change == transition.Update {
-			addUpdate(steps, p.New, id)
-		}
-	}
-	return steps
-}
-
-// addUpdate adds an update step for resource id of template tpl to steps:
-// after the steps of what it depends on, before the cleanup phase.
-func addUpdate(steps map[string]*transition.Step, tpl *cfn.Template, id string) {
-	up := &transition.Step{ID: id, Type: tpl.Resources[id].Type, Change: transition.Update}
-	for _, d := range tpl.Dependencies(id) {
-		if steps[d] != nil {
-			up.After = append(up.After, d)
-		}
-	}
-	for k, st := range steps {
-		if st.Change == transition.Delete {
-			c := *st
-			c.After = append(slices.Clone(st.After), id)
-			steps[k] = &c
-		}
-	}
-	steps[id] = up
-}
-
 // rollbackSteps returns the steps of CloudFormation's rollback of a stack
 // update that failed once the steps in started had begun: every resource
 // those steps created or updated goes back to the old template (updates
@@ -76,18 +38,23 @@ func addUpdate(steps map[string]*transition.Step, tpl *cfn.Template, id string) 
 // a failed deletion leaves the update complete.)
 func rollbackSteps(p *transition.Plan, started []string) map[string]*transition.Step {
 	now := &cfn.Template{Resources: maps.Clone(p.Old.Resources)}
-	var redeployed []string
 	for _, id := range started {
-		switch st := p.Steps[id]; {
-		case st == nil:
-			redeployed = append(redeployed, id) // an update withServiceUpdates added
-		case st.Change != transition.Delete:
+		if st := p.Steps[id]; st != nil && st.Change != transition.Delete {
 			now.Resources[id] = p.New.Resources[id]
 		}
 	}
 	steps := maps.Clone(transition.NewPlan(now, p.Old).Steps)
-	for _, id := range redeployed {
-		addUpdate(steps, p.Old, id)
+	// A service that refers to a replaced task definition gets an update in
+	// the plan, but only the services whose update had started go back.
+	for id, st := range steps {
+		if st.Change == transition.Update && !slices.Contains(started, id) && now.Resources[id] == p.Old.Resources[id] {
+			delete(steps, id)
+		}
+	}
+	for id, st := range steps {
+		c := *st
+		c.After = slices.DeleteFunc(slices.Clone(st.After), func(a string) bool { return steps[a] == nil })
+		steps[id] = &c
 	}
 	return steps
 }

@@ -67,6 +67,7 @@ func NewPlan(old, new *cfn.Template) *Plan {
 			p.Steps[id] = &Step{ID: id, Type: r.Type, Change: Update}
 		}
 	}
+	p.propagateReplacements()
 	var writes []string // creations and updates: the cleanup phase waits for them
 	for _, id := range slices.Sorted(maps.Keys(p.Steps)) {
 		writes = append(writes, id)
@@ -93,6 +94,34 @@ func NewPlan(old, new *cfn.Template) *Plan {
 		}
 	}
 	return p
+}
+
+// replacedOnUpdate are the resource types CloudFormation replaces whenever
+// they change (they have no updatable property): a new physical id, so
+// that every resource referring to them is updated too, although its own
+// text is the same.
+var replacedOnUpdate = map[string]bool{"AWS::ECS::TaskDefinition": true}
+
+// propagateReplacements adds an update step for each kept resource that
+// refers (Ref, Fn::GetAtt) to a resource replacedOnUpdate that this update
+// replaces: an ECS service whose task definition changes gets a new
+// deployment.
+func (p *Plan) propagateReplacements() {
+	for changedSome := true; changedSome; {
+		changedSome = false
+		for _, id := range slices.Sorted(maps.Keys(p.New.Resources)) {
+			if p.Steps[id] != nil || p.Old.Resources[id] == nil {
+				continue
+			}
+			for _, d := range p.New.References(id) {
+				if s := p.Steps[d]; s != nil && s.Change == Update && replacedOnUpdate[s.Type] {
+					p.Steps[id] = &Step{ID: id, Type: p.New.Resources[id].Type, Change: Update}
+					changedSome = true
+					break
+				}
+			}
+		}
+	}
 }
 
 // changed reports whether CloudFormation updates a resource kept from one

@@ -52,3 +52,26 @@ func TestPlanCreation(t *testing.T) {
 		t.Errorf("creation order %v", o)
 	}
 }
+
+// TestPlanReplacedTaskDefinition: a changed task definition is replaced,
+// so the service that refers to it is updated after it (a new
+// deployment), before the cleanup phase.
+func TestPlanReplacedTaskDefinition(t *testing.T) {
+	old := parse(t, `{"Resources": {
+		"TD": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"Env": "v1"}},
+		"Svc": {"Type": "AWS::ECS::Service", "Properties": {"TaskDefinition": {"Ref": "TD"}}},
+		"Other": {"Type": "AWS::ECS::Service", "Properties": {"X": 1}}
+	}}`)
+	new := parse(t, `{"Resources": {
+		"TD": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"Env": "v2"}},
+		"Svc": {"Type": "AWS::ECS::Service", "Properties": {"TaskDefinition": {"Ref": "TD"}}},
+		"Other": {"Type": "AWS::ECS::Service", "Properties": {"X": 1}}
+	}}`)
+	var got []string
+	for _, s := range NewPlan(old, new).Order() {
+		got = append(got, fmt.Sprintf("%s:%s%v", s.Change, s.ID, s.After))
+	}
+	if want := "update:TD[] update:Svc[TD]"; strings.Join(got, " ") != want {
+		t.Errorf("plan %s, want %s", strings.Join(got, " "), want)
+	}
+}

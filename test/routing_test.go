@@ -1,8 +1,6 @@
-package microservice_test
+package test
 
 import (
-	"fmt"
-	"os"
 	"strings"
 	"testing"
 
@@ -15,13 +13,8 @@ import (
 	"github.com/ecsplit/ecsplit/constructs/microservice"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
-}
-
-// env is a stack with a VPC, a cluster and a listener, for one test case.
+// env is a stack with a VPC, a plain CDK cluster and listener (no
+// ecsplit platform), for one case of the routing tests.
 type env struct {
 	stack    awscdk.Stack
 	cluster  awsecs.Cluster
@@ -52,16 +45,6 @@ func (e env) add(id, name string, priority int, paths ...string) *microservice.S
 	})
 }
 
-func panicOf(f func()) (msg string) {
-	defer func() {
-		if r := recover(); r != nil {
-			msg = fmt.Sprint(r)
-		}
-	}()
-	f()
-	return ""
-}
-
 // TestConflicts: two services claiming one path pattern or one priority on
 // the same listener fail at synth time, naming both services; the same
 // paths on two different listeners are fine.
@@ -86,7 +69,7 @@ func TestConflicts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			msg := panicOf(func() { tt.run(newEnv()) })
+			msg := panicMessage(func() { tt.run(newEnv()) })
 			if msg == "" {
 				t.Fatal("no error")
 			}
@@ -101,7 +84,7 @@ func TestConflicts(t *testing.T) {
 		e1 := newEnv()
 		e1.add("Users", "users", 0, "/api/users")
 		e2 := newEnv()
-		if msg := panicOf(func() { e2.add("Users", "users", 0, "/api/users") }); msg != "" {
+		if msg := panicMessage(func() { e2.add("Users", "users", 0, "/api/users") }); msg != "" {
 			t.Errorf("unexpected error: %s", msg)
 		}
 	})

@@ -85,31 +85,35 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 // then drains it and returns; the process exits 0. It logs and exits 1 when
 // the configuration is invalid, the port cannot be bound, or the drain
 // exceeds the shutdown timeout. A second signal during the drain kills the
-// process at once.
+// process at once. Logs go to stdout (see Log).
 func Main(name string, h http.Handler) {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("service", name)
+	logs := NewLog(os.Stdout, name)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	context.AfterFunc(ctx, stop) // restore the default action for a second signal
 	cfg, err := ConfigFromEnv(os.Getenv)
 	if err == nil {
-		err = Run(ctx, cfg, logger, h)
+		err = Run(ctx, cfg, logs, h)
 	}
 	if err != nil {
-		logger.Error("exit", "error", err.Error())
+		logs.Logger().Error("exit", "error", err.Error()) // written at once, after the buffered lines
 		os.Exit(1)
 	}
 }
 
 // Run serves h on cfg.Host and cfg.Port until ctx is done, then stops accepting
 // connections, waits up to cfg.ShutdownTimeout for in-flight requests and
-// returns nil once all are answered.
-func Run(ctx context.Context, cfg Config, logger *slog.Logger, h http.Handler) error {
+// returns nil once all are answered. It logs to logs: one line per request,
+// and "listening", "shutting down" and "stopped" lines. When Run returns,
+// every line it logged has been written out.
+func Run(ctx context.Context, cfg Config, logs *Log, h http.Handler) error {
+	defer logs.Flush() //nolint:errcheck // the caller's own lines will meet the same writer
+	logger := logs.Logger()
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, cfg.Port))
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           LogRequests(logger, LimitBody(h)),
+		Handler:           LogRequests(logs, LimitBody(h)),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,

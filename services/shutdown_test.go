@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -68,47 +69,55 @@ func start(t *testing.T, name string, env ...string) *process {
 // TestSIGTERMLosesNoRequest loads the monolith with concurrent keep-alive
 // clients, sends SIGTERM, and checks that every request got a complete,
 // correct response unless its connection was refused (the listener had
-// closed, so it never started), and that the process exits 0 in time. That a
-// slow in-flight request is drained is tested in internal/server.
+// closed, so it never started), that the process exits 0 in time, and that
+// every answered request is in the log exactly once. That a slow in-flight
+// request is drained is tested in internal/server.
 func TestSIGTERMLosesNoRequest(t *testing.T) {
-	targets := []string{"/api/users", "/api/users/7", "/api/threads/3", "/api/posts", "/api/posts/in-thread/2", "/api/nope"}
-	want := make(map[string]*httptest.ResponseRecorder)
+	// "%d" targets get a new number in each request, so that each of those
+	// requests has a log line of its own.
+	targets := []string{"/api/users", "/api/users/7", "/api/threads/3", "/api/nope/%d", "/api/posts", "/api/posts/in-thread/2", "/api/users/%d"}
 	inProcess := forum.NewHandler("monolith", forum.Users(), forum.Threads(), forum.Posts())
-	for _, target := range targets {
-		want[target] = httptest.NewRecorder()
-		inProcess.ServeHTTP(want[target], httptest.NewRequest("GET", target, nil))
-	}
 
 	p := start(t, "monolith")
 	const clients = 8
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 	var (
 		answered, refused atomic.Int64
+		seq               atomic.Int64 // numbers the "%d" targets
 		failures          = make(chan string, clients)
+		answeredPaths     = make([]map[string]int, clients) // per client: answered requests by path
 		wg                sync.WaitGroup
 	)
 	for c := range clients {
+		answeredPaths[c] = make(map[string]int)
 		wg.Go(func() {
 			for i := c; ; i++ {
 				target := targets[i%len(targets)]
-				resp, err := client.Get("http://" + p.addr + target)
+				path := target
+				if strings.Contains(target, "%d") {
+					// Numbers from 10^18 up: as user ids, 404s that name them.
+					path = strings.ReplaceAll(target, "%d", strconv.FormatInt(1e18+seq.Add(1), 10))
+				}
+				resp, err := client.Get("http://" + p.addr + path)
 				if errors.Is(err, syscall.ECONNREFUSED) {
 					refused.Add(1) // the listener is closed: never started
 					return
 				}
 				if err != nil {
-					failures <- "GET " + target + ": " + err.Error()
+					failures <- "GET " + path + ": " + err.Error()
 					return
 				}
 				body, err := io.ReadAll(resp.Body)
 				resp.Body.Close()
-				w := want[target]
-				if err != nil || resp.StatusCode != w.Code || string(body) != w.Body.String() ||
+				want := httptest.NewRecorder()
+				inProcess.ServeHTTP(want, httptest.NewRequest("GET", path, nil))
+				if err != nil || resp.StatusCode != want.Code || string(body) != want.Body.String() ||
 					resp.Header.Get("Content-Type") != "application/json" {
-					failures <- "GET " + target + ": incomplete or wrong response " + resp.Status + " " + string(body)
+					failures <- "GET " + path + ": incomplete or wrong response " + resp.Status + " " + string(body)
 					return
 				}
 				answered.Add(1)
+				answeredPaths[c][path]++
 			}
 		})
 	}
@@ -133,14 +142,16 @@ func TestSIGTERMLosesNoRequest(t *testing.T) {
 	case <-time.After(forumShutdownLimit):
 		t.Fatalf("still running %v after SIGTERM", forumShutdownLimit)
 	}
-	t.Logf("%d responses (%d before SIGTERM), %d clients refused after the listener closed, exit %v after SIGTERM",
-		answered.Load(), before, refused.Load(), time.Since(sent).Round(time.Millisecond))
+	t.Logf("%d responses (%d before SIGTERM, %d with a path of their own), %d clients refused after the listener closed, exit %v after SIGTERM",
+		answered.Load(), before, seq.Load(), refused.Load(), time.Since(sent).Round(time.Millisecond))
 	if before < 100 {
 		t.Errorf("only %d requests before SIGTERM: not a steady load", before)
 	}
 
-	// One log line per answered request.
+	// Every answered request is logged exactly once: the request lines and
+	// the answered requests are the same multiset of paths.
 	requests := 0
+	logged := make(map[string]int)
 	for _, l := range lines {
 		var rec struct {
 			Msg, Method, Path string
@@ -152,13 +163,29 @@ func TestSIGTERMLosesNoRequest(t *testing.T) {
 		}
 		if rec.Msg == "request" {
 			requests++
-			if rec.Method == "" || !strings.HasPrefix(rec.Path, "/") || rec.Status == 0 || rec.Duration == nil {
+			logged[rec.Path]++
+			if rec.Method != "GET" || !strings.HasPrefix(rec.Path, "/") || rec.Status == 0 || rec.Duration == nil {
 				t.Errorf("request log line lacks a field: %s", l)
 			}
 		}
 	}
 	if want := int(answered.Load()); requests != want {
 		t.Errorf("%d request log lines, want %d", requests, want)
+	}
+	for _, m := range answeredPaths[1:] {
+		for path, n := range m {
+			answeredPaths[0][path] += n
+		}
+	}
+	for path, n := range answeredPaths[0] {
+		if logged[path] != n {
+			t.Errorf("%s: %d requests answered, %d logged", path, n, logged[path])
+		}
+	}
+	for path, n := range logged {
+		if _, ok := answeredPaths[0][path]; !ok {
+			t.Errorf("%s: logged %d times, never answered", path, n)
+		}
 	}
 }
 

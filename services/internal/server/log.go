@@ -1,50 +1,134 @@
 package server
 
 import (
-	"context"
+	"io"
 	"log/slog"
-	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
 
-// LogRequests logs one line per request at level INFO with message
-// "request" and the attributes method, path (raw, without the query), status
-// and duration (in nanoseconds, as slog writes durations).
-func LogRequests(logger *slog.Logger, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := statusWriters.Get().(*statusWriter)
-		sw.ResponseWriter, sw.status, sw.wroteHeader = w, http.StatusOK, false
-		h.ServeHTTP(sw, r)
-		status := sw.status
-		sw.ResponseWriter = nil
-		statusWriters.Put(sw)
-		logger.LogAttrs(context.Background(), slog.LevelInfo, "request",
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.EscapedPath()),
-			slog.Int("status", status),
-			slog.Duration("duration", time.Since(start)))
-	})
+// FlushInterval is the longest a request line waits in a Log's buffer
+// before it is written out.
+const FlushInterval = 100 * time.Millisecond
+
+// flushSize is the buffer size at which a request line is written out at
+// once rather than on the next tick: 32 KiB is about 250 lines, and writes
+// of that size stay well inside a pipe's 64 KiB.
+const flushSize = 32 << 10
+
+// bufSize is the capacity of a buffer: room for a full buffer's last line,
+// unless that line is unusually long.
+const bufSize = flushSize + 4<<10
+
+// Log is a service's log: JSON lines, one object per line, on one writer
+// (stdout in production). Request lines (Request) are buffered and written
+// within FlushInterval; every other line (Logger, Write) is written at once,
+// after the buffered ones, so lines keep the order in which they were logged.
+// Call Flush before the process exits. A Log is safe for concurrent use.
+type Log struct {
+	out    io.Writer
+	logger *slog.Logger
+	// prefix is what a request line holds between the time and the method:
+	// level, msg and, if any, service, as slog.JSONHandler writes them.
+	prefix string
+
+	mu    sync.Mutex // guards buf and armed
+	buf   []byte     // lines not yet written
+	armed bool       // the timer will flush buf
+	timer *time.Timer
+
+	wmu   sync.Mutex // serializes writes to out, so lines keep their order
+	spare []byte     // the other buffer, guarded by wmu
 }
 
-// statusWriter remembers the status a handler sends. They are pooled: a
-// request then allocates none.
-type statusWriter struct {
-	http.ResponseWriter
-	status      int
-	wroteHeader bool
-}
-
-var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
-
-// WriteHeader records the first status and passes it on.
-func (w *statusWriter) WriteHeader(status int) {
-	if !w.wroteHeader {
-		w.status, w.wroteHeader = status, true
+// NewLog returns a Log writing to out whose lines carry the attribute
+// service=name, or no service attribute if name is empty.
+func NewLog(out io.Writer, name string) *Log {
+	l := &Log{
+		out:    out,
+		prefix: `","level":"INFO","msg":"request",`,
+		buf:    make([]byte, 0, bufSize),
+		spare:  make([]byte, 0, bufSize),
 	}
-	w.ResponseWriter.WriteHeader(status)
+	l.logger = slog.New(slog.NewJSONHandler(l, nil))
+	if name != "" {
+		l.logger = l.logger.With("service", name)
+		l.prefix += `"service":` + string(appendJSONString(nil, name)) + ","
+	}
+	l.prefix += `"method":`
+	l.timer = time.AfterFunc(FlushInterval, l.tick)
+	l.timer.Stop()
+	return l
 }
 
-// Unwrap gives http.ResponseController the underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+// Logger returns a logger whose lines go to l at once (after the buffered
+// request lines), as slog.JSONHandler writes them.
+func (l *Log) Logger() *slog.Logger { return l.logger }
+
+// Request logs a request line at level INFO with message "request": the
+// time end, then method, path, status and duration (in nanoseconds), with
+// the same keys, order and encoding as slog.JSONHandler. The line is
+// buffered; Request allocates nothing unless a line outgrows the buffer.
+func (l *Log) Request(method, path string, status int, end time.Time, duration time.Duration) {
+	l.mu.Lock()
+	b := append(l.buf, `{"time":"`...)
+	b = end.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, l.prefix...)
+	b = appendJSONString(b, method)
+	b = append(b, `,"path":`...)
+	b = appendJSONString(b, path)
+	b = append(b, `,"status":`...)
+	b = strconv.AppendInt(b, int64(status), 10)
+	b = append(b, `,"duration":`...)
+	b = strconv.AppendInt(b, int64(duration), 10)
+	b = append(b, "}\n"...)
+	l.buf = b
+	full := len(b) >= flushSize
+	if !full && !l.armed {
+		l.armed = true
+		l.timer.Reset(FlushInterval)
+	}
+	l.mu.Unlock()
+	if full {
+		l.Flush() //nolint:errcheck // as slog does, a log line has nowhere to report a failed write
+	}
+}
+
+// tick flushes the lines buffered since the timer was armed. It disarms the
+// timer first, so a line buffered during the flush arms it again.
+func (l *Log) tick() {
+	l.mu.Lock()
+	l.armed = false
+	l.mu.Unlock()
+	l.Flush() //nolint:errcheck // as slog does, a log line has nowhere to report a failed write
+}
+
+// Write writes the buffered lines, then p, at once; slog's handler calls it
+// with one whole line.
+func (l *Log) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	l.buf = append(l.buf, p...)
+	l.mu.Unlock()
+	return len(p), l.Flush()
+}
+
+// Flush writes out every buffered line and returns the writer's error.
+// Lines are dropped, not retried, when the write fails.
+func (l *Log) Flush() error {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	l.mu.Lock()
+	b := l.buf
+	l.buf, l.spare = l.spare, nil
+	l.mu.Unlock()
+	var err error
+	if len(b) > 0 {
+		_, err = l.out.Write(b)
+	}
+	l.spare = b[:0]
+	if cap(b) > 4*bufSize { // a huge line grew it: do not keep it
+		l.spare = make([]byte, 0, bufSize)
+	}
+	return err
+}

@@ -85,31 +85,65 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 // then drains it and returns; the process exits 0. It logs and exits 1 when
 // the configuration is invalid, the port cannot be bound, or the drain
 // exceeds the shutdown timeout. A second signal during the drain kills the
-// process at once.
+// process at once, after writing out the buffered log lines. Logs go to
+// stdout (see Log); every line is written before the process exits.
 func Main(name string, h http.Handler) {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("service", name)
+	logs := NewLog(os.Stdout, name)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	context.AfterFunc(ctx, stop) // restore the default action for a second signal
+	context.AfterFunc(ctx, func() { killOnSecondSignal(stop, logs) })
 	cfg, err := ConfigFromEnv(os.Getenv)
 	if err == nil {
-		err = Run(ctx, cfg, logger, h)
+		err = Run(ctx, cfg, logs, h)
 	}
 	if err != nil {
-		logger.Error("exit", "error", err.Error())
+		logs.Logger().Error("exit", "error", err.Error()) // written at once, after the buffered lines
 		os.Exit(1)
 	}
 }
 
+// secondSignalFlushLimit bounds the wait for the buffered log lines to be
+// written when a second signal asks the process to die at once: a blocked
+// stdout must not keep it alive.
+const secondSignalFlushLimit = time.Second
+
+// killOnSecondSignal is called once the first signal has arrived: stop ends
+// the relay of the first. A second SIGTERM or SIGINT then writes out the
+// buffered log lines and kills the process with that signal, as the
+// signal's default action would have done.
+func killOnSecondSignal(stop context.CancelFunc, logs *Log) {
+	second := make(chan os.Signal, 1)
+	signal.Notify(second, syscall.SIGTERM, os.Interrupt) // before stop, so no signal slips through
+	stop()
+	go func() {
+		sig := (<-second).(syscall.Signal)
+		flushed := make(chan struct{})
+		go func() {
+			logs.Flush() //nolint:errcheck // about to die; nothing is left to tell
+			close(flushed)
+		}()
+		select {
+		case <-flushed:
+		case <-time.After(secondSignalFlushLimit):
+		}
+		signal.Reset(sig)
+		syscall.Kill(syscall.Getpid(), sig) //nolint:errcheck // signalling oneself cannot fail
+	}()
+}
+
 // Run serves h on cfg.Host and cfg.Port until ctx is done, then stops accepting
 // connections, waits up to cfg.ShutdownTimeout for in-flight requests and
-// returns nil once all are answered.
-func Run(ctx context.Context, cfg Config, logger *slog.Logger, h http.Handler) error {
+// returns nil once all are answered. It logs to logs: one line per request,
+// and "listening", "shutting down" and "stopped" lines. When Run returns,
+// every line it logged has been written out.
+func Run(ctx context.Context, cfg Config, logs *Log, h http.Handler) error {
+	defer logs.Flush() //nolint:errcheck // the caller's own lines will meet the same writer
+	logger := logs.Logger()
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, cfg.Port))
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           LogRequests(logger, LimitBody(h)),
+		Handler:           LogRequests(logs, LimitBody(h)),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,

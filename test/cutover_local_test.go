@@ -16,6 +16,7 @@ import (
 // whole migration, monolith to split, and requires every state to answer
 // every request alike: a client cannot tell where its request went.
 func TestCutoverEquivalence(t *testing.T) {
+	parallel(t)
 	ctxs := []map[string]string{monolithFargate}
 	for _, st := range cutoverStates {
 		ctxs = append(ctxs, map[string]string{"stage": st, "capacity": "fargate"})
@@ -51,6 +52,7 @@ func servedBy(t *testing.T, client *http.Client, url, target string, n int) map[
 // weight, within a tolerance, and a fully extracted service gets all of
 // its requests.
 func TestCutoverWeightedShare(t *testing.T) {
+	parallel(t)
 	const n = 3000
 	s := startStage(t, synth(t, map[string]string{"stage": "users:100,threads:10,posts:50", "capacity": "fargate"}).Dir)
 	client := &http.Client{}
@@ -83,6 +85,7 @@ func TestCutoverWeightedShare(t *testing.T) {
 // cookie stays on the side it first reached; without the cookie, requests
 // are spread by weight.
 func TestCutoverStickiness(t *testing.T) {
+	parallel(t)
 	s := startStage(t, synth(t, map[string]string{"stage": "users:100,threads:10", "capacity": "fargate", "stickiness": "10m"}).Dir)
 	for i := range 5 {
 		jar, _ := cookiejar.New(nil)
@@ -99,6 +102,7 @@ func TestCutoverStickiness(t *testing.T) {
 // TestCutoverSameSeedSameRouting: the emulator's weighted choices are a
 // function of its seed, so a failure seen once can be replayed.
 func TestCutoverSameSeedSameRouting(t *testing.T) {
+	parallel(t)
 	dir := synth(t, map[string]string{"stage": "users:50,threads:50,posts:50", "capacity": "fargate"}).Dir
 	sequence := func() string {
 		s, err := local.Start(context.Background(), dir, local.Options{BinDir: sharedBinDir(t), Seed: 42})

@@ -151,6 +151,7 @@ func autoscaledServiceProblems(a *cfn.Assembly) []string {
 // allow-all, nor rules other stacks add), and no autoscaled service sets
 // DesiredCount.
 func TestDeployCloudFormationDefaults(t *testing.T) {
+	parallel(t)
 	for _, ctx := range append(slices.Clone(allStates), map[string]string{"stage": "split", "capacity": "fargate", "certificateArn": testCertificateArn}) {
 		a := loadAssembly(t, synth(t, ctx).Dir)
 		if got := effectiveEgress(a)[albGroup(t, a)]; !slices.Equal(got, wantALBEgress) {
@@ -167,6 +168,7 @@ func TestDeployCloudFormationDefaults(t *testing.T) {
 // rule another stack adds to it, and a DesiredCount on an autoscaled service
 // are each reported.
 func TestDeployCloudFormationDefaultsCatchPlantedFaults(t *testing.T) {
+	parallel(t)
 	src := synth(t, splitFargate).Dir
 	albSG := func(tpl map[string]any) map[string]any {
 		for _, sg := range resourcesOfType(tpl, typeSG) {

@@ -145,6 +145,7 @@ func loadAssembly(t testing.TB, dir string) *cfn.Assembly {
 // derives from the stack name obeys the rules of its service, in every
 // stage, migration state and capacity mode, and with HTTPS.
 func TestDeployNames(t *testing.T) {
+	parallel(t)
 	ctxs := append(slices.Clone(allStates), map[string]string{"stage": "split", "capacity": "ec2", "certificateArn": testCertificateArn})
 	for _, ctx := range ctxs {
 		for _, p := range nameProblems(loadAssembly(t, synth(t, ctx).Dir)) {
@@ -157,6 +158,7 @@ func TestDeployNames(t *testing.T) {
 // derived name begins with the stack's "Ecs") and a target group named with
 // an underscore are both reported.
 func TestDeployNamesCatchPlantedFaults(t *testing.T) {
+	parallel(t)
 	dir := plantFault(t, synth(t, map[string]string{"stage": "split", "capacity": "ec2"}).Dir, func(dir string) {
 		editTemplate(t, dir, "EcsplitPlatform", func(tpl map[string]any) {
 			cps := resourcesOfType(tpl, "AWS::ECS::CapacityProvider")

@@ -145,6 +145,7 @@ func transitionProblems(t *testing.T, from, to *synthesis, servicesFirst bool) [
 // removes an export the deployed services import is refused in one deploy
 // and deploys with the services stack first, as the README says.
 func TestDeployTransitions(t *testing.T) {
+	parallel(t)
 	for _, tr := range transitions {
 		t.Run(tr.name, func(t *testing.T) {
 			from, to := synth(t, tr.from), synth(t, tr.to)
@@ -166,6 +167,7 @@ func TestDeployTransitions(t *testing.T) {
 // value, and one whose load balancer security group changes description
 // (a replacement) are each reported.
 func TestDeployTransitionsCatchPlantedFaults(t *testing.T) {
+	parallel(t)
 	from := synth(t, map[string]string{"stage": "split", "capacity": "fargate"})
 	to := synth(t, map[string]string{"stage": "split", "capacity": "fargate", "certificateArn": testCertificateArn})
 	plant := func(edit func(tpl map[string]any)) *synthesis {
@@ -183,17 +185,18 @@ func TestDeployTransitionsCatchPlantedFaults(t *testing.T) {
 	}
 	cases := []struct {
 		name, want string
+		diff       bool // a replacement, found by cdk diff; else an export problem
 		edit       func(tpl map[string]any)
 	}{
-		{"export removed", "removes export", func(tpl map[string]any) {
+		{"export removed", "removes export", false, func(tpl map[string]any) {
 			n, _ := httpExport(tpl)
 			delete(tpl["Outputs"].(map[string]any), n)
 		}},
-		{"export value changed", "changes the value of export", func(tpl map[string]any) {
+		{"export value changed", "changes the value of export", false, func(tpl map[string]any) {
 			_, o := httpExport(tpl)
 			o["Value"] = map[string]any{"Ref": "SharedAlbLoadBalancerHTTPS"}
 		}},
-		{"security group replaced", "replaces AWS::EC2::SecurityGroup", func(tpl map[string]any) {
+		{"security group replaced", "replaces AWS::EC2::SecurityGroup", true, func(tpl map[string]any) {
 			for _, sg := range resourcesOfType(tpl, typeSG) {
 				p := sg["Properties"].(map[string]any)
 				if strings.Contains(fmt.Sprint(p["GroupDescription"]), "shared ALB") {
@@ -205,7 +208,15 @@ func TestDeployTransitionsCatchPlantedFaults(t *testing.T) {
 		}},
 	}
 	for _, c := range cases {
-		problems := strings.Join(transitionProblems(t, from, plant(c.edit), false), "\n")
+		planted := plant(c.edit)
+		var found []string
+		if c.diff {
+			found = replacements(t, from, planted)
+		} else {
+			found = exportProblems(loadAssembly(t, from.Dir).Stacks["EcsplitServices"].Imports(),
+				loadAssembly(t, from.Dir).Stacks["EcsplitPlatform"], loadAssembly(t, planted.Dir).Stacks["EcsplitPlatform"])
+		}
+		problems := strings.Join(found, "\n")
 		if !strings.Contains(problems, c.want) {
 			t.Errorf("%s: not reported (want %q), got:\n%s", c.name, c.want, problems)
 			continue

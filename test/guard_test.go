@@ -215,6 +215,7 @@ func runGuard(bin, rules string, templates []string) (map[string][]string, error
 // and both capacity modes fails exactly the documented Control Tower
 // remainder, so that a new failure, or a fixed one, changes this test.
 func TestControlTower(t *testing.T) {
+	parallel(t)
 	var templates []string
 	for _, ctx := range allStates {
 		for stack := range controlTowerRemainder {
@@ -238,6 +239,7 @@ func TestControlTower(t *testing.T) {
 // redirects to HTTPS and CT.ELASTICLOADBALANCING.PR.1 passes too; with an
 // existing bucket for the server access logs, CT.S3.PR.2 passes.
 func TestControlTowerWithCertificate(t *testing.T) {
+	parallel(t)
 	s := synth(t, map[string]string{"stage": "monolith", "capacity": "fargate",
 		stacks.CertificateKey:            testCertificateArn,
 		stacks.ServerAccessLogsBucketKey: "aws-controltower-s3-access-logs-123456789012-eu-west-1"})
@@ -251,6 +253,7 @@ func TestControlTowerWithCertificate(t *testing.T) {
 // TestControlTowerCatchesPlantedFault proves the harness: a log group
 // without a KMS key and with a 30-day retention fails two controls.
 func TestControlTowerCatchesPlantedFault(t *testing.T) {
+	parallel(t)
 	tpl := filepath.Join(t.TempDir(), "planted.template.json")
 	body := `{"Resources":{"Logs":{"Type":"AWS::Logs::LogGroup","Properties":{"RetentionInDays":30}}}}`
 	if err := os.WriteFile(tpl, []byte(body), 0o644); err != nil {

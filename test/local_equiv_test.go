@@ -25,6 +25,7 @@ var (
 // and body, to every request of the corpus: the comparison
 // `ecsplit-local compare` makes.
 func TestLocalStagesEquivalent(t *testing.T) {
+	parallel(t)
 	diffs := equivalence(t, monolithFargate, splitFargate,
 		map[string]string{"stage": "monolith", "capacity": "ec2"},
 		map[string]string{"stage": "split", "capacity": "ec2"})
@@ -39,6 +40,7 @@ func TestLocalStagesEquivalent(t *testing.T) {
 // TestLocalServesWholeAPI: each stage's front door serves every route, each
 // from the service the stage's listener rules name.
 func TestLocalServesWholeAPI(t *testing.T) {
+	parallel(t)
 	routes := []struct{ target, splitService string }{
 		{"/api/users", "users"},
 		{"/api/users/1", "users"},
@@ -70,6 +72,7 @@ func TestLocalServesWholeAPI(t *testing.T) {
 // template: the users rule routes "/api/user/*" instead of "/api/users/*".
 // The equivalence harness must report the user routes it breaks.
 func TestLocalCatchesWrongRulePath(t *testing.T) {
+	parallel(t)
 	mono := startStage(t, synth(t, monolithFargate).Dir)
 	faulty := plantFault(t, synth(t, splitFargate).Dir, func(dir string) {
 		editTemplate(t, dir, "EcsplitServices", func(tpl map[string]any) {
@@ -101,6 +104,7 @@ func TestLocalCatchesWrongRulePath(t *testing.T) {
 // the users service answers GET /api/users/1 with another body. The
 // equivalence harness must report it, and only user routes.
 func TestLocalCatchesServiceThatAnswersDifferently(t *testing.T) {
+	parallel(t)
 	mono := startStage(t, synth(t, monolithFargate).Dir)
 	src := synth(t, splitFargate)
 	faulty := plantFault(t, src.Dir, func(dir string) {

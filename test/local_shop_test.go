@@ -19,9 +19,10 @@ import (
 	"github.com/ecsplit/ecsplit/constructs/alb"
 	"github.com/ecsplit/ecsplit/constructs/cluster"
 	"github.com/ecsplit/ecsplit/constructs/microservice"
+	"github.com/ecsplit/ecsplit/constructs/migration"
 )
 
-// The tiny shop is a second app, built on the public constructs the way a
+// The tiny shop is a second app, built on the migration construct the way a
 // team would build its own: its images come from registries, never from
 // this repository's build.sh, and a services file says how to run each
 // container locally (test/testdata/shop).
@@ -44,26 +45,29 @@ func synthShop(t *testing.T, stage string) string {
 	if dir, ok := shopSynthDirs[stage]; ok {
 		return dir
 	}
+	synthMu.Lock() // one jsii kernel: one synthesis at a time
+	defer synthMu.Unlock()
 	context := cdkJSONContext(t)
 	dir := filepath.Join(sharedBinDir(t), "shop-"+stage)
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &context, Outdir: jsii.String(dir)})
 	stack := awscdk.NewStack(app, jsii.String("Shop"), nil)
 	c := cluster.New(stack, "Cluster", nil)
 	lb := alb.New(stack, "Alb", &alb.Props{Vpc: c.Vpc})
-	service := func(name string, paths []string, image awsecs.ContainerImage) {
-		microservice.New(stack, name, &microservice.Props{
-			Cluster:     c.Cluster,
-			Listener:    lb.Listener(),
-			Name:        name,
-			Paths:       paths,
-			Image:       image,
-			Environment: map[string]string{"CURRENCY": "EUR"},
-		})
+	state, err := migration.ParseState(stage, []string{"cart"}) // split: cart at 100 %
+	if err != nil {
+		t.Fatal(err)
 	}
-	service("legacy", []string{"/shop", "/shop/*"}, awsecs.ContainerImage_FromRegistry(jsii.String("registry.example.com/shop/legacy:7.3"), nil))
-	if stage == "split" {
-		service("cart", []string{"/shop/cart", "/shop/cart/*"}, microservice.ImageFromECR(stack, "CartRepo", "shop/cart", "v1"))
-	}
+	env := map[string]string{"CURRENCY": "EUR"}
+	migration.New(stack, "Shop", &migration.Props{
+		Cluster:  c.Cluster,
+		Listener: lb.Listener(),
+		Monolith: microservice.Props{Name: "legacy", Paths: []string{"/shop", "/shop/*"}, Environment: env,
+			Image: awsecs.ContainerImage_FromRegistry(jsii.String("registry.example.com/shop/legacy:7.3"), nil)},
+		Services: []microservice.Props{{Name: "cart", Paths: []string{"/shop/cart", "/shop/cart/*"}, Environment: env,
+			Image: microservice.ImageFromECR(stack, "CartRepo", "shop/cart", "v1")}},
+		State:        state,
+		KeepMonolith: true, // legacy keeps /shop and everything but the cart
+	})
 	app.Synth(nil)
 	shopSynthDirs[stage] = dir
 	return dir
@@ -129,6 +133,7 @@ func reported(report string) []string {
 // answer the whole corpus alike: `ecsplit-local compare` reports no
 // difference and exits 0.
 func TestLocalShopStagesEquivalent(t *testing.T) {
+	parallel(t)
 	code, report := compareCommand(t, "-a-assembly", synthShop(t, "monolith"), "-b-assembly", synthShop(t, "split"),
 		"-services", shopServices, "-corpus", shopCorpus)
 	if code != 0 || !strings.HasSuffix(report, "\n21 requests, 0 differ\n") {
@@ -142,6 +147,7 @@ func TestLocalShopStagesEquivalent(t *testing.T) {
 // exactly the cart requests whose answer shows a price, as body
 // differences, and nothing else.
 func TestLocalShopCatchesDriftedService(t *testing.T) {
+	parallel(t)
 	code, report := compareCommand(t, "-a-assembly", synthShop(t, "monolith"), "-b-assembly", synthShop(t, "split"),
 		"-services", shopServices, "-b-services", filepath.Join(shopDir, "services-drifted-cart.json"), "-corpus", shopCorpus)
 	want := []string{

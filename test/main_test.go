@@ -157,6 +157,14 @@ func synth(t testing.TB, ctx map[string]string) *synthesis {
 	return s
 }
 
+// parallel lets a test run beside the others once the package's sequential
+// tests are done (go test's -parallel, GOMAXPROCS by default), so that the
+// validators and local runs, which wait on their own processes, use the
+// second core. Only a test whose sole use of the jsii kernel is synth
+// (serialized by synthMu) may call it: the kernel serves one call at a
+// time, so the assertions on construct trees and Templates stay sequential.
+func parallel(t *testing.T) { t.Parallel() }
+
 // check runs an assertion that panics on failure (every assertions.Template
 // method does) and reports the panic as a test error, so that one failed
 // assertion does not hide the rest.

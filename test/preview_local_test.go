@@ -51,6 +51,7 @@ func previewProblems(t *testing.T, mono, users0 *local.Stage, header string) []s
 // and the whole corpus sent with the header gets the monolith's answers
 // (the users service answers its paths as the monolith did).
 func TestLocalPreview(t *testing.T) {
+	parallel(t)
 	mono := startStage(t, synth(t, monolithFargate).Dir)
 	users0 := startStage(t, synth(t, map[string]string{"stage": "users:0", "capacity": "fargate"}).Dir)
 	for _, p := range previewProblems(t, mono, users0, migration.DefaultPreviewHeader) {
@@ -61,6 +62,7 @@ func TestLocalPreview(t *testing.T) {
 // TestLocalPreviewCatchesWrongHeader: with a misspelt header the requests
 // are served by the monolith, and the preview check reports it.
 func TestLocalPreviewCatchesWrongHeader(t *testing.T) {
+	parallel(t)
 	mono := startStage(t, synth(t, monolithFargate).Dir)
 	users0 := startStage(t, synth(t, map[string]string{"stage": "users:0", "capacity": "fargate"}).Dir)
 	problems := strings.Join(previewProblems(t, mono, users0, "X-Ecsplit-Preveiw"), "\n")

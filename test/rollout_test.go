@@ -99,6 +99,7 @@ func rolloutTimings(t *testing.T, tpl map[string]any) map[string]rolloutTiming {
 // timeout above both, health check timeout below its interval. It also
 // checks the circuit breaker.
 func TestRolloutTiming(t *testing.T) {
+	parallel(t)
 	for _, ctx := range stagesAndCapacities {
 		tpl := synth(t, ctx).TemplateMap(t, stacks.ServicesStackName)
 		timings := rolloutTimings(t, tpl)

@@ -52,6 +52,7 @@ func transitionRun(t *testing.T, from, to string, timing local.Timing) (*local.S
 // request gets the answer the steady state gave it or another 2xx/4xx,
 // never a 5xx or a failed connection.
 func TestTransitionRunServesEveryRequest(t *testing.T) {
+	parallel(t)
 	for _, tt := range []struct{ from, to string }{
 		{"monolith", "users:10"},
 		{"users:100,threads:10", "split"},
@@ -104,6 +105,7 @@ func plantInServices(t *testing.T, src, typ, prefix string, edit func(r map[stri
 // slowest Fargate start (90 s) at 1/50: a window wide enough for a 10 %
 // share to show whatever the machine's load.
 func TestTransitionRunShowsOrderingFault(t *testing.T) {
+	parallel(t)
 	faulty, _ := plantInServices(t, synth(t, fargate("users:10")).Dir, albemu.TypeListenerRule, "usersRule", func(r map[string]any) {
 		delete(r, "DependsOn")
 	})
@@ -132,6 +134,7 @@ func TestTransitionRunShowsOrderingFault(t *testing.T) {
 // request got an unexpected answer, and the monolith's rules serve again;
 // the reaction, the previous state's deploy, then has nothing to do.
 func TestTransitionRunRollsBackServiceNeverHealthy(t *testing.T) {
+	parallel(t)
 	mono := synth(t, monolithFargate)
 	broken, usersTG := plantInServices(t, synth(t, fargate("users:10")).Dir, albemu.TypeTargetGroup, "usersTargetGroup", func(r map[string]any) {
 		r["Properties"].(map[string]any)["HealthCheckPath"] = "/health"

@@ -19,6 +19,7 @@ var transitionStates = []string{"monolith", "users:0", "users:10", "users:100", 
 // order sends no share of a rule's traffic to a service before it is
 // created and stable, nor after it is deleted (transition.Check).
 func TestTransitionsSendNoShareToAMissingService(t *testing.T) {
+	parallel(t)
 	for _, capacity := range []string{"fargate", "ec2"} {
 		pairs := 0
 		for _, from := range transitionStates {
@@ -47,6 +48,7 @@ func TestTransitionsSendNoShareToAMissingService(t *testing.T) {
 // created (monolith -> users:10) and when it is deleted (users:10 ->
 // monolith).
 func TestTransitionsCatchPlantedFaults(t *testing.T) {
+	parallel(t)
 	mono := synth(t, monolithFargate)
 	users10 := synth(t, map[string]string{"stage": "users:10", "capacity": "fargate"})
 	// unwait removes the users routing rule's DependsOn.

@@ -74,16 +74,28 @@ func cfnLint(t *testing.T, templates ...string) []cfnLintFinding {
 }
 
 // allTemplates synthesizes every stage and migration state in both
-// capacity modes and returns the paths of all their templates.
+// capacity modes and returns the paths of all their templates, each
+// content once (the platform's is the same in every state): a validator
+// gives the same findings for the same bytes.
 func allTemplates(t *testing.T) []string {
 	t.Helper()
 	var paths []string
+	seen := map[string]bool{}
 	for _, ctx := range allStates {
 		m, err := filepath.Glob(filepath.Join(synth(t, ctx).Dir, "*.template.json"))
 		if err != nil || len(m) != 2 {
 			t.Fatalf("%s: want 2 templates, got %v (%v)", name(ctx), m, err)
 		}
-		paths = append(paths, m...)
+		for _, path := range m {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !seen[string(b)] {
+				seen[string(b)] = true
+				paths = append(paths, path)
+			}
+		}
 	}
 	return paths
 }
@@ -92,6 +104,7 @@ func allTemplates(t *testing.T) []string {
 // CloudFormation resource schemas, finds nothing in any template of any
 // stage, migration state and capacity mode.
 func TestValidateCfnLint(t *testing.T) {
+	parallel(t)
 	paths := allTemplates(t)
 	for _, f := range cfnLint(t, paths...) {
 		t.Errorf("cfn-lint: %s", f)
@@ -102,6 +115,7 @@ func TestValidateCfnLint(t *testing.T) {
 // TestValidateCfnLintCatchesPlantedFault: a Fargate task definition with
 // 300 CPU units, which Fargate does not offer, is rejected by cfn-lint.
 func TestValidateCfnLintCatchesPlantedFault(t *testing.T) {
+	parallel(t)
 	dir := plantFault(t, synth(t, splitFargate).Dir, func(dir string) {
 		editTemplate(t, dir, "EcsplitServices", func(tpl map[string]any) {
 			tds := resourcesOfType(tpl, "AWS::ECS::TaskDefinition")
@@ -158,6 +172,7 @@ func cdkDiff(t *testing.T, template, assembly, stack string, fail bool) (string,
 // difference between the monolith's platform stack and the split's, in each
 // capacity mode: the split changes only the services stack.
 func TestValidatePlatformUnchangedBySplit(t *testing.T) {
+	parallel(t)
 	for _, capacity := range []string{"fargate", "ec2"} {
 		mono := synth(t, map[string]string{"stage": "monolith", "capacity": capacity})
 		split := synth(t, map[string]string{"stage": "split", "capacity": capacity})
@@ -172,6 +187,7 @@ func TestValidatePlatformUnchangedBySplit(t *testing.T) {
 // platform does change (Fargate monolith to EC2 split), so the test above
 // can fail.
 func TestValidateCdkDiffCatchesPlantedFault(t *testing.T) {
+	parallel(t)
 	mono := synth(t, monolithFargate)
 	splitEC2 := synth(t, map[string]string{"stage": "split", "capacity": "ec2"})
 	out, code := cdkDiff(t, filepath.Join(mono.Dir, "EcsplitPlatform.template.json"), splitEC2.Dir, "EcsplitPlatform", true)
@@ -194,6 +210,7 @@ const diffFile = "docs/diff-monolith-to-split.txt"
 //
 //	go test ./test/ -run TestValidateServicesDiff -update-diff
 func TestValidateServicesDiff(t *testing.T) {
+	parallel(t)
 	mono := synth(t, monolithFargate)
 	split := synth(t, splitFargate)
 	out, code := cdkDiff(t, filepath.Join(mono.Dir, "EcsplitServices.template.json"), split.Dir, "EcsplitServices", false)

@@ -47,6 +47,11 @@ type Props struct {
 	// shares. Names must be Services' names. Default: the zero State, the
 	// monolith alone.
 	State State
+	// KeepMonolith keeps the monolith once every service serves all of its
+	// paths, for the monolith's paths that no service takes over. Default:
+	// false: the migration ends with the monolith gone, and its other
+	// paths get the listener's default action.
+	KeepMonolith bool
 	// Stickiness keeps a client that returns the ALB's AWSALBTG cookie on
 	// the side of a weighted rule (service or monolith) it first reached,
 	// for microservice.MinStickiness to MaxStickiness. Default: 0, none.
@@ -120,7 +125,7 @@ func New(scope constructs.Construct, id string, props *Props) *Migration {
 	if p.DisablePreview {
 		preview = ""
 	}
-	if !p.State.Complete(m.names) {
+	if p.KeepMonolith || !p.State.Complete(m.names) {
 		mono := p.Monolith
 		mono.Cluster, mono.Listener, mono.PreviewHeader = p.Cluster, p.Listener, preview
 		m.Monolith = microservice.New(m, mono.Name, &mono)

@@ -4,9 +4,11 @@ import elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 
 // Defaults for Props. Each one is documented on the field it fills.
 const (
-	// DefaultNotFoundBody is the body of the listener's default action: the
-	// exact bytes the forum services return for a path they do not serve, so
-	// that a client cannot tell the load balancer's 404 from a service's.
+	// DefaultNotFoundBody is the body of the listener's default action, a
+	// JSON 404. Set NotFoundBody to the exact bytes your services return
+	// for a path they do not serve, so that a client cannot tell the load
+	// balancer's 404 from a service's (the ecsplit example services return
+	// these).
 	DefaultNotFoundBody = `{"error":"not_found","message":"no route matches this path"}`
 	// NotFoundContentType is the content type of the default 404 response.
 	NotFoundContentType = "application/json"

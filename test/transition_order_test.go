@@ -8,10 +8,12 @@ import (
 )
 
 // transitionStates are the states whose every pair TestTransitionsSendNoShareToAMissingService
-// proves: both ends, one service at 0, 10 and 100 %, several at once, and
-// the README's rollback.
-var transitionStates = []string{"monolith", "users:0", "users:10", "users:100", "users:100,threads:10",
-	"users:50,threads:50,posts:50", "users:100,threads:100,posts:50", "split"}
+// proves: both ends, every step of the README's runbook (one service at 0,
+// 10, 50 and 100 %, then the next service at 0 and 10 %), several at once,
+// and the README's rollback.
+var transitionStates = []string{"monolith", "users:0", "users:10", "users:50", "users:100",
+	"users:100,threads:0", "users:100,threads:10", "users:50,threads:50,posts:50",
+	"users:100,threads:100,posts:50", "split"}
 
 // TestTransitionsSendNoShareToAMissingService: for every ordered pair of
 // transitionStates, forward and back, several services at once and

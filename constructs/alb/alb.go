@@ -27,6 +27,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 	"github.com/ecsplit/ecsplit/constructs/internal/registry"
 )
 
@@ -300,9 +301,7 @@ func (l *LoadBalancer) Listener() elbv2.ApplicationListener {
 var certificateArnRE = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$`)
 
 func validate(id string, props *Props) Props {
-	fail := func(prop string, format string, args ...any) {
-		panic(fmt.Sprintf("ecsplit alb %q: %s: %s", id, prop, fmt.Sprintf(format, args...)))
-	}
+	fail := invalid.Construct{Kind: "alb", ID: id}.Fail
 	if props == nil || props.Vpc == nil {
 		fail("Vpc", "is required")
 	}

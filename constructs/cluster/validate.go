@@ -1,17 +1,16 @@
 package cluster
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 )
 
 // validate fills defaults into p and panics on invalid values.
 func validate(id string, p *Props) {
-	fail := func(prop string, format string, args ...any) {
-		panic(fmt.Sprintf("ecsplit cluster %q: %s: %s", id, prop, fmt.Sprintf(format, args...)))
-	}
+	fail := invalid.Construct{Kind: "cluster", ID: id}.Fail
 	switch {
 	case p.Vpc != nil && p.NatGateways != 0:
 		fail("NatGateways", "must be left unset (0) when Vpc is given, got %d", p.NatGateways)

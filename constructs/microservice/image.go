@@ -1,7 +1,6 @@
 package microservice
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 
@@ -10,6 +9,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 )
 
 // Architecture is a task's CPU architecture.
@@ -46,10 +47,10 @@ func (a Architecture) platform() awsecrassets.Platform {
 func ImageFromDirectory(id, directory, dockerfile string, arch Architecture) awsecs.ContainerImage {
 	if _, err := os.Stat(filepath.Join(directory, dockerfile)); err != nil {
 		abs, _ := filepath.Abs(directory)
-		panic(fmt.Sprintf("ecsplit microservice %q: Image: no Dockerfile %q in image directory %q (%s): %v", id, dockerfile, directory, abs, err))
+		invalid.Construct{Kind: "microservice", ID: id}.Fail("Image", "no Dockerfile %q in image directory %q (%s): %v", dockerfile, directory, abs, err)
 	}
 	if arch != X86_64 && arch != ARM64 {
-		panic(fmt.Sprintf("ecsplit microservice %q: Image: architecture must be %s or %s, got %q", id, X86_64, ARM64, arch))
+		invalid.Construct{Kind: "microservice", ID: id}.Fail("Image", "architecture must be %s or %s, got %q", X86_64, ARM64, arch)
 	}
 	return awsecs.ContainerImage_FromAsset(jsii.String(directory), &awsecs.AssetImageProps{
 		File:     jsii.String(dockerfile),
@@ -62,7 +63,7 @@ func ImageFromDirectory(id, directory, dockerfile string, arch Architecture) aws
 // pull access to that repository only. It panics when name or tag is empty.
 func ImageFromECR(scope constructs.Construct, id, repositoryName, tag string) awsecs.ContainerImage {
 	if repositoryName == "" || tag == "" {
-		panic(fmt.Sprintf("ecsplit microservice %q: Image: an ECR image needs a repository name and a tag, got %q and %q", id, repositoryName, tag))
+		invalid.Construct{Kind: "microservice", ID: id}.Fail("Image", "an ECR image needs a repository name and a tag, got %q and %q", repositoryName, tag)
 	}
 	repo := awsecr.Repository_FromRepositoryName(scope, jsii.String(id), jsii.String(repositoryName))
 	return awsecs.ContainerImage_FromEcrRepository(repo, jsii.String(tag))

@@ -1,13 +1,13 @@
 package microservice
 
 import (
-	"fmt"
 	"math"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 	"github.com/ecsplit/ecsplit/constructs/internal/registry"
 )
 
@@ -42,49 +42,42 @@ func steps(from, to, step int) []int {
 	return s
 }
 
-// validator collects the construct's identity for error messages.
-type validator struct{ id string }
-
-func (v validator) fail(prop, format string, args ...any) {
-	panic(fmt.Sprintf("ecsplit microservice %q: %s: %s", v.id, prop, fmt.Sprintf(format, args...)))
-}
-
 // withDefaults returns a copy of props with defaults filled in, and panics
 // on the first invalid value.
 func withDefaults(id string, props *Props, fargate bool) Props {
-	v := validator{id}
+	v := invalid.Construct{Kind: "microservice", ID: id}
 	if props == nil {
-		v.fail("props", "are required")
+		v.Fail("props", "are required")
 	}
 	p := *props
 	if p.Cluster == nil {
-		v.fail("Cluster", "is required")
+		v.Fail("Cluster", "is required")
 	}
 	if p.Listener == nil {
-		v.fail("Listener", "is required")
+		v.Fail("Listener", "is required")
 	}
 	if len(p.Name) > MaxNameLength || !nameRE.MatchString(p.Name) {
-		v.fail("Name", "must be 1 to %d characters of lower-case letters, digits and '-', starting with a letter, got %q", MaxNameLength, p.Name)
+		v.Fail("Name", "must be 1 to %d characters of lower-case letters, digits and '-', starting with a letter, got %q", MaxNameLength, p.Name)
 	}
 	checkPaths(v, p.Paths, p.PreviewHeader != "")
 	if h := p.PreviewHeader; h != "" && (len(h) > MaxHeaderNameLength || !headerNameRE.MatchString(h)) {
-		v.fail("PreviewHeader", "must be an HTTP header name of 1 to %d letters, digits and !#$%%&'*+-.^_`|~, got %q", MaxHeaderNameLength, h)
+		v.Fail("PreviewHeader", "must be an HTTP header name of 1 to %d letters, digits and !#$%%&'*+-.^_`|~, got %q", MaxHeaderNameLength, h)
 	}
 	if p.Image == nil {
-		v.fail("Image", "is required: use ImageFromDirectory, ImageFromECR or any awsecs.ContainerImage")
+		v.Fail("Image", "is required: use ImageFromDirectory, ImageFromECR or any awsecs.ContainerImage")
 	}
 	if p.Priority != 0 && (p.Priority < MinPriority+1 || p.Priority > MaxPriority) {
-		v.fail("Priority", "must be from %d to %d (the preview rule takes Priority - 1), or 0 for automatic, got %d", MinPriority+1, MaxPriority, p.Priority)
+		v.Fail("Priority", "must be from %d to %d (the preview rule takes Priority - 1), or 0 for automatic, got %d", MinPriority+1, MaxPriority, p.Priority)
 	}
 	if p.LogRetention == "" {
 		p.LogRetention = DefaultLogRetention
 	}
 	p.ContainerPort = orDefault(p.ContainerPort, DefaultContainerPort)
 	if p.ContainerPort < 1 || p.ContainerPort > 65535 {
-		v.fail("ContainerPort", "must be from 1 to 65535, got %d", p.ContainerPort)
+		v.Fail("ContainerPort", "must be from 1 to 65535, got %d", p.ContainerPort)
 	}
 	if tp, ok := registry.LookupTargetPorts(*p.Listener.ListenerArn()); ok && !slices.Contains(tp.Ports, p.ContainerPort) {
-		v.fail("ContainerPort", "the listener's load balancer, %s, may send to ports %v only (its TargetPorts), got %d; "+
+		v.Fail("ContainerPort", "the listener's load balancer, %s, may send to ports %v only (its TargetPorts), got %d; "+
 			"add %d to its TargetPorts or listen on one of them", tp.Owner, tp.Ports, p.ContainerPort, p.ContainerPort)
 	}
 	checkSize(v, &p, fargate)
@@ -94,131 +87,131 @@ func withDefaults(id string, props *Props, fargate bool) Props {
 		p.User = DefaultUser
 	}
 	if root := strings.SplitN(p.User, ":", 2)[0]; root == "root" || root == "0" {
-		v.fail("User", "must not be root (Control Tower CT.ECS.PR.3 and PR.8), got %q", p.User)
+		v.Fail("User", "must not be root (Control Tower CT.ECS.PR.3 and PR.8), got %q", p.User)
 	}
 	for k := range p.Environment {
 		if !envRE.MatchString(k) {
-			v.fail("Environment", "variable names must match %s, got %q", envRE, k)
+			v.Fail("Environment", "variable names must match %s, got %q", envRE, k)
 		}
 		if k == "PORT" {
-			v.fail("Environment", "must not set PORT: it is set from ContainerPort")
+			v.Fail("Environment", "must not set PORT: it is set from ContainerPort")
 		}
 	}
 	for k, s := range p.Secrets {
 		if !envRE.MatchString(k) || k == "PORT" {
-			v.fail("Secrets", "variable names must match %s and not be PORT, got %q", envRE, k)
+			v.Fail("Secrets", "variable names must match %s and not be PORT, got %q", envRE, k)
 		}
 		if _, dup := p.Environment[k]; dup {
-			v.fail("Secrets", "%q is also in Environment; give each variable one source", k)
+			v.Fail("Secrets", "%q is also in Environment; give each variable one source", k)
 		}
 		if s == nil {
-			v.fail("Secrets", "%q has no secret", k)
+			v.Fail("Secrets", "%q has no secret", k)
 		}
 	}
 	if sh := p.Share; sh != nil {
 		if sh.Other == nil {
-			v.fail("Share.Other", "is required: the target group that receives the rest of the requests")
+			v.Fail("Share.Other", "is required: the target group that receives the rest of the requests")
 		}
 		if sh.Percent < 0 || sh.Percent > 100 {
-			v.fail("Share.Percent", "must be from 0 to 100, got %d", sh.Percent)
+			v.Fail("Share.Percent", "must be from 0 to 100, got %d", sh.Percent)
 		}
 		if sh.Stickiness != 0 && (sh.Stickiness < MinStickiness || sh.Stickiness > MaxStickiness || sh.Stickiness%time.Second != 0) {
-			v.fail("Share.Stickiness", "must be 0 (off) or whole seconds from %s to %s, got %s", MinStickiness, MaxStickiness, sh.Stickiness)
+			v.Fail("Share.Stickiness", "must be 0 (off) or whole seconds from %s to %s, got %s", MinStickiness, MaxStickiness, sh.Stickiness)
 		}
 	}
 	return p
 }
 
 // checkSize fills and checks the task size and architecture.
-func checkSize(v validator, p *Props, fargate bool) {
+func checkSize(v invalid.Construct, p *Props, fargate bool) {
 	p.CPU = orDefault(p.CPU, DefaultCPU)
 	p.MemoryMiB = orDefault(p.MemoryMiB, DefaultMemoryMiB)
 	if fargate {
 		mem, ok := fargateMemory[p.CPU]
 		if !ok {
-			v.fail("CPU", "must be a Fargate CPU value (256, 512, 1024, 2048, 4096, 8192 or 16384), got %d", p.CPU)
+			v.Fail("CPU", "must be a Fargate CPU value (256, 512, 1024, 2048, 4096, 8192 or 16384), got %d", p.CPU)
 		}
 		if !slices.Contains(mem, p.MemoryMiB) {
-			v.fail("MemoryMiB", "must be a Fargate memory size for CPU %d (from %d to %d MiB), got %d", p.CPU, mem[0], mem[len(mem)-1], p.MemoryMiB)
+			v.Fail("MemoryMiB", "must be a Fargate memory size for CPU %d (from %d to %d MiB), got %d", p.CPU, mem[0], mem[len(mem)-1], p.MemoryMiB)
 		}
 	} else {
 		if p.CPU < 128 || p.CPU > 10240 {
-			v.fail("CPU", "must be from 128 to 10240 CPU units on EC2, got %d", p.CPU)
+			v.Fail("CPU", "must be from 128 to 10240 CPU units on EC2, got %d", p.CPU)
 		}
 		if p.MemoryMiB < 128 {
-			v.fail("MemoryMiB", "must be at least 128 MiB, got %d", p.MemoryMiB)
+			v.Fail("MemoryMiB", "must be at least 128 MiB, got %d", p.MemoryMiB)
 		}
 	}
 	if p.Architecture == "" {
 		p.Architecture = DefaultArchitecture
 	}
 	if p.Architecture != X86_64 && p.Architecture != ARM64 {
-		v.fail("Architecture", "must be %s or %s, got %q", X86_64, ARM64, p.Architecture)
+		v.Fail("Architecture", "must be %s or %s, got %q", X86_64, ARM64, p.Architecture)
 	}
 	if arch, ok := registry.LookupArchitecture(*p.Cluster.ClusterArn()); ok && !fargate && arch.Architecture != string(p.Architecture) {
-		v.fail("Architecture", "the cluster's EC2 capacity, %s, runs %s instances, got %s", arch.Owner, arch.Architecture, p.Architecture)
+		v.Fail("Architecture", "the cluster's EC2 capacity, %s, runs %s instances, got %s", arch.Owner, arch.Architecture, p.Architecture)
 	}
 }
 
 // checkScaling fills and checks the task counts, the scaling targets and
 // the deployment percents.
-func checkScaling(v validator, p *Props) {
+func checkScaling(v invalid.Construct, p *Props) {
 	p.MinCapacity = orDefault(p.MinCapacity, DefaultMinCapacity)
 	p.MaxCapacity = orDefault(p.MaxCapacity, max(DefaultMaxCapacity, p.MinCapacity))
 	if p.MinCapacity < 1 {
-		v.fail("MinCapacity", "must be at least 1, got %d", p.MinCapacity)
+		v.Fail("MinCapacity", "must be at least 1, got %d", p.MinCapacity)
 	}
 	if p.MaxCapacity < p.MinCapacity {
-		v.fail("MaxCapacity", "must be at least MinCapacity (%d), got %d", p.MinCapacity, p.MaxCapacity)
+		v.Fail("MaxCapacity", "must be at least MinCapacity (%d), got %d", p.MinCapacity, p.MaxCapacity)
 	}
 	p.CPUTargetPercent = orDefault(p.CPUTargetPercent, DefaultCPUTargetPercent)
 	if p.CPUTargetPercent < 1 || p.CPUTargetPercent > 100 {
-		v.fail("CPUTargetPercent", "must be from 1 to 100, got %d", p.CPUTargetPercent)
+		v.Fail("CPUTargetPercent", "must be from 1 to 100, got %d", p.CPUTargetPercent)
 	}
 	if p.RequestsPerTarget < 0 {
-		v.fail("RequestsPerTarget", "must be 0 (no request-count policy) or at least 1 request per task per minute, got %d", p.RequestsPerTarget)
+		v.Fail("RequestsPerTarget", "must be 0 (no request-count policy) or at least 1 request per task per minute, got %d", p.RequestsPerTarget)
 	}
 	if p.MinHealthyPercent == nil {
 		p.MinHealthyPercent = new(DefaultMinHealthyPercent)
 	}
 	if m := *p.MinHealthyPercent; m < 0 || m > 100 {
-		v.fail("MinHealthyPercent", "must be from 0 to 100, got %d", m)
+		v.Fail("MinHealthyPercent", "must be from 0 to 100, got %d", m)
 	}
 	p.MaxHealthyPercent = orDefault(p.MaxHealthyPercent, DefaultMaxHealthyPercent)
 	if p.MaxHealthyPercent < 100 || p.MaxHealthyPercent > MaxMaxHealthyPercent {
-		v.fail("MaxHealthyPercent", "must be from 100 to %d, got %d", MaxMaxHealthyPercent, p.MaxHealthyPercent)
+		v.Fail("MaxHealthyPercent", "must be from 100 to %d, got %d", MaxMaxHealthyPercent, p.MaxHealthyPercent)
 	}
 }
 
 // checkHealth fills and checks the health check and the timings of a
 // task's start and stop.
-func checkHealth(v validator, p *Props) {
+func checkHealth(v invalid.Construct, p *Props) {
 	hc := &p.HealthCheck
 	if hc.Path == "" {
 		hc.Path = DefaultHealthCheckPath
 	}
 	if !strings.HasPrefix(hc.Path, "/") || len(hc.Path) > 1024 || strings.ContainsAny(hc.Path, " *?") {
-		v.fail("HealthCheck.Path", "must start with '/' and be a plain path of at most 1024 characters, got %q", hc.Path)
+		v.Fail("HealthCheck.Path", "must start with '/' and be a plain path of at most 1024 characters, got %q", hc.Path)
 	}
 	hc.Interval = orDefaultDuration(hc.Interval, DefaultHealthCheckInterval)
 	checkSeconds(v, "HealthCheck.Interval", hc.Interval, MinHealthCheckInterval, MaxHealthCheckInterval)
 	hc.Timeout = orDefaultDuration(hc.Timeout, DefaultHealthCheckTimeout)
 	checkSeconds(v, "HealthCheck.Timeout", hc.Timeout, MinHealthCheckTimeout, MaxHealthCheckTimeout)
 	if hc.Timeout >= hc.Interval {
-		v.fail("HealthCheck.Timeout", "must be less than HealthCheck.Interval (%s), got %s", hc.Interval, hc.Timeout)
+		v.Fail("HealthCheck.Timeout", "must be less than HealthCheck.Interval (%s), got %s", hc.Interval, hc.Timeout)
 	}
 	hc.HealthyThreshold = orDefault(hc.HealthyThreshold, DefaultHealthyThreshold)
 	hc.UnhealthyThreshold = orDefault(hc.UnhealthyThreshold, DefaultUnhealthyThreshold)
 	for name, n := range map[string]int{"HealthCheck.HealthyThreshold": hc.HealthyThreshold, "HealthCheck.UnhealthyThreshold": hc.UnhealthyThreshold} {
 		if n < MinThreshold || n > MaxThreshold {
-			v.fail(name, "must be from %d to %d, got %d", MinThreshold, MaxThreshold, n)
+			v.Fail(name, "must be from %d to %d, got %d", MinThreshold, MaxThreshold, n)
 		}
 	}
 	if hc.HealthyHTTPCodes == "" {
 		hc.HealthyHTTPCodes = DefaultHealthyHTTPCodes
 	}
 	if !httpCodesRE.MatchString(hc.HealthyHTTPCodes) {
-		v.fail("HealthCheck.HealthyHTTPCodes", "must be codes from 200 to 499 such as \"200\", \"200,204\" or \"200-299\", got %q", hc.HealthyHTTPCodes)
+		v.Fail("HealthCheck.HealthyHTTPCodes", "must be codes from 200 to 499 such as \"200\", \"200,204\" or \"200-299\", got %q", hc.HealthyHTTPCodes)
 	}
 	if p.DeregistrationDelay == nil {
 		p.DeregistrationDelay = new(DefaultDeregistrationDelay)
@@ -233,13 +226,13 @@ func checkHealth(v validator, p *Props) {
 }
 
 // checkSeconds fails unless d is whole seconds from lo to hi.
-func checkSeconds(v validator, prop string, d, lo, hi time.Duration) {
+func checkSeconds(v invalid.Construct, prop string, d, lo, hi time.Duration) {
 	if d < lo || d > hi || d%time.Second != 0 {
-		v.fail(prop, "must be whole seconds from %s to %s, got %s", lo, hi, d)
+		v.Fail(prop, "must be whole seconds from %s to %s, got %s", lo, hi, d)
 	}
 }
 
-func checkPaths(v validator, paths []string, preview bool) {
+func checkPaths(v invalid.Construct, paths []string, preview bool) {
 	most := MaxPathPatterns
 	why := "the ALB's limit of condition values per rule"
 	if preview {
@@ -247,22 +240,22 @@ func checkPaths(v validator, paths []string, preview bool) {
 		why = "the ALB's limit of five condition values per rule, one of which the preview header takes"
 	}
 	if len(paths) == 0 || len(paths) > most {
-		v.fail("Paths", "must hold 1 to %d path patterns (%s), got %d", most, why, len(paths))
+		v.Fail("Paths", "must hold 1 to %d path patterns (%s), got %d", most, why, len(paths))
 	}
 	seen := map[string]bool{}
 	wildcards := 0
 	for _, p := range paths {
 		if len(p) > MaxPathPatternLength || !pathRE.MatchString(p) {
-			v.fail("Paths", "each path pattern must start with '/', be at most %d characters, and use only A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & and the wildcards * and ?; got %q", MaxPathPatternLength, p)
+			v.Fail("Paths", "each path pattern must start with '/', be at most %d characters, and use only A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & and the wildcards * and ?; got %q", MaxPathPatternLength, p)
 		}
 		if seen[p] {
-			v.fail("Paths", "path pattern %q is listed twice", p)
+			v.Fail("Paths", "path pattern %q is listed twice", p)
 		}
 		seen[p] = true
 		wildcards += strings.Count(p, "*") + strings.Count(p, "?")
 	}
 	if wildcards > MaxWildcards {
-		v.fail("Paths", "may hold at most %d wildcards (* and ?) in all, the ALB's limit per rule, got %d in %q", MaxWildcards, wildcards, paths)
+		v.Fail("Paths", "may hold at most %d wildcards (* and ?) in all, the ALB's limit per rule, got %d in %q", MaxWildcards, wildcards, paths)
 	}
 }
 

@@ -12,7 +12,6 @@
 package migration
 
 import (
-	"fmt"
 	"slices"
 	"time"
 
@@ -196,11 +195,4 @@ func (m *Migration) StateText() string {
 // order (Props.Services).
 func (m *Migration) ServiceNames() []string {
 	return slices.Clone(m.names)
-}
-
-// validator names the construct in messages.
-type validator struct{ id string }
-
-func (v validator) fail(prop, format string, args ...any) {
-	panic(fmt.Sprintf("ecsplit migration %q: %s: %s", v.id, prop, fmt.Sprintf(format, args...)))
 }

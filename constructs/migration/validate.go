@@ -9,28 +9,29 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 
+	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 	"github.com/ecsplit/ecsplit/constructs/microservice"
 )
 
 // validate checks props and returns a copy; it panics on the first
 // invalid value.
 func validate(scope constructs.Construct, id string, props *Props) Props {
-	v := validator{id}
+	v := invalid.Construct{Kind: "migration", ID: id}
 	if props == nil {
-		v.fail("props", "are required")
+		v.Fail("props", "are required")
 	}
 	p := *props
 	if p.Cluster == nil {
-		v.fail("Cluster", "is required")
+		v.Fail("Cluster", "is required")
 	}
 	if p.Listener == nil {
-		v.fail("Listener", "is required")
+		v.Fail("Listener", "is required")
 	}
 	if p.Monolith.Name == "" {
-		v.fail("Monolith.Name", "is required: the monolith's name")
+		v.Fail("Monolith.Name", "is required: the monolith's name")
 	}
 	if len(p.Services) == 0 {
-		v.fail("Services", "must list at least one service to extract")
+		v.Fail("Services", "must list at least one service to extract")
 	}
 	all := append([]microservice.Props{p.Monolith}, p.Services...)
 	field := func(i int) string {
@@ -45,21 +46,21 @@ func validate(scope constructs.Construct, id string, props *Props) Props {
 		f := field(i)
 		switch {
 		case s.Cluster != nil:
-			v.fail(f+".Cluster", "is set by the migration (Props.Cluster); leave it unset")
+			v.Fail(f+".Cluster", "is set by the migration (Props.Cluster); leave it unset")
 		case s.Listener != nil:
-			v.fail(f+".Listener", "is set by the migration (Props.Listener); leave it unset")
+			v.Fail(f+".Listener", "is set by the migration (Props.Listener); leave it unset")
 		case s.Share != nil:
-			v.fail(f+".Share", "is set by the migration from Props.State; leave it unset")
+			v.Fail(f+".Share", "is set by the migration from Props.State; leave it unset")
 		case s.PreviewHeader != "":
-			v.fail(f+".PreviewHeader", "is set by the migration (Props.PreviewHeader); leave it unset")
+			v.Fail(f+".PreviewHeader", "is set by the migration (Props.PreviewHeader); leave it unset")
 		}
 		if prev, dup := names[s.Name]; dup {
-			v.fail(f+".Name", "%q is also the name of %s; each service needs its own name", s.Name, prev)
+			v.Fail(f+".Name", "%q is also the name of %s; each service needs its own name", s.Name, prev)
 		}
 		names[s.Name] = f
 		for _, path := range s.Paths {
 			if prev, dup := owners[path]; dup {
-				v.fail(f+".Paths", "path pattern %q of %q is also listed by %s; each path pattern belongs to one service", path, s.Name, prev)
+				v.Fail(f+".Paths", "path pattern %q of %q is also listed by %s; each path pattern belongs to one service", path, s.Name, prev)
 			}
 			owners[path] = fmt.Sprintf("%s (%q)", f, s.Name)
 		}
@@ -68,7 +69,7 @@ func validate(scope constructs.Construct, id string, props *Props) Props {
 		p.PreviewHeader = DefaultPreviewHeader
 	}
 	if p.Stickiness != 0 && (p.Stickiness < microservice.MinStickiness || p.Stickiness > microservice.MaxStickiness || p.Stickiness%time.Second != 0) {
-		v.fail("Stickiness", "must be 0 (off) or whole seconds from %s to %s, got %s", microservice.MinStickiness, microservice.MaxStickiness, p.Stickiness)
+		v.Fail("Stickiness", "must be 0 (off) or whole seconds from %s to %s, got %s", microservice.MinStickiness, microservice.MaxStickiness, p.Stickiness)
 	}
 	checkState(v, p)
 	stack := *awscdk.Stack_Of(scope).StackName()
@@ -77,7 +78,7 @@ func validate(scope constructs.Construct, id string, props *Props) Props {
 		p.Dashboard.Name = stack + DefaultDashboardSuffix
 	}
 	if n := p.Dashboard.Name; !p.Dashboard.Disabled && (len(n) > 255 || !dashboardNameRE.MatchString(n)) {
-		v.fail("Dashboard.Name", "must be 1 to 255 letters, digits, '-' and '_', got %q", n)
+		v.Fail("Dashboard.Name", "must be 1 to 255 letters, digits, '-' and '_', got %q", n)
 	}
 	return p
 }
@@ -92,7 +93,7 @@ var (
 const maxAlarmName = 255
 
 // checkAlarms fills the alarms' defaults and checks them.
-func checkAlarms(v validator, a *Alarms, stack string) {
+func checkAlarms(v invalid.Construct, a *Alarms, stack string) {
 	if a.Disabled {
 		return
 	}
@@ -100,25 +101,25 @@ func checkAlarms(v validator, a *Alarms, stack string) {
 		a.ErrorRatePercent = DefaultErrorRatePercent
 	}
 	if a.ErrorRatePercent < 0 || a.ErrorRatePercent > 100 {
-		v.fail("Alarms.ErrorRatePercent", "must be above 0 and at most 100, got %g", a.ErrorRatePercent)
+		v.Fail("Alarms.ErrorRatePercent", "must be above 0 and at most 100, got %g", a.ErrorRatePercent)
 	}
 	if a.LatencyP99 == 0 {
 		a.LatencyP99 = DefaultLatencyP99
 	}
 	if a.LatencyP99 < time.Millisecond {
-		v.fail("Alarms.LatencyP99", "must be at least 1ms, got %s", a.LatencyP99)
+		v.Fail("Alarms.LatencyP99", "must be at least 1ms, got %s", a.LatencyP99)
 	}
 	if a.UnhealthyHosts == 0 {
 		a.UnhealthyHosts = DefaultUnhealthyHosts
 	}
 	if a.UnhealthyHosts < 1 {
-		v.fail("Alarms.UnhealthyHosts", "must be at least 1, got %d", a.UnhealthyHosts)
+		v.Fail("Alarms.UnhealthyHosts", "must be at least 1, got %d", a.UnhealthyHosts)
 	}
 	if a.Period == 0 {
 		a.Period = DefaultAlarmPeriod
 	}
 	if a.Period < time.Minute || a.Period%time.Minute != 0 {
-		v.fail("Alarms.Period", "must be whole minutes (ALB metrics have one-minute resolution), got %s", a.Period)
+		v.Fail("Alarms.Period", "must be whole minutes (ALB metrics have one-minute resolution), got %s", a.Period)
 	}
 	if a.EvaluationPeriods == 0 {
 		a.EvaluationPeriods = DefaultEvaluationPeriods
@@ -127,10 +128,10 @@ func checkAlarms(v validator, a *Alarms, stack string) {
 		a.DatapointsToAlarm = min(DefaultDatapointsToAlarm, a.EvaluationPeriods)
 	}
 	if a.EvaluationPeriods < 1 {
-		v.fail("Alarms.EvaluationPeriods", "must be at least 1, got %d", a.EvaluationPeriods)
+		v.Fail("Alarms.EvaluationPeriods", "must be at least 1, got %d", a.EvaluationPeriods)
 	}
 	if a.DatapointsToAlarm < 1 || a.DatapointsToAlarm > a.EvaluationPeriods {
-		v.fail("Alarms.DatapointsToAlarm", "must be from 1 to EvaluationPeriods (%d), got %d", a.EvaluationPeriods, a.DatapointsToAlarm)
+		v.Fail("Alarms.DatapointsToAlarm", "must be from 1 to EvaluationPeriods (%d), got %d", a.EvaluationPeriods, a.DatapointsToAlarm)
 	}
 	if a.NamePrefix == "" {
 		a.NamePrefix = stack
@@ -138,17 +139,17 @@ func checkAlarms(v validator, a *Alarms, stack string) {
 	// The longest name: PREFIX-NAME-unhealthy-hosts.
 	longest := len(a.NamePrefix) + 1 + microservice.MaxNameLength + len("-unhealthy-hosts")
 	if !alarmPrefixRE.MatchString(a.NamePrefix) || longest > maxAlarmName {
-		v.fail("Alarms.NamePrefix", "must be printable ASCII without spaces, short enough for names of at most %d characters, got %q", maxAlarmName, a.NamePrefix)
+		v.Fail("Alarms.NamePrefix", "must be printable ASCII without spaces, short enough for names of at most %d characters, got %q", maxAlarmName, a.NamePrefix)
 	}
 	if a.Email != "" && !emailRE.MatchString(a.Email) {
-		v.fail("Alarms.Email", "must be an email address, got %q", a.Email)
+		v.Fail("Alarms.Email", "must be an email address, got %q", a.Email)
 	}
 }
 
 // checkState checks the state against the table: every name is a service
 // to extract, once, with a percent from 0 to 100; and below 100 % every
 // path pattern of the service is one the monolith's patterns match.
-func checkState(v validator, p Props) {
+func checkState(v invalid.Construct, p Props) {
 	var names []string
 	for _, s := range p.Services {
 		names = append(names, s.Name)
@@ -163,21 +164,21 @@ func checkState(v validator, p Props) {
 			}
 		}
 		if svc < 0 {
-			v.fail(prop+".Service", "%q is not a service of Services (%s)", e.Service, strings.Join(names, ", "))
+			v.Fail(prop+".Service", "%q is not a service of Services (%s)", e.Service, strings.Join(names, ", "))
 		}
 		if seen[e.Service] {
-			v.fail(prop+".Service", "%q is extracted twice", e.Service)
+			v.Fail(prop+".Service", "%q is extracted twice", e.Service)
 		}
 		seen[e.Service] = true
 		if e.Percent < 0 || e.Percent > 100 {
-			v.fail(prop+".Percent", "must be from 0 to 100, got %d for %q", e.Percent, e.Service)
+			v.Fail(prop+".Percent", "must be from 0 to 100, got %d for %q", e.Percent, e.Service)
 		}
 		if e.Percent == 100 {
 			continue
 		}
 		for _, path := range p.Services[svc].Paths {
 			if !covered(p.Monolith.Paths, path) {
-				v.fail(prop+".Percent", "%q at %d %% sends %d %% of path pattern %q to the monolith, whose paths %q do not match it; "+
+				v.Fail(prop+".Percent", "%q at %d %% sends %d %% of path pattern %q to the monolith, whose paths %q do not match it; "+
 					"add a pattern that matches it to Monolith.Paths, or extract %q at 100",
 					e.Service, e.Percent, 100-e.Percent, path, p.Monolith.Paths, e.Service)
 			}

@@ -160,6 +160,28 @@ func TestDeployTransitions(t *testing.T) {
 			}
 		})
 	}
+	// Every stage and migration-state change, not only those listed: each
+	// ordered pair of transitionStates (every runbook step among them), in
+	// both capacity modes.
+	t.Run("every state change", func(t *testing.T) {
+		pairs := 0
+		for _, capacity := range []string{"fargate", "ec2"} {
+			for _, from := range transitionStates {
+				for _, to := range transitionStates {
+					if from == to {
+						continue
+					}
+					a := synth(t, map[string]string{"stage": from, "capacity": capacity})
+					b := synth(t, map[string]string{"stage": to, "capacity": capacity})
+					for _, p := range transitionProblems(t, a, b, false) {
+						t.Errorf("%s -> %s (%s): %s", from, to, capacity, p)
+					}
+					pairs++
+				}
+			}
+		}
+		t.Logf("%d state changes deploy in one cdk deploy --all", pairs)
+	})
 }
 
 // TestDeployTransitionsCatchPlantedFaults: a platform that drops the HTTP

@@ -6,6 +6,7 @@
 package stacks
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"regexp"
@@ -142,9 +143,7 @@ func ConfigFromContext(app awscdk.App) (Config, error) {
 	if a := c.AlarmTopicArn; a != "" && !topicArnRE.MatchString(a) {
 		keep(fmt.Errorf("context %s=%q is not valid: use an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", AlarmTopicKey, a))
 	}
-	if c.ServicesDir == "" {
-		c.ServicesDir = DefaultServicesDir
-	}
+	c.ServicesDir = cmp.Or(c.ServicesDir, DefaultServicesDir)
 	if b := c.ServerAccessLogsBucket; b != "" && !bucketNameRE.MatchString(b) {
 		keep(fmt.Errorf("context %s=%q is not valid: use an S3 bucket name (3 to 63 lower-case letters, digits, dots and hyphens)", ServerAccessLogsBucketKey, b))
 	}

@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -79,9 +80,9 @@ func NewPlatform(scope constructs.Construct, id string, props *PlatformProps) *P
 // interfaces but one. Managed scaling launches only what the tasks need.
 func ec2Instances(services int) int {
 	perService := (microservice.DefaultMaxCapacity*microservice.DefaultMaxHealthyPercent + 99) / 100
-	perInstance := cluster.InstanceNetworkInterfaces[cluster.DefaultInstanceType] - 1
-	for _, t := range cluster.DefaultAlternativeInstanceTypes {
-		perInstance = min(perInstance, cluster.InstanceNetworkInterfaces[t]-1)
+	perInstance, ok := cluster.AwsvpcTasksPerInstance(append([]string{cluster.DefaultInstanceType}, cluster.DefaultAlternativeInstanceTypes...))
+	if !ok {
+		panic("ecsplit: the cluster's default instance types are not in cluster.InstanceNetworkInterfaces")
 	}
 	return (services*perService + perInstance - 1) / perInstance
 }
@@ -149,10 +150,7 @@ type Services struct {
 // itself.
 func NewServices(scope constructs.Construct, id string, props *ServicesProps) *Services {
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
-	dir := props.ServicesDir
-	if dir == "" {
-		dir = DefaultServicesDir
-	}
+	dir := cmp.Or(props.ServicesDir, DefaultServicesDir)
 	c := props.Platform.Cluster
 	withPlacement := func(f ForumService) microservice.Props {
 		p := f.props(dir)

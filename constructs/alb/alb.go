@@ -11,6 +11,7 @@
 package alb
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -309,9 +310,7 @@ func validate(id string, props *Props) Props {
 	if p.DeletionProtection == nil {
 		p.DeletionProtection = jsii.Bool(DefaultDeletionProtection)
 	}
-	if p.NotFoundBody == "" {
-		p.NotFoundBody = DefaultNotFoundBody
-	}
+	p.NotFoundBody = cmp.Or(p.NotFoundBody, DefaultNotFoundBody)
 	if p.TargetPorts == nil {
 		p.TargetPorts = slices.Clone(DefaultTargetPorts)
 	}

@@ -40,15 +40,23 @@ func (e *EC2Capacity) instanceTypes() []string {
 }
 
 // tasksPerInstance returns the awsvpc tasks one instance runs: the
-// TasksPerInstance prop, or the fewest network interfaces over the instance
-// types, minus one. ok is false when a type is not in
-// InstanceNetworkInterfaces and the prop is unset.
+// TasksPerInstance prop, or AwsvpcTasksPerInstance of the instance types.
+// ok is false when a type is not in InstanceNetworkInterfaces and the prop
+// is unset.
 func (e *EC2Capacity) tasksPerInstance() (tasks int, ok bool) {
 	if e.TasksPerInstance > 0 {
 		return e.TasksPerInstance, true
 	}
+	return AwsvpcTasksPerInstance(e.instanceTypes())
+}
+
+// AwsvpcTasksPerInstance returns the awsvpc tasks that any instance of an
+// Auto Scaling group launching instanceTypes runs without ENI trunking:
+// the fewest network interfaces over the types, minus one. ok is false when
+// instanceTypes is empty or a type is not in InstanceNetworkInterfaces.
+func AwsvpcTasksPerInstance(instanceTypes []string) (tasks int, ok bool) {
 	fewest := 0
-	for _, t := range e.instanceTypes() {
+	for _, t := range instanceTypes {
 		enis, known := InstanceNetworkInterfaces[t]
 		if !known {
 			return 0, false
@@ -57,7 +65,7 @@ func (e *EC2Capacity) tasksPerInstance() (tasks int, ok bool) {
 			fewest = enis
 		}
 	}
-	return fewest - 1, true
+	return fewest - 1, fewest > 0
 }
 
 // TaskSlots returns how many awsvpc tasks the EC2 capacity runs at its

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"regexp"
 	"slices"
 	"strings"
@@ -41,12 +42,9 @@ func validate(id string, p *Props) {
 		}
 	}
 	if e.MinCapacity == nil {
-		n := DefaultMinCapacity
-		e.MinCapacity = &n
+		e.MinCapacity = new(DefaultMinCapacity)
 	}
-	if e.MaxCapacity == 0 {
-		e.MaxCapacity = max(DefaultMaxCapacity, *e.MinCapacity)
-	}
+	e.MaxCapacity = cmp.Or(e.MaxCapacity, max(DefaultMaxCapacity, *e.MinCapacity))
 	if *e.MinCapacity < 0 {
 		fail("EC2.MinCapacity", "must be 0 or more, got %d", *e.MinCapacity)
 	}

@@ -1,6 +1,7 @@
 package microservice
 
 import (
+	"cmp"
 	"math"
 	"regexp"
 	"slices"
@@ -69,10 +70,8 @@ func withDefaults(id string, props *Props, fargate bool) Props {
 	if p.Priority != 0 && (p.Priority < MinPriority+1 || p.Priority > MaxPriority) {
 		v.Fail("Priority", "must be from %d to %d (the preview rule takes Priority - 1), or 0 for automatic, got %d", MinPriority+1, MaxPriority, p.Priority)
 	}
-	if p.LogRetention == "" {
-		p.LogRetention = DefaultLogRetention
-	}
-	p.ContainerPort = orDefault(p.ContainerPort, DefaultContainerPort)
+	p.LogRetention = cmp.Or(p.LogRetention, DefaultLogRetention)
+	p.ContainerPort = cmp.Or(p.ContainerPort, DefaultContainerPort)
 	if p.ContainerPort < 1 || p.ContainerPort > 65535 {
 		v.Fail("ContainerPort", "must be from 1 to 65535, got %d", p.ContainerPort)
 	}
@@ -83,9 +82,7 @@ func withDefaults(id string, props *Props, fargate bool) Props {
 	checkSize(v, &p, fargate)
 	checkScaling(v, &p)
 	checkHealth(v, &p)
-	if p.User == "" {
-		p.User = DefaultUser
-	}
+	p.User = cmp.Or(p.User, DefaultUser)
 	if root := strings.SplitN(p.User, ":", 2)[0]; root == "root" || root == "0" {
 		v.Fail("User", "must not be root (Control Tower CT.ECS.PR.3 and PR.8), got %q", p.User)
 	}
@@ -124,8 +121,8 @@ func withDefaults(id string, props *Props, fargate bool) Props {
 
 // checkSize fills and checks the task size and architecture.
 func checkSize(v invalid.Construct, p *Props, fargate bool) {
-	p.CPU = orDefault(p.CPU, DefaultCPU)
-	p.MemoryMiB = orDefault(p.MemoryMiB, DefaultMemoryMiB)
+	p.CPU = cmp.Or(p.CPU, DefaultCPU)
+	p.MemoryMiB = cmp.Or(p.MemoryMiB, DefaultMemoryMiB)
 	if fargate {
 		mem, ok := fargateMemory[p.CPU]
 		if !ok {
@@ -142,9 +139,7 @@ func checkSize(v invalid.Construct, p *Props, fargate bool) {
 			v.Fail("MemoryMiB", "must be at least 128 MiB, got %d", p.MemoryMiB)
 		}
 	}
-	if p.Architecture == "" {
-		p.Architecture = DefaultArchitecture
-	}
+	p.Architecture = cmp.Or(p.Architecture, DefaultArchitecture)
 	if p.Architecture != X86_64 && p.Architecture != ARM64 {
 		v.Fail("Architecture", "must be %s or %s, got %q", X86_64, ARM64, p.Architecture)
 	}
@@ -156,15 +151,15 @@ func checkSize(v invalid.Construct, p *Props, fargate bool) {
 // checkScaling fills and checks the task counts, the scaling targets and
 // the deployment percents.
 func checkScaling(v invalid.Construct, p *Props) {
-	p.MinCapacity = orDefault(p.MinCapacity, DefaultMinCapacity)
-	p.MaxCapacity = orDefault(p.MaxCapacity, max(DefaultMaxCapacity, p.MinCapacity))
+	p.MinCapacity = cmp.Or(p.MinCapacity, DefaultMinCapacity)
+	p.MaxCapacity = cmp.Or(p.MaxCapacity, max(DefaultMaxCapacity, p.MinCapacity))
 	if p.MinCapacity < 1 {
 		v.Fail("MinCapacity", "must be at least 1, got %d", p.MinCapacity)
 	}
 	if p.MaxCapacity < p.MinCapacity {
 		v.Fail("MaxCapacity", "must be at least MinCapacity (%d), got %d", p.MinCapacity, p.MaxCapacity)
 	}
-	p.CPUTargetPercent = orDefault(p.CPUTargetPercent, DefaultCPUTargetPercent)
+	p.CPUTargetPercent = cmp.Or(p.CPUTargetPercent, DefaultCPUTargetPercent)
 	if p.CPUTargetPercent < 1 || p.CPUTargetPercent > 100 {
 		v.Fail("CPUTargetPercent", "must be from 1 to 100, got %d", p.CPUTargetPercent)
 	}
@@ -177,7 +172,7 @@ func checkScaling(v invalid.Construct, p *Props) {
 	if m := *p.MinHealthyPercent; m < 0 || m > 100 {
 		v.Fail("MinHealthyPercent", "must be from 0 to 100, got %d", m)
 	}
-	p.MaxHealthyPercent = orDefault(p.MaxHealthyPercent, DefaultMaxHealthyPercent)
+	p.MaxHealthyPercent = cmp.Or(p.MaxHealthyPercent, DefaultMaxHealthyPercent)
 	if p.MaxHealthyPercent < 100 || p.MaxHealthyPercent > MaxMaxHealthyPercent {
 		v.Fail("MaxHealthyPercent", "must be from 100 to %d, got %d", MaxMaxHealthyPercent, p.MaxHealthyPercent)
 	}
@@ -187,29 +182,22 @@ func checkScaling(v invalid.Construct, p *Props) {
 // task's start and stop.
 func checkHealth(v invalid.Construct, p *Props) {
 	hc := &p.HealthCheck
-	if hc.Path == "" {
-		hc.Path = DefaultHealthCheckPath
-	}
+	hc.Path = cmp.Or(hc.Path, DefaultHealthCheckPath)
 	if !strings.HasPrefix(hc.Path, "/") || len(hc.Path) > 1024 || strings.ContainsAny(hc.Path, " *?") {
 		v.Fail("HealthCheck.Path", "must start with '/' and be a plain path of at most 1024 characters, got %q", hc.Path)
 	}
-	hc.Interval = orDefaultDuration(hc.Interval, DefaultHealthCheckInterval)
+	hc.Interval = cmp.Or(hc.Interval, DefaultHealthCheckInterval)
 	checkSeconds(v, "HealthCheck.Interval", hc.Interval, MinHealthCheckInterval, MaxHealthCheckInterval)
-	hc.Timeout = orDefaultDuration(hc.Timeout, DefaultHealthCheckTimeout)
+	hc.Timeout = cmp.Or(hc.Timeout, DefaultHealthCheckTimeout)
 	checkSeconds(v, "HealthCheck.Timeout", hc.Timeout, MinHealthCheckTimeout, MaxHealthCheckTimeout)
 	if hc.Timeout >= hc.Interval {
 		v.Fail("HealthCheck.Timeout", "must be less than HealthCheck.Interval (%s), got %s", hc.Interval, hc.Timeout)
 	}
-	hc.HealthyThreshold = orDefault(hc.HealthyThreshold, DefaultHealthyThreshold)
-	hc.UnhealthyThreshold = orDefault(hc.UnhealthyThreshold, DefaultUnhealthyThreshold)
-	for name, n := range map[string]int{"HealthCheck.HealthyThreshold": hc.HealthyThreshold, "HealthCheck.UnhealthyThreshold": hc.UnhealthyThreshold} {
-		if n < MinThreshold || n > MaxThreshold {
-			v.Fail(name, "must be from %d to %d, got %d", MinThreshold, MaxThreshold, n)
-		}
-	}
-	if hc.HealthyHTTPCodes == "" {
-		hc.HealthyHTTPCodes = DefaultHealthyHTTPCodes
-	}
+	hc.HealthyThreshold = cmp.Or(hc.HealthyThreshold, DefaultHealthyThreshold)
+	hc.UnhealthyThreshold = cmp.Or(hc.UnhealthyThreshold, DefaultUnhealthyThreshold)
+	checkThreshold(v, "HealthCheck.HealthyThreshold", hc.HealthyThreshold)
+	checkThreshold(v, "HealthCheck.UnhealthyThreshold", hc.UnhealthyThreshold)
+	hc.HealthyHTTPCodes = cmp.Or(hc.HealthyHTTPCodes, DefaultHealthyHTTPCodes)
 	if !httpCodesRE.MatchString(hc.HealthyHTTPCodes) {
 		v.Fail("HealthCheck.HealthyHTTPCodes", "must be codes from 200 to 499 such as \"200\", \"200,204\" or \"200-299\", got %q", hc.HealthyHTTPCodes)
 	}
@@ -221,8 +209,15 @@ func checkHealth(v invalid.Construct, p *Props) {
 		p.HealthCheckGracePeriod = new(DefaultHealthCheckGracePeriod)
 	}
 	checkSeconds(v, "HealthCheckGracePeriod", *p.HealthCheckGracePeriod, 0, time.Duration(math.MaxInt32)*time.Second)
-	p.StopTimeout = orDefaultDuration(p.StopTimeout, DefaultStopTimeout)
+	p.StopTimeout = cmp.Or(p.StopTimeout, DefaultStopTimeout)
 	checkSeconds(v, "StopTimeout", p.StopTimeout, MinStopTimeout, MaxStopTimeout)
+}
+
+// checkThreshold fails unless n is a health check threshold count.
+func checkThreshold(v invalid.Construct, prop string, n int) {
+	if n < MinThreshold || n > MaxThreshold {
+		v.Fail(prop, "must be from %d to %d, got %d", MinThreshold, MaxThreshold, n)
+	}
 }
 
 // checkSeconds fails unless d is whole seconds from lo to hi.
@@ -232,6 +227,9 @@ func checkSeconds(v invalid.Construct, prop string, d, lo, hi time.Duration) {
 	}
 }
 
+// checkPaths fails unless paths are 1 to MaxPathPatterns distinct ALB
+// path patterns (one fewer with a preview header) within the ALB's
+// wildcard limit.
 func checkPaths(v invalid.Construct, paths []string, preview bool) {
 	most := MaxPathPatterns
 	why := "the ALB's limit of condition values per rule"
@@ -257,18 +255,4 @@ func checkPaths(v invalid.Construct, paths []string, preview bool) {
 	if wildcards > MaxWildcards {
 		v.Fail("Paths", "may hold at most %d wildcards (* and ?) in all, the ALB's limit per rule, got %d in %q", MaxWildcards, wildcards, paths)
 	}
-}
-
-func orDefault(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
-func orDefaultDuration(v, def time.Duration) time.Duration {
-	if v == 0 {
-		return def
-	}
-	return v
 }

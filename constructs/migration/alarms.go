@@ -155,7 +155,7 @@ func newAlarms(s *microservice.Service, m *serviceMetrics, a Alarms, topic awssn
 	}
 	sa := &ServiceAlarms{
 		ErrorRate: alarm("ErrorRateAlarm", "error-rate",
-			fmt.Sprintf("ecsplit: more than %g %% of %s's responses are 5xx (target group %s)", a.ErrorRatePercent, s.Name, s.Name),
+			fmt.Sprintf("ecsplit: more than %g %% of the responses of %s's tasks are 5xx", a.ErrorRatePercent, s.Name),
 			m.errorRate, a.ErrorRatePercent, awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD),
 		Latency: alarm("LatencyAlarm", "latency-p99",
 			fmt.Sprintf("ecsplit: %s's p99 response time is above %s", s.Name, a.LatencyP99),

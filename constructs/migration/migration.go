@@ -116,14 +116,11 @@ func New(scope constructs.Construct, id string, props *Props) *Migration {
 	if p.DisablePreview {
 		m.PreviewHeader = ""
 	}
+	preview := m.PreviewHeader
 	for _, s := range p.Services {
 		m.names = append(m.names, s.Name)
 	}
 	constructs.NewConstruct_Override(m, scope, &id)
-	preview := p.PreviewHeader
-	if p.DisablePreview {
-		preview = ""
-	}
 	if p.KeepMonolith || !p.State.Complete(m.names) {
 		mono := p.Monolith
 		mono.Cluster, mono.Listener, mono.PreviewHeader = p.Cluster, p.Listener, preview

@@ -1,8 +1,10 @@
 package migration
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,18 +67,14 @@ func validate(scope constructs.Construct, id string, props *Props) Props {
 			owners[path] = fmt.Sprintf("%s (%q)", f, s.Name)
 		}
 	}
-	if p.PreviewHeader == "" {
-		p.PreviewHeader = DefaultPreviewHeader
-	}
+	p.PreviewHeader = cmp.Or(p.PreviewHeader, DefaultPreviewHeader)
 	if p.Stickiness != 0 && (p.Stickiness < microservice.MinStickiness || p.Stickiness > microservice.MaxStickiness || p.Stickiness%time.Second != 0) {
 		v.Fail("Stickiness", "must be 0 (off) or whole seconds from %s to %s, got %s", microservice.MinStickiness, microservice.MaxStickiness, p.Stickiness)
 	}
 	checkState(v, p)
 	stack := *awscdk.Stack_Of(scope).StackName()
 	checkAlarms(v, &p.Alarms, stack)
-	if p.Dashboard.Name == "" {
-		p.Dashboard.Name = stack + DefaultDashboardSuffix
-	}
+	p.Dashboard.Name = cmp.Or(p.Dashboard.Name, stack+DefaultDashboardSuffix)
 	if n := p.Dashboard.Name; !p.Dashboard.Disabled && (len(n) > 255 || !dashboardNameRE.MatchString(n)) {
 		v.Fail("Dashboard.Name", "must be 1 to 255 letters, digits, '-' and '_', got %q", n)
 	}
@@ -97,45 +95,31 @@ func checkAlarms(v invalid.Construct, a *Alarms, stack string) {
 	if a.Disabled {
 		return
 	}
-	if a.ErrorRatePercent == 0 {
-		a.ErrorRatePercent = DefaultErrorRatePercent
-	}
+	a.ErrorRatePercent = cmp.Or(a.ErrorRatePercent, DefaultErrorRatePercent)
 	if a.ErrorRatePercent < 0 || a.ErrorRatePercent > 100 {
 		v.Fail("Alarms.ErrorRatePercent", "must be above 0 and at most 100, got %g", a.ErrorRatePercent)
 	}
-	if a.LatencyP99 == 0 {
-		a.LatencyP99 = DefaultLatencyP99
-	}
+	a.LatencyP99 = cmp.Or(a.LatencyP99, DefaultLatencyP99)
 	if a.LatencyP99 < time.Millisecond {
 		v.Fail("Alarms.LatencyP99", "must be at least 1ms, got %s", a.LatencyP99)
 	}
-	if a.UnhealthyHosts == 0 {
-		a.UnhealthyHosts = DefaultUnhealthyHosts
-	}
+	a.UnhealthyHosts = cmp.Or(a.UnhealthyHosts, DefaultUnhealthyHosts)
 	if a.UnhealthyHosts < 1 {
 		v.Fail("Alarms.UnhealthyHosts", "must be at least 1, got %d", a.UnhealthyHosts)
 	}
-	if a.Period == 0 {
-		a.Period = DefaultAlarmPeriod
-	}
+	a.Period = cmp.Or(a.Period, DefaultAlarmPeriod)
 	if a.Period < time.Minute || a.Period%time.Minute != 0 {
 		v.Fail("Alarms.Period", "must be whole minutes (ALB metrics have one-minute resolution), got %s", a.Period)
 	}
-	if a.EvaluationPeriods == 0 {
-		a.EvaluationPeriods = DefaultEvaluationPeriods
-	}
-	if a.DatapointsToAlarm == 0 {
-		a.DatapointsToAlarm = min(DefaultDatapointsToAlarm, a.EvaluationPeriods)
-	}
+	a.EvaluationPeriods = cmp.Or(a.EvaluationPeriods, DefaultEvaluationPeriods)
+	a.DatapointsToAlarm = cmp.Or(a.DatapointsToAlarm, min(DefaultDatapointsToAlarm, a.EvaluationPeriods))
 	if a.EvaluationPeriods < 1 {
 		v.Fail("Alarms.EvaluationPeriods", "must be at least 1, got %d", a.EvaluationPeriods)
 	}
 	if a.DatapointsToAlarm < 1 || a.DatapointsToAlarm > a.EvaluationPeriods {
 		v.Fail("Alarms.DatapointsToAlarm", "must be from 1 to EvaluationPeriods (%d), got %d", a.EvaluationPeriods, a.DatapointsToAlarm)
 	}
-	if a.NamePrefix == "" {
-		a.NamePrefix = stack
-	}
+	a.NamePrefix = cmp.Or(a.NamePrefix, stack)
 	// The longest name: PREFIX-NAME-unhealthy-hosts.
 	longest := len(a.NamePrefix) + 1 + microservice.MaxNameLength + len("-unhealthy-hosts")
 	if !alarmPrefixRE.MatchString(a.NamePrefix) || longest > maxAlarmName {
@@ -157,12 +141,7 @@ func checkState(v invalid.Construct, p Props) {
 	seen := map[string]bool{}
 	for i, e := range p.State.Extracted {
 		prop := fmt.Sprintf("State.Extracted[%d]", i)
-		svc := -1
-		for j, s := range p.Services {
-			if s.Name == e.Service {
-				svc = j
-			}
-		}
+		svc := slices.IndexFunc(p.Services, func(s microservice.Props) bool { return s.Name == e.Service })
 		if svc < 0 {
 			v.Fail(prop+".Service", "%q is not a service of Services (%s)", e.Service, strings.Join(names, ", "))
 		}

@@ -22,7 +22,7 @@ import (
 )
 
 // Props configures a Cluster. The zero value is valid: a new two-AZ VPC with
-// one NAT gateway and flow logs, and a Fargate-only cluster.
+// a NAT gateway in each zone and flow logs, and a Fargate-only cluster.
 type Props struct {
 	// Vpc is an existing VPC to run in. It must have private subnets with
 	// egress; its flow logs are its owner's business. Default: a new VPC

@@ -33,9 +33,15 @@ type Log struct {
 	// level, msg and, if any, service, as slog.JSONHandler writes them.
 	prefix string
 
-	mu    sync.Mutex // guards buf and armed
-	buf   []byte     // lines not yet written
-	armed bool       // the timer will flush buf
+	// interval is FlushInterval; tests that must see lines wait for Flush
+	// set it longer.
+	interval time.Duration
+	mu       sync.Mutex // guards buf
+	// buf holds the lines not yet written. Request arms the timer when it
+	// adds a line to an empty buf, so no line waits longer than interval
+	// (while the writer keeps up); a tick that finds buf empty writes
+	// nothing.
+	buf   []byte
 	timer *time.Timer
 
 	wmu   sync.Mutex // serializes writes to out, so lines keep their order
@@ -46,10 +52,11 @@ type Log struct {
 // service=name, or no service attribute if name is empty.
 func NewLog(out io.Writer, name string) *Log {
 	l := &Log{
-		out:    out,
-		prefix: `","level":"INFO","msg":"request",`,
-		buf:    make([]byte, 0, bufSize),
-		spare:  make([]byte, 0, bufSize),
+		out:      out,
+		interval: FlushInterval,
+		prefix:   `","level":"INFO","msg":"request",`,
+		buf:      make([]byte, 0, bufSize),
+		spare:    make([]byte, 0, bufSize),
 	}
 	l.logger = slog.New(slog.NewJSONHandler(l, nil))
 	if name != "" {
@@ -57,7 +64,9 @@ func NewLog(out io.Writer, name string) *Log {
 		l.prefix += `"service":` + string(appendJSONString(nil, name)) + ","
 	}
 	l.prefix += `"method":`
-	l.timer = time.AfterFunc(FlushInterval, l.tick)
+	l.timer = time.AfterFunc(FlushInterval, func() {
+		l.Flush() //nolint:errcheck // as slog does, a log line has nowhere to report a failed write
+	})
 	l.timer.Stop()
 	return l
 }
@@ -72,6 +81,7 @@ func (l *Log) Logger() *slog.Logger { return l.logger }
 // buffered; Request allocates nothing unless a line outgrows the buffer.
 func (l *Log) Request(method, path string, status int, end time.Time, duration time.Duration) {
 	l.mu.Lock()
+	first := len(l.buf) == 0
 	b := append(l.buf, `{"time":"`...)
 	b = end.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, l.prefix...)
@@ -85,23 +95,15 @@ func (l *Log) Request(method, path string, status int, end time.Time, duration t
 	b = append(b, "}\n"...)
 	l.buf = b
 	full := len(b) >= flushSize
-	if !full && !l.armed {
-		l.armed = true
-		l.timer.Reset(FlushInterval)
+	if first && !full {
+		// While a flush waits for a slow writer, buf stays non-empty and
+		// no further timer is armed: ticks do not pile up.
+		l.timer.Reset(l.interval)
 	}
 	l.mu.Unlock()
 	if full {
 		l.Flush() //nolint:errcheck // as slog does, a log line has nowhere to report a failed write
 	}
-}
-
-// tick flushes the lines buffered since the timer was armed. It disarms the
-// timer first, so a line buffered during the flush arms it again.
-func (l *Log) tick() {
-	l.mu.Lock()
-	l.armed = false
-	l.mu.Unlock()
-	l.Flush() //nolint:errcheck // as slog does, a log line has nowhere to report a failed write
 }
 
 // Write writes the buffered lines, then p, at once; slog's handler calls it

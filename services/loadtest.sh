@@ -6,12 +6,13 @@
 # Usage, from services/:
 #   ./loadtest.sh               the monolith and the users microservice of
 #                               this tree, on a few hot routes
-#   ./loadtest.sh compare [REF] the monolith of git ref REF (default main:
-#                               "before") against this tree's ("after"),
+#   ./loadtest.sh compare REF   the monolith of git ref REF ("before",
+#                               such as HEAD~1 or a release tag) against
+#                               this tree's ("after"),
 #                               both running, their wrk runs alternating,
 #                               ROUNDS times over ROUTES; then the medians
 #
-# Needs wrk (apt-get install -y wrk), curl and, for compare, git.
+# Needs wrk (apt-get install -y wrk), curl, go and, for compare, git.
 # Tunables, from the environment: DURATION (default 10s), CONNECTIONS (64),
 # THREADS (2), BASE_PORT (18080; the services use BASE_PORT and
 # BASE_PORT+1), LOGS (where the services' stdout goes: null, /dev/null, the
@@ -35,6 +36,9 @@ case $logs in null | file | pipe) ;; *)
 	;;
 esac
 command -v wrk >/dev/null || { echo "$0: wrk not found; apt-get install -y wrk" >&2; exit 1; }
+for tool in curl go; do
+	command -v "$tool" >/dev/null || { echo "$0: $tool not found" >&2; exit 1; }
+done
 cd "$(dirname "$0")"
 tmp=$(mktemp -d)
 pids=
@@ -79,7 +83,7 @@ serve() {
 # exit.
 stop() {
 	kill -TERM "$1"
-	wait "$1"
+	wait "$1" || echo "$0: server $1 exited with status $? (a drain that timed out?)" >&2
 	pids=$(echo "$pids" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ' || true)
 }
 
@@ -153,7 +157,7 @@ compare() {
 				lines=-
 				if [ "$logs" != null ]; then
 					sleep 0.5 # a buffered line is written within 100 ms
-					lines="$(grep -c '"msg":"request"' "$tmp/$port.log") of $requests"
+					lines="$(grep -c '"msg":"request"' "$tmp/$port.log" || true) of $requests"
 				fi
 				printf '| %s | %s | %s | %s | %s | %s | %s | %s\n' "$round" "$route" "$which" "$rps" "$p99" "$cpu" "$lines" "${errors:-none}"
 				echo "$round $route $which $rps $p99ms $cpu" >>"$tmp/results"
@@ -186,9 +190,13 @@ compare() {
 
 case ${1:-} in
 "") table ;;
-compare) compare "${2:-main}" ;;
+compare)
+	[ -n "${2:-}" ] || { echo "usage: $0 compare REF (the git ref to measure against, such as HEAD~1)" >&2; exit 2; }
+	command -v git >/dev/null || { echo "$0: git not found" >&2; exit 1; }
+	compare "$2"
+	;;
 *)
-	echo "usage: $0 [compare [REF]]" >&2
+	echo "usage: $0 [compare REF]" >&2
 	exit 2
 	;;
 esac

@@ -164,7 +164,7 @@ func ConfigFromContext(app awscdk.App) (Config, error) {
 // ParseStage parses the stage context value with migration.ParseState,
 // against the forum's services.
 func ParseStage(s string) (migration.State, error) {
-	st, err := migration.ParseState(s, forumServiceNames())
+	st, err := migration.ParseState(s, ForumServiceNames())
 	if err != nil {
 		return st, fmt.Errorf("context %s=%q is not valid: %w", StageKey, s, err)
 	}

@@ -57,8 +57,8 @@ func (f ForumService) props(dir string) microservice.Props {
 	}
 }
 
-// forumServiceNames returns the names of ForumServices, in order.
-func forumServiceNames() []string {
+// ForumServiceNames returns the names of ForumServices, in order.
+func ForumServiceNames() []string {
 	var names []string
 	for _, s := range ForumServices {
 		names = append(names, s.Name)

@@ -205,17 +205,23 @@ func New(app awscdk.App, cfg Config) *App {
 	return &App{Platform: platform, Services: services}
 }
 
-// Build is the app, wired in one place for main.go and the tests: it reads
-// the configuration from app's context (reporting every bad key at once),
-// turns the cdk-nag checks on unless the context turns them off, and adds
-// the stacks.
+// Build is the app, wired in one place for main.go and the tests: it
+// configures app (Configure) and adds the stacks.
 func Build(app awscdk.App) (*App, Config, error) {
-	cfg, err := ConfigFromContext(app)
+	cfg, err := Configure(app)
 	if err != nil {
 		return nil, cfg, err
 	}
-	if cfg.Nag {
+	return New(app, cfg), cfg, nil
+}
+
+// Configure reads the configuration from app's context (reporting every bad
+// key at once) and turns the cdk-nag checks on unless the context turns
+// them off.
+func Configure(app awscdk.App) (Config, error) {
+	cfg, err := ConfigFromContext(app)
+	if err == nil && cfg.Nag {
 		AddNagChecks(app)
 	}
-	return New(app, cfg), cfg, nil
+	return cfg, err
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecsplit/ecsplit/constructs/alb"
 	"github.com/ecsplit/ecsplit/internal/cfn"
 )
 
@@ -104,12 +105,25 @@ func albGroup(t *testing.T, a *cfn.Assembly) string {
 	t.Helper()
 	tpl := a.Stacks["EcsplitPlatform"]
 	for _, id := range tpl.OfType(typeSG) {
-		if strings.Contains(fmt.Sprint(tpl.Resources[id].Properties["GroupDescription"]), "shared ALB") {
+		if tpl.Resources[id].Properties["GroupDescription"] == alb.SecurityGroupDescription {
 			return "EcsplitPlatform/" + id
 		}
 	}
 	t.Fatal("no shared ALB security group")
 	return ""
+}
+
+// albGroupProperties returns the properties of the shared ALB's security
+// group in a platform template being edited, to plant a fault in.
+func albGroupProperties(t testing.TB, tpl map[string]any) map[string]any {
+	t.Helper()
+	for _, sg := range resourcesOfType(tpl, typeSG) {
+		if p := sg["Properties"].(map[string]any); p["GroupDescription"] == alb.SecurityGroupDescription {
+			return p
+		}
+	}
+	t.Fatal("no ALB security group to plant the fault in")
+	return nil
 }
 
 // wantALBEgress is the README's claim: the ALB's egress goes only to the
@@ -170,19 +184,9 @@ func TestDeployCloudFormationDefaults(t *testing.T) {
 func TestDeployCloudFormationDefaultsCatchPlantedFaults(t *testing.T) {
 	parallel(t)
 	src := synth(t, splitFargate).Dir
-	albSG := func(tpl map[string]any) map[string]any {
-		for _, sg := range resourcesOfType(tpl, typeSG) {
-			p := sg["Properties"].(map[string]any)
-			if strings.Contains(fmt.Sprint(p["GroupDescription"]), "shared ALB") {
-				return p
-			}
-		}
-		t.Fatal("no ALB security group to plant the fault in")
-		return nil
-	}
 	t.Run("default allow-all egress", func(t *testing.T) {
 		dir := plantFault(t, src, func(dir string) {
-			editTemplate(t, dir, "EcsplitPlatform", func(tpl map[string]any) { delete(albSG(tpl), "SecurityGroupEgress") })
+			editTemplate(t, dir, "EcsplitPlatform", func(tpl map[string]any) { delete(albGroupProperties(t, tpl), "SecurityGroupEgress") })
 		})
 		a := loadAssembly(t, dir)
 		if got := effectiveEgress(a)[albGroup(t, a)]; !slices.Contains(got, allowAll) {

@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ecsplit/ecsplit/internal/cfn"
@@ -130,30 +129,6 @@ func nameProblems(a *cfn.Assembly) []string {
 		}
 	}
 	return problems
-}
-
-var (
-	assemblyMu    sync.Mutex
-	assemblyCache = map[string]*cfn.Assembly{}
-)
-
-// loadAssembly reads a synthesized assembly's templates, once per
-// directory: an assembly is not written to after it is synthesized (a
-// planted fault is a copy in a directory of its own), and the transition
-// tests read each one many times. Callers must not modify it.
-func loadAssembly(t testing.TB, dir string) *cfn.Assembly {
-	t.Helper()
-	assemblyMu.Lock()
-	defer assemblyMu.Unlock()
-	if a, ok := assemblyCache[dir]; ok {
-		return a
-	}
-	a, err := cfn.LoadAssembly(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	assemblyCache[dir] = a
-	return a
 }
 
 // TestDeployNames: every physical name ecsplit sets or CloudFormation

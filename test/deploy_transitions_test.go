@@ -38,15 +38,14 @@ func with(ctx map[string]string, kv ...string) map[string]string {
 	return out
 }
 
-// transitions are the changes users make, as the README lists them.
+// transitions are the changes users make to the configuration, as the
+// README lists them. Stage and migration-state changes are
+// TestDeployStateChanges.
 var transitions = func() []configChange {
-	splitF := map[string]string{"stage": "split", "capacity": "fargate"}
-	splitE := map[string]string{"stage": "split", "capacity": "ec2"}
+	splitF := splitFargate
+	splitE := with(splitFargate, "capacity", "ec2")
 	midF := map[string]string{"stage": "users:100,threads:10", "capacity": "fargate"}
 	return []configChange{
-		{name: "stage monolith -> users:10", from: monolithFargate, to: with(monolithFargate, "stage", "users:10")},
-		{name: "stage users:100,threads:10 -> split (ec2)", from: with(splitE, "stage", "users:100,threads:10"), to: splitE},
-		{name: "stage split -> monolith", from: splitF, to: monolithFargate},
 		{name: "stickiness on", from: midF, to: with(midF, "stickiness", "10m")},
 		{name: "stickiness off", from: with(midF, "stickiness", "10m"), to: midF},
 		{name: "HTTPS on", from: splitF, to: with(splitF, "certificateArn", testCertificateArn)},
@@ -103,7 +102,9 @@ func replacements(t *testing.T, from, to *synthesis) []string {
 	if bytes.Equal(from.TemplateJSON(t, "EcsplitPlatform"), to.TemplateJSON(t, "EcsplitPlatform")) {
 		return nil
 	}
-	out, _ := cdkDiff(t, filepath.Join(from.Dir, "EcsplitPlatform.template.json"), to.Dir, "EcsplitPlatform", false)
+	// With --fail, as TestValidateCdkDiffCatchesPlantedFault runs the same
+	// pair: cdkDiff runs it once. The exit code does not matter here.
+	out, _ := cdkDiff(t, filepath.Join(from.Dir, "EcsplitPlatform.template.json"), to.Dir, "EcsplitPlatform", true)
 	var found []string
 	for _, m := range replaceRE.FindAllStringSubmatch(out, -1) {
 		found = append(found, fmt.Sprintf("replaces %s %s", m[1], m[2]))
@@ -160,34 +161,36 @@ func TestDeployTransitions(t *testing.T) {
 			}
 		})
 	}
-	// Every stage and migration-state change, not only those listed: each
-	// ordered pair of transitionStates (every runbook step among them), in
-	// both capacity modes.
-	t.Run("every state change", func(t *testing.T) {
-		pairs := 0
-		for _, capacity := range []string{"fargate", "ec2"} {
-			for _, from := range transitionStates {
-				for _, to := range transitionStates {
-					if from == to {
-						continue
-					}
-					a := synth(t, map[string]string{"stage": from, "capacity": capacity})
-					b := synth(t, map[string]string{"stage": to, "capacity": capacity})
-					for _, p := range transitionProblems(t, a, b, false) {
-						t.Errorf("%s -> %s (%s): %s", from, to, capacity, p)
-					}
-					pairs++
-				}
+}
+
+// TestDeployStateChanges: every stage and migration-state change deploys
+// in one `cdk deploy --all`. In each state of transitionStates (every
+// runbook step among them), in both capacity modes, the platform template
+// is byte-identical to the monolith's, so a change between any two of them
+// leaves every export and every platform resource as it is; and every
+// import of the services stack is an export of that platform.
+func TestDeployStateChanges(t *testing.T) {
+	parallel(t)
+	for _, capacity := range []string{"fargate", "ec2"} {
+		mono := synth(t, map[string]string{"stage": "monolith", "capacity": capacity})
+		for _, state := range transitionStates {
+			s := synth(t, map[string]string{"stage": state, "capacity": capacity})
+			if !bytes.Equal(s.TemplateJSON(t, "EcsplitPlatform"), mono.TemplateJSON(t, "EcsplitPlatform")) {
+				t.Errorf("%s (%s): the platform template differs from the monolith's: a state change would update the platform", state, capacity)
+			}
+			a := loadAssembly(t, s.Dir)
+			for _, p := range unresolved(a.Stacks["EcsplitServices"].Imports(), a.Stacks["EcsplitPlatform"]) {
+				t.Errorf("%s (%s): services: %s", state, capacity, p)
 			}
 		}
-		t.Logf("%d state changes deploy in one cdk deploy --all", pairs)
-	})
+	}
 }
 
 // TestDeployTransitionsCatchPlantedFaults: a platform that drops the HTTP
 // listener's export when HTTPS comes on, one that changes an export's
-// value, and one whose load balancer security group changes description
-// (a replacement) are each reported.
+// value, one whose load balancer security group changes description (a
+// replacement), and a services stack that imports what the platform does
+// not export are each reported.
 func TestDeployTransitionsCatchPlantedFaults(t *testing.T) {
 	parallel(t)
 	from := synth(t, map[string]string{"stage": "split", "capacity": "fargate"})
@@ -219,14 +222,7 @@ func TestDeployTransitionsCatchPlantedFaults(t *testing.T) {
 			o["Value"] = map[string]any{"Ref": "SharedAlbLoadBalancerHTTPS"}
 		}},
 		{"security group replaced", "replaces AWS::EC2::SecurityGroup", true, func(tpl map[string]any) {
-			for _, sg := range resourcesOfType(tpl, typeSG) {
-				p := sg["Properties"].(map[string]any)
-				if strings.Contains(fmt.Sprint(p["GroupDescription"]), "shared ALB") {
-					p["GroupDescription"] = "ecsplit shared ALB: open on 80 and 443 only"
-					return
-				}
-			}
-			t.Fatal("no ALB security group to plant the fault in")
+			albGroupProperties(t, tpl)["GroupDescription"] = "ecsplit shared ALB: open on 80 and 443 only"
 		}},
 	}
 	for _, c := range cases {
@@ -244,5 +240,18 @@ func TestDeployTransitionsCatchPlantedFaults(t *testing.T) {
 			continue
 		}
 		t.Logf("planted fault %q caught: %s", c.name, problems)
+	}
+	// A services stack that imports what the platform does not export.
+	missing := plantFault(t, from.Dir, func(dir string) {
+		editTemplate(t, dir, "EcsplitServices", func(tpl map[string]any) {
+			tpl["Resources"].(map[string]any)["PlantedImport"] = map[string]any{
+				"Type":       "AWS::SSM::Parameter",
+				"Properties": map[string]any{"Type": "String", "Value": map[string]any{"Fn::ImportValue": "EcsplitPlatform:NoSuchExport"}},
+			}
+		})
+	})
+	a := loadAssembly(t, missing)
+	if p := unresolved(a.Stacks["EcsplitServices"].Imports(), a.Stacks["EcsplitPlatform"]); len(p) != 1 || !strings.Contains(p[0], "NoSuchExport") {
+		t.Errorf("an import the platform does not export: got %v, want it reported", p)
 	}
 }

@@ -69,22 +69,7 @@ func controlTowerFailuresOf(t *testing.T, templates ...string) map[string][]stri
 	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("cfn-guard not installed (%v): run scripts/install-cfnguard.sh", err)
 	}
-	sameAs := map[string]string{} // template -> the checked template with its content
-	byContent := map[string]string{}
-	var unique []string
-	for _, tpl := range templates {
-		b, err := os.ReadFile(tpl)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if first, ok := byContent[string(b)]; ok {
-			sameAs[tpl] = first
-			continue
-		}
-		byContent[string(b)] = tpl
-		sameAs[tpl] = tpl
-		unique = append(unique, tpl)
-	}
+	unique, sameAs := uniqueByContent(t, templates)
 	rules := relevantRules(t, unique)
 	half := (len(unique) + 1) / 2
 	batches := [][]string{unique[:half], unique[half:]}

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/ecsplit/ecsplit/internal/cfn"
 	"github.com/ecsplit/ecsplit/stacks"
 )
 
@@ -155,6 +156,30 @@ func synth(t testing.TB, ctx map[string]string) *synthesis {
 	}
 	synthCache[key] = s
 	return s
+}
+
+var (
+	assemblyMu    sync.Mutex
+	assemblyCache = map[string]*cfn.Assembly{}
+)
+
+// loadAssembly reads a synthesized assembly's templates, once per
+// directory: an assembly is not written to after it is synthesized (a
+// planted fault is a copy in a directory of its own), and the deploy tests
+// read each one many times. Callers must not modify it.
+func loadAssembly(t testing.TB, dir string) *cfn.Assembly {
+	t.Helper()
+	assemblyMu.Lock()
+	defer assemblyMu.Unlock()
+	if a, ok := assemblyCache[dir]; ok {
+		return a
+	}
+	a, err := cfn.LoadAssembly(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assemblyCache[dir] = a
+	return a
 }
 
 // parallel lets a test run beside the others once the package's sequential

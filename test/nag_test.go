@@ -77,7 +77,8 @@ func TestNagSuppressionsHaveReasons(t *testing.T) {
 
 // TestNagCatchesFindings proves the harness: an ALB security group open to
 // the internet on every port, in a stack without ecsplit's suppressions, is
-// an unsuppressed error; and nag=false turns the checks off.
+// an unsuppressed error; and nag=false turns the checks off (in
+// stacks.Configure, which stacks.Build calls).
 func TestNagCatchesFindings(t *testing.T) {
 	for _, nagOff := range []bool{false, true} {
 		ctx := map[string]any{}
@@ -85,12 +86,8 @@ func TestNagCatchesFindings(t *testing.T) {
 			ctx[stacks.NagKey] = "false"
 		}
 		app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
-		cfg, err := stacks.ConfigFromContext(app)
-		if err != nil {
+		if _, err := stacks.Configure(app); err != nil {
 			t.Fatal(err)
-		}
-		if cfg.Nag {
-			stacks.AddNagChecks(app)
 		}
 		stack := awscdk.NewStack(app, jsii.String("Planted"), nil)
 		vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), nil)

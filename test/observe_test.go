@@ -24,21 +24,13 @@ func running(t *testing.T, stage string) []string {
 		t.Fatal(err)
 	}
 	var out []string
-	if !st.Complete(forumNames()) {
+	if !st.Complete(stacks.ForumServiceNames()) {
 		out = append(out, stacks.ForumMonolith.Name)
 	}
 	for _, e := range st.Extracted {
 		out = append(out, e.Service)
 	}
 	return out
-}
-
-func forumNames() []string {
-	var names []string
-	for _, f := range stacks.ForumServices {
-		names = append(names, f.Name)
-	}
-	return names
 }
 
 // forumPaths returns a forum service's path patterns.
@@ -266,7 +258,7 @@ func dashboardProblems(t *testing.T, stage, state string, tpl map[string]any) []
 	for i, y := range slices.Sorted(maps.Keys(rows)) {
 		svc := st.Extracted[i].Service
 		sides := []string{svc}
-		if !st.Complete(forumNames()) {
+		if !st.Complete(stacks.ForumServiceNames()) {
 			sides = append(sides, stacks.ForumMonolith.Name)
 		}
 		var wantTGs []string

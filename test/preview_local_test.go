@@ -12,7 +12,7 @@ import (
 	"github.com/ecsplit/ecsplit/internal/local"
 )
 
-// previewServedBy sends GET target through door with the header name: value
+// previewServedBy sends GET target through door (with the door's headers)
 // and returns the service that answered (X-Ecsplit-Service).
 func previewServedBy(t *testing.T, door local.Door, target string) string {
 	t.Helper()
@@ -49,25 +49,23 @@ func previewProblems(t *testing.T, mono, users0 *local.Stage, header string) []s
 // TestLocalPreview: through the emulated ALB of users:0, a request with the
 // preview header reaches the users service although its share is 0 %,
 // and the whole corpus sent with the header gets the monolith's answers
-// (the users service answers its paths as the monolith did).
+// (the users service answers its paths as the monolith did). With a
+// misspelt header the requests are served by the monolith, and the
+// preview check reports it (the planted fault), on the same two stages.
 func TestLocalPreview(t *testing.T) {
 	parallel(t)
 	mono := startStage(t, synth(t, monolithFargate).Dir)
 	users0 := startStage(t, synth(t, map[string]string{"stage": "users:0", "capacity": "fargate"}).Dir)
-	for _, p := range previewProblems(t, mono, users0, migration.DefaultPreviewHeader) {
-		t.Error(p)
-	}
-}
-
-// TestLocalPreviewCatchesWrongHeader: with a misspelt header the requests
-// are served by the monolith, and the preview check reports it.
-func TestLocalPreviewCatchesWrongHeader(t *testing.T) {
-	parallel(t)
-	mono := startStage(t, synth(t, monolithFargate).Dir)
-	users0 := startStage(t, synth(t, map[string]string{"stage": "users:0", "capacity": "fargate"}).Dir)
-	problems := strings.Join(previewProblems(t, mono, users0, "X-Ecsplit-Preveiw"), "\n")
-	if !strings.Contains(problems, `users was served by "monolith"`) {
-		t.Fatalf("a wrong preview header was not caught:\n%s", problems)
-	}
-	t.Logf("planted fault caught:\n%s", problems)
+	t.Run("preview header", func(t *testing.T) {
+		for _, p := range previewProblems(t, mono, users0, migration.DefaultPreviewHeader) {
+			t.Error(p)
+		}
+	})
+	t.Run("planted wrong header", func(t *testing.T) {
+		problems := strings.Join(previewProblems(t, mono, users0, "X-Ecsplit-Preveiw"), "\n")
+		if !strings.Contains(problems, `users was served by "monolith"`) {
+			t.Fatalf("a wrong preview header was not caught:\n%s", problems)
+		}
+		t.Logf("planted fault caught:\n%s", problems)
+	})
 }

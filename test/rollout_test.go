@@ -96,8 +96,8 @@ func rolloutTimings(t *testing.T, tpl map[string]any) map[string]rolloutTiming {
 // check, at most one interval, for a new target; the deregistration delay
 // for an old one) and checks the invariants of the README's Rollout timing:
 // a step of at most 20 s, deregistration delay >= graceful shutdown, stop
-// timeout above both, health check timeout below its interval. It also
-// checks the circuit breaker.
+// timeout above both, health check timeout below its interval.
+// (TestTargetGroupsAndServices checks the circuit breaker.)
 func TestRolloutTiming(t *testing.T) {
 	parallel(t)
 	for _, ctx := range stagesAndCapacities {
@@ -106,12 +106,6 @@ func TestRolloutTiming(t *testing.T) {
 		for tg, r := range timings {
 			for _, p := range r.problems() {
 				t.Errorf("%s %s: %s", name(ctx), tg, p)
-			}
-		}
-		for _, svc := range resourcesOfType(tpl, typeService) {
-			cb := svc["Properties"].(map[string]any)["DeploymentConfiguration"].(map[string]any)["DeploymentCircuitBreaker"]
-			if fmt.Sprint(cb) != "map[Enable:true Rollback:true]" {
-				t.Errorf("%s: circuit breaker %v", name(ctx), cb)
 			}
 		}
 		if ctx["stage"] == "split" && ctx["capacity"] == "fargate" {

@@ -81,10 +81,16 @@ func TestConflicts(t *testing.T) {
 		})
 	}
 	t.Run("same paths on two listeners", func(t *testing.T) {
-		e1 := newEnv()
-		e1.add("Users", "users", 0, "/api/users")
-		e2 := newEnv()
-		if msg := panicMessage(func() { e2.add("Users", "users", 0, "/api/users") }); msg != "" {
+		e := newEnv()
+		e.add("Users", "users", 0, "/api/users")
+		// A second listener of the same load balancer, in the same stack.
+		other := e.listener.LoadBalancer().AddListener(jsii.String("Other"), &elbv2.BaseApplicationListenerProps{
+			Port:          jsii.Number(8080),
+			Protocol:      elbv2.ApplicationProtocol_HTTP,
+			DefaultAction: elbv2.ListenerAction_FixedResponse(jsii.Number(404), nil),
+		})
+		e2 := env{stack: e.stack, cluster: e.cluster, listener: other}
+		if msg := panicMessage(func() { e2.add("UsersOther", "users", 0, "/api/users") }); msg != "" {
 			t.Errorf("unexpected error: %s", msg)
 		}
 	})

@@ -406,13 +406,13 @@ func routedService(t *testing.T, a *albemu.Assembly, action albemu.Action) strin
 // HTTPS listener.
 func TestHTTPS(t *testing.T) {
 	s := synth(t, map[string]string{"stage": "split", "capacity": "fargate",
-		"certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"})
+		"certificateArn": testCertificateArn})
 	check(t, "HTTPS listener", func() {
 		s.Platform.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::Listener"), map[string]any{
 			"Port":         443,
 			"Protocol":     "HTTPS",
 			"SslPolicy":    "ELBSecurityPolicy-TLS13-1-2-2021-06",
-			"Certificates": []any{map[string]any{"CertificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"}},
+			"Certificates": []any{map[string]any{"CertificateArn": testCertificateArn}},
 			"DefaultActions": []any{assertions.Match_ObjectLike(&map[string]any{
 				"Type": "fixed-response",
 			})},

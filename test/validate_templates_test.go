@@ -2,6 +2,7 @@ package test
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -12,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -80,24 +82,37 @@ func cfnLint(t *testing.T, templates ...string) []cfnLintFinding {
 func allTemplates(t *testing.T) []string {
 	t.Helper()
 	var paths []string
-	seen := map[string]bool{}
 	for _, ctx := range allStates {
 		m, err := filepath.Glob(filepath.Join(synth(t, ctx).Dir, "*.template.json"))
 		if err != nil || len(m) != 2 {
 			t.Fatalf("%s: want 2 templates, got %v (%v)", name(ctx), m, err)
 		}
-		for _, path := range m {
-			b, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !seen[string(b)] {
-				seen[string(b)] = true
-				paths = append(paths, path)
-			}
-		}
+		paths = append(paths, m...)
 	}
-	return paths
+	unique, _ := uniqueByContent(t, paths)
+	return unique
+}
+
+// uniqueByContent returns the first of paths with each content, in order,
+// and for every path the first path with its content.
+func uniqueByContent(t testing.TB, paths []string) (unique []string, first map[string]string) {
+	t.Helper()
+	first = map[string]string{}
+	byContent := map[string]string{}
+	for _, path := range paths {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f, ok := byContent[string(b)]; ok {
+			first[path] = f
+			continue
+		}
+		byContent[string(b)] = path
+		first[path] = path
+		unique = append(unique, path)
+	}
+	return unique, first
 }
 
 // TestValidateCfnLint: cfn-lint, an independent validator with the
@@ -145,27 +160,61 @@ func cdkCLI(t *testing.T) string {
 	return abs
 }
 
+// diffResult is one cdk diff run: its output and exit code, or the error
+// that kept it from running.
+type diffResult struct {
+	once sync.Once
+	out  string
+	code int
+	err  error
+}
+
+var (
+	diffMu    sync.Mutex
+	diffCache = map[string]*diffResult{}
+)
+
 // cdkDiff runs `cdk diff --template TEMPLATE -a ASSEMBLY STACK` offline, with
-// --fail when fail is set, and returns the diff text and the exit code.
+// --fail when fail is set, and returns the diff text and the exit code. A
+// diff of the same template content against the same assembly runs once:
+// the CLI takes a second per run, and several tests diff the same pair.
 func cdkDiff(t *testing.T, template, assembly, stack string, fail bool) (string, int) {
 	t.Helper()
-	args := []string{"diff", "--no-color", "--exclusively", "--template", template, "-a", assembly, stack}
-	if fail {
-		args = append(args, "--fail")
+	content, err := os.ReadFile(template)
+	if err != nil {
+		t.Fatal(err)
 	}
-	cmd := exec.Command(cdkCLI(t), args...)
-	cmd.Dir = repoRoot
-	cmd.Env = append(os.Environ(), "NO_COLOR=1", "CDK_DISABLE_VERSION_CHECK=1")
-	out, err := cmd.CombinedOutput()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return string(out), 0
-	case errors.As(err, &exit):
-		return string(out), exit.ExitCode()
+	key := fmt.Sprintf("%x\x00%s\x00%s\x00%t", sha256.Sum256(content), assembly, stack, fail)
+	diffMu.Lock()
+	r, ok := diffCache[key]
+	if !ok {
+		r = &diffResult{}
+		diffCache[key] = r
 	}
-	t.Fatalf("cdk %v: %v\n%s", args, err, out)
-	return "", 0
+	diffMu.Unlock()
+	cli := cdkCLI(t)
+	r.once.Do(func() {
+		args := []string{"diff", "--no-color", "--exclusively", "--template", template, "-a", assembly, stack}
+		if fail {
+			args = append(args, "--fail")
+		}
+		cmd := exec.Command(cli, args...)
+		cmd.Dir = repoRoot
+		cmd.Env = append(os.Environ(), "NO_COLOR=1", "CDK_DISABLE_VERSION_CHECK=1")
+		out, err := cmd.CombinedOutput()
+		r.out = string(out)
+		var exit *exec.ExitError
+		switch {
+		case errors.As(err, &exit):
+			r.code = exit.ExitCode()
+		case err != nil:
+			r.err = fmt.Errorf("cdk %v: %v\n%s", args, err, out)
+		}
+	})
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	return r.out, r.code
 }
 
 // TestValidatePlatformUnchangedBySplit: the CDK CLI's own diff finds no

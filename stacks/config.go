@@ -37,9 +37,9 @@ const (
 	// rule (monolith or service) it first reached.
 	StickinessKey = "stickiness"
 	// ServerAccessLogsBucketKey is an optional S3 bucket name: the ALB's
-	// access logs bucket sends its S3 server access logs there (such as a
-	// Control Tower landing zone's central access logs bucket) instead of
-	// to a new bucket.
+	// access logs bucket sends its S3 server access logs there instead of
+	// to a new bucket. It must be in the same account and Region, without
+	// Object Lock (alb.Props.ServerAccessLogsBucket).
 	ServerAccessLogsBucketKey = "serverAccessLogsBucket"
 	// DeletionProtectionKey turns the shared ALB's deletion protection on
 	// (true, the default) or off (false), such as for a first deploy that

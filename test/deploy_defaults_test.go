@@ -159,11 +159,39 @@ func autoscaledServiceProblems(a *cfn.Assembly) []string {
 	return problems
 }
 
+// logTargetProblems returns the buckets of an assembly that receive S3
+// server access logs but that S3 does not deliver them to: a bucket with
+// Object Lock ("S3 buckets with Object Lock can't be used as destination
+// buckets for server access logs", S3 User Guide), or the logged bucket
+// itself (delivery into itself loops). A bucket without ObjectLockEnabled
+// has none (CloudFormation's default).
+func logTargetProblems(a *cfn.Assembly) []string {
+	var problems []string
+	for _, stack := range slices.Sorted(maps.Keys(a.Stacks)) {
+		tpl := a.Stacks[stack]
+		for _, id := range tpl.OfType("AWS::S3::Bucket") {
+			logging, _ := tpl.Resources[id].Properties["LoggingConfiguration"].(map[string]any)
+			dest, _ := logging["DestinationBucketName"].(map[string]any)
+			target, _ := dest["Ref"].(string)
+			switch {
+			case logging == nil:
+			case target == "":
+				// A bucket given by name: the user's; not in this template.
+			case target == id:
+				problems = append(problems, fmt.Sprintf("%s %s: sends its server access logs to itself", stack, id))
+			case tpl.Resources[target].Properties["ObjectLockEnabled"] == true:
+				problems = append(problems, fmt.Sprintf("%s %s: sends its server access logs to %s, which has Object Lock: S3 does not deliver them", stack, id, target))
+			}
+		}
+	}
+	return problems
+}
+
 // TestDeployCloudFormationDefaults asserts what CloudFormation fills in
 // where a property is absent, where it matters: the ALB's security group has
 // exactly its one egress rule once deployed (not CloudFormation's default
-// allow-all, nor rules other stacks add), and no autoscaled service sets
-// DesiredCount.
+// allow-all, nor rules other stacks add), no autoscaled service sets
+// DesiredCount, and S3 server access logs go to a bucket S3 delivers to.
 func TestDeployCloudFormationDefaults(t *testing.T) {
 	parallel(t)
 	for _, ctx := range append(slices.Clone(allStates), map[string]string{"stage": "split", "capacity": "fargate", "certificateArn": testCertificateArn}) {
@@ -174,13 +202,17 @@ func TestDeployCloudFormationDefaults(t *testing.T) {
 		for _, p := range autoscaledServiceProblems(a) {
 			t.Errorf("%s: %s", name(ctx), p)
 		}
+		for _, p := range logTargetProblems(a) {
+			t.Errorf("%s: %s", name(ctx), p)
+		}
 	}
 }
 
 // TestDeployCloudFormationDefaultsCatchPlantedFaults: an ALB security group
 // without SecurityGroupEgress (CloudFormation then allows all), an egress
-// rule another stack adds to it, and a DesiredCount on an autoscaled service
-// are each reported.
+// rule another stack adds to it, a DesiredCount on an autoscaled service,
+// and server access logs sent to a bucket with Object Lock are each
+// reported.
 func TestDeployCloudFormationDefaultsCatchPlantedFaults(t *testing.T) {
 	parallel(t)
 	src := synth(t, splitFargate).Dir
@@ -222,6 +254,20 @@ func TestDeployCloudFormationDefaultsCatchPlantedFaults(t *testing.T) {
 		})
 		if p := autoscaledServiceProblems(loadAssembly(t, dir)); len(p) != 1 || !strings.Contains(p[0], "resets its running count") {
 			t.Errorf("DesiredCount on an autoscaled service: got %v, want one problem", p)
+		}
+	})
+	t.Run("server access logs to a bucket with Object Lock", func(t *testing.T) {
+		dir := plantFault(t, src, func(dir string) {
+			editTemplate(t, dir, "EcsplitPlatform", func(tpl map[string]any) {
+				for _, b := range resourcesOfType(tpl, "AWS::S3::Bucket") {
+					if _, logs := b["Properties"].(map[string]any)["LoggingConfiguration"]; !logs {
+						b["Properties"].(map[string]any)["ObjectLockEnabled"] = true
+					}
+				}
+			})
+		})
+		if p := logTargetProblems(loadAssembly(t, dir)); len(p) != 1 || !strings.Contains(p[0], "Object Lock") {
+			t.Errorf("server access logs to a bucket with Object Lock: got %v, want one problem", p)
 		}
 	})
 }

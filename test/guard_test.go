@@ -34,13 +34,15 @@ var guardDir = filepath.Join(repoRoot, ".tools", "cfnguard", "package")
 //     security group; it calls only the EC2 API, once per deployment.
 //   - CT.S3.PR.10 (SSE-KMS on S3 buckets): ALB access logs and S3 server
 //     access logs can only be written to buckets encrypted with SSE-S3.
-//   - CT.S3.PR.2 (S3 server access logging): the new bucket that receives
-//     the access logs bucket's server access logs keeps none of its own, as
-//     S3 recommends for a log target; with -c serverAccessLogsBucket=NAME
-//     (such as Control Tower's central one) it is not created and the
-//     control passes (TestControlTowerWithCertificate).
+//   - CT.S3.PR.2 (S3 server access logging) and CT.S3.PR.9 (S3 Object
+//     Lock): the new bucket that receives the access logs bucket's server
+//     access logs keeps none of its own, as S3 recommends for a log target,
+//     and has no Object Lock, which S3 does not deliver server access logs
+//     to; with -c serverAccessLogsBucket=NAME (an existing bucket of the
+//     account) it is not created and both pass
+//     (TestControlTowerWithCertificate).
 var controlTowerRemainder = map[string][]string{
-	stacks.PlatformStackName: {"CT.ELASTICLOADBALANCING.PR.1", "CT.LAMBDA.PR.3", "CT.S3.PR.10", "CT.S3.PR.2"},
+	stacks.PlatformStackName: {"CT.ELASTICLOADBALANCING.PR.1", "CT.LAMBDA.PR.3", "CT.S3.PR.10", "CT.S3.PR.2", "CT.S3.PR.9"},
 	stacks.ServicesStackName: nil,
 }
 
@@ -227,7 +229,7 @@ func TestControlTowerWithCertificate(t *testing.T) {
 	parallel(t)
 	s := synth(t, map[string]string{"stage": "monolith", "capacity": "fargate",
 		stacks.CertificateKey:            testCertificateArn,
-		stacks.ServerAccessLogsBucketKey: "aws-controltower-s3-access-logs-123456789012-eu-west-1"})
+		stacks.ServerAccessLogsBucketKey: "example-s3-access-logs-123456789012-eu-west-1"})
 	got := controlTowerFailures(t, filepath.Join(s.Dir, stacks.PlatformStackName+".template.json"))
 	want := []string{"CT.LAMBDA.PR.3", "CT.S3.PR.10"}
 	if !slices.Equal(got, want) {

@@ -12,8 +12,9 @@ import (
 // diff of every step.
 const migrationFile = "docs/migration.md"
 
-// migrationSteps are the stages a user deploys, one after the other.
-var migrationSteps = []string{"monolith", "users:10", "users:100", "users:100,threads:10", "users:100,threads:100,posts:50", "split"}
+// migrationSteps are the stages a user deploys, one after the other: the
+// runbook's first steps for users, then larger ones.
+var migrationSteps = []string{"monolith", "users:0", "users:10", "users:100", "users:100,threads:10", "users:100,threads:100,posts:50", "split"}
 
 // TestMigrationDiffs computes, offline, the cdk diff a user sees before
 // each deploy of a full migration (against the previous step's template,

@@ -65,13 +65,12 @@ type Props struct {
 	AccessLogsBucket awss3.IBucket
 	// ServerAccessLogsBucket receives the S3 server access logs of the new
 	// access logs bucket, under DefaultServerAccessLogsPrefix (ignored when
-	// AccessLogsBucket is given). It must be in the same Region, use SSE-S3,
-	// have no Object Lock default retention, and let the S3 logging service
-	// write (S3's conditions for a log target), such as a Control Tower
-	// landing zone's central S3 access logs bucket. Default: a new bucket
-	// like the access logs bucket but without server access logs of its
-	// own, as S3 recommends for a log target (logging a bucket into itself
-	// loops).
+	// AccessLogsBucket is given). It must be in the same account and
+	// Region, use SSE-S3, have no Object Lock, and let the S3 logging
+	// service write (S3's conditions for a log target). Default: a new
+	// bucket like the access logs bucket but without Object Lock and
+	// without server access logs of its own, as S3 requires and recommends
+	// for a log target (logging a bucket into itself loops).
 	ServerAccessLogsBucket awss3.IBucket
 	// TargetPorts are the TCP ports the load balancer may send to, in the
 	// VPC: its security group's only egress rules (CloudFormation would

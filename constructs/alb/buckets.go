@@ -12,16 +12,18 @@ import (
 // newAccessLogsBucket creates the default bucket of the load balancer's
 // access logs, whose S3 server access logs go to serverLogs.
 func newAccessLogsBucket(scope constructs.Construct, serverLogs awss3.IBucket) awss3.Bucket {
-	return newLogBucket(scope, "AccessLogs", serverLogs)
+	return newLogBucket(scope, "AccessLogs", serverLogs, true)
 }
 
 // newServerAccessLogsBucket creates the default bucket of the access logs
-// bucket's S3 server access logs. It keeps no server access logs itself: S3
-// recommends that a log target not log (into itself that loops, and into
-// another bucket the chain never ends); reads of these logs show in
+// bucket's S3 server access logs. It has no Object Lock: S3 does not
+// deliver server access logs to a bucket with Object Lock ("Object Lock
+// considerations", S3 User Guide). It keeps no server access logs itself:
+// S3 recommends that a log target not log (into itself that loops, and
+// into another bucket the chain never ends); reads of these logs show in
 // CloudTrail.
 func newServerAccessLogsBucket(scope constructs.Construct) awss3.Bucket {
-	b := newLogBucket(scope, "ServerAccessLogs", nil)
+	b := newLogBucket(scope, "ServerAccessLogs", nil, false)
 	cdknag.NagSuppressions_AddResourceSuppressions(b, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-S1"),
 		Reason: jsii.String("This bucket is the target of the access logs bucket's S3 server access logs; S3 recommends " +
@@ -33,14 +35,14 @@ func newServerAccessLogsBucket(scope constructs.Construct) awss3.Bucket {
 // newLogBucket creates a bucket for logs that AWS services deliver: it
 // blocks public access, enforces TLS 1.2 or later, encrypts with SSE-S3
 // (the only encryption that ALB access logs and S3 server access logs
-// support), disables ACLs, keeps versions with Object Lock available but no
-// default retention (which would stop S3 server access log delivery), sends
-// its events to EventBridge, expires logs after
+// support), disables ACLs, keeps versions (with Object Lock available but
+// no default retention, when objectLock is set), sends its events to
+// EventBridge, expires logs after
 // DefaultAccessLogsExpirationDays, and is kept when its stack is deleted.
 // With serverLogs set, its S3 server access logs go there, under
 // DefaultServerAccessLogsPrefix, and a statement of serverLogs' bucket
 // policy lets the S3 logging service write them for this bucket only.
-func newLogBucket(scope constructs.Construct, id string, serverLogs awss3.IBucket) awss3.Bucket {
+func newLogBucket(scope constructs.Construct, id string, serverLogs awss3.IBucket, objectLock bool) awss3.Bucket {
 	props := &awss3.BucketProps{
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
@@ -48,7 +50,7 @@ func newLogBucket(scope constructs.Construct, id string, serverLogs awss3.IBucke
 		MinimumTLSVersion: jsii.Number(1.2),
 		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
 		Versioned:         jsii.Bool(true),
-		ObjectLockEnabled: jsii.Bool(true),
+		ObjectLockEnabled: jsii.Bool(objectLock),
 		LifecycleRules: &[]*awss3.LifecycleRule{{
 			Id:                                  jsii.String("ExpireLogs"),
 			Expiration:                          awscdk.Duration_Days(jsii.Number(DefaultAccessLogsExpirationDays)),

@@ -37,8 +37,9 @@ type Props struct {
 	// ECR, S3 (image layers), CloudWatch Logs and, with EC2 capacity, the
 	// ECS agent's endpoints without a NAT gateway: a gateway endpoint for
 	// S3 (free) and an interface endpoint per service in each zone (about
-	// 7.30 USD a month each per zone, plus data, in us-east-1: 4 services
-	// on Fargate, 7 with EC2 capacity). Default: false.
+	// 7.30 USD a month each per zone, plus data, in us-east-1): 3 on
+	// Fargate, 6 with EC2 capacity, about 44 or 88 USD a month over the two
+	// zones. Default: false.
 	VpcEndpoints bool
 	// EC2 adds EC2 capacity to the cluster. Default: nil, Fargate only.
 	EC2 *EC2Capacity

@@ -17,31 +17,34 @@ func (c *Cluster) addVpcEndpoints(ec2 bool) {
 		Service: awsec2.GatewayVpcEndpointAwsService_S3(),
 		Subnets: &[]*awsec2.SubnetSelection{private},
 	})
-	services := map[string]awsec2.InterfaceVpcEndpointAwsService{
-		"EcrApiEndpoint": awsec2.InterfaceVpcEndpointAwsService_ECR(),
-		"EcrEndpoint":    awsec2.InterfaceVpcEndpointAwsService_ECR_DOCKER(),
-		"LogsEndpoint":   awsec2.InterfaceVpcEndpointAwsService_CLOUDWATCH_LOGS(),
+	type endpoint struct {
+		id      string
+		service awsec2.InterfaceVpcEndpointAwsService
+	}
+	endpoints := []endpoint{
+		{"EcrApiEndpoint", awsec2.InterfaceVpcEndpointAwsService_ECR()},
+		{"EcrEndpoint", awsec2.InterfaceVpcEndpointAwsService_ECR_DOCKER()},
+		{"LogsEndpoint", awsec2.InterfaceVpcEndpointAwsService_CLOUDWATCH_LOGS()},
 	}
 	if ec2 {
-		services["EcsEndpoint"] = awsec2.InterfaceVpcEndpointAwsService_ECS()
-		services["EcsAgentEndpoint"] = awsec2.InterfaceVpcEndpointAwsService_ECS_AGENT()
-		services["EcsTelemetryEndpoint"] = awsec2.InterfaceVpcEndpointAwsService_ECS_TELEMETRY()
+		endpoints = append(endpoints,
+			endpoint{"EcsEndpoint", awsec2.InterfaceVpcEndpointAwsService_ECS()},
+			endpoint{"EcsAgentEndpoint", awsec2.InterfaceVpcEndpointAwsService_ECS_AGENT()},
+			endpoint{"EcsTelemetryEndpoint", awsec2.InterfaceVpcEndpointAwsService_ECS_TELEMETRY()})
 	}
-	for _, id := range []string{"EcrApiEndpoint", "EcrEndpoint", "LogsEndpoint", "EcsEndpoint", "EcsAgentEndpoint", "EcsTelemetryEndpoint"} {
-		if svc, ok := services[id]; ok {
-			ep := c.Vpc.AddInterfaceEndpoint(jsii.String(id), &awsec2.InterfaceVpcEndpointOptions{
-				Service:           svc,
-				Subnets:           private,
-				PrivateDnsEnabled: jsii.Bool(true),
-			})
-			for _, sg := range *ep.Connections().SecurityGroups() {
-				cdknag.NagSuppressions_AddResourceSuppressions(sg, &[]*cdknag.NagPackSuppression{{
-					Id: jsii.String("CdkNagValidationFailure"),
-					Reason: jsii.String("AwsSolutions-EC23 cannot evaluate the ingress source, the VPC's CIDR block (a Fn::GetAtt): " +
-						"the endpoint admits HTTPS from inside the VPC only."),
-					AppliesTo: &[]any{"AwsSolutions-EC23"},
-				}}, jsii.Bool(false))
-			}
+	for _, e := range endpoints {
+		ep := c.Vpc.AddInterfaceEndpoint(jsii.String(e.id), &awsec2.InterfaceVpcEndpointOptions{
+			Service:           e.service,
+			Subnets:           private,
+			PrivateDnsEnabled: jsii.Bool(true),
+		})
+		for _, sg := range *ep.Connections().SecurityGroups() {
+			cdknag.NagSuppressions_AddResourceSuppressions(sg, &[]*cdknag.NagPackSuppression{{
+				Id: jsii.String("CdkNagValidationFailure"),
+				Reason: jsii.String("AwsSolutions-EC23 cannot evaluate the ingress source, the VPC's CIDR block (a Fn::GetAtt): " +
+					"the endpoint admits HTTPS from inside the VPC only."),
+				AppliesTo: &[]any{"AwsSolutions-EC23"},
+			}}, jsii.Bool(false))
 		}
 	}
 }

@@ -37,8 +37,11 @@ func (m *Migration) newDashboard(name string, metrics map[string]*serviceMetrics
 		preview = fmt.Sprintf("Preview a service on its paths whatever its share: send `%s: NAME` (for example `%s: %s`).",
 			m.PreviewHeader, m.PreviewHeader, m.names[0])
 	}
-	text := fmt.Sprintf("# Migration state: `%s`\n\nEach row compares an extracted service with the monolith, from their target groups' metrics. %s",
-		m.StateText(), preview)
+	rowsAre := "Each row compares an extracted service with the monolith, from their target groups' metrics."
+	if m.Monolith == nil {
+		rowsAre = "Each row shows an extracted service, from its target group's metrics; the monolith is gone."
+	}
+	text := fmt.Sprintf("# Migration state: `%s`\n\n%s %s", m.StateText(), rowsAre, preview)
 	rows := [][]awscloudwatch.IWidget{{awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{
 		Markdown: jsii.String(text), Width: jsii.Number(dashboardWidth), Height: jsii.Number(textHeight),
 	})}}

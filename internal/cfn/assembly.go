@@ -9,8 +9,6 @@ import (
 
 // Assembly is the stacks of a synthesized cloud assembly.
 type Assembly struct {
-	// Dir is the cloud assembly directory.
-	Dir string
 	// Stacks holds each stack's template by stack name.
 	Stacks map[string]*Template
 }
@@ -34,7 +32,7 @@ func LoadAssembly(dir string) (*Assembly, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("%s: manifest.json: %w", dir, err)
 	}
-	a := &Assembly{Dir: dir, Stacks: map[string]*Template{}}
+	a := &Assembly{Stacks: map[string]*Template{}}
 	for id, art := range m.Artifacts {
 		if art.Type != "aws:cloudformation:stack" {
 			continue

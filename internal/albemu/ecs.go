@@ -1,6 +1,10 @@
 package albemu
 
-import "time"
+import (
+	"time"
+
+	"github.com/ecsplit/ecsplit/internal/cfn"
+)
 
 // Service is an AWS::ECS::Service with its task definition's containers.
 type Service struct {
@@ -54,15 +58,7 @@ func (i Image) String() string {
 
 // ImageAsset is a Docker image asset of the assembly: what `cdk deploy`
 // would build with docker build.
-type ImageAsset struct {
-	// Hash is the asset hash, the image tag.
-	Hash string
-	// Dir is the absolute path of the asset's build context, a directory
-	// of the assembly.
-	Dir string
-	// Dockerfile is the Dockerfile, relative to Dir.
-	Dockerfile string
-}
+type ImageAsset = cfn.ImageAsset
 
 // PseudoParameters are the values the emulation gives CloudFormation's
 // pseudo parameters where a container's environment refers to them (CDK

@@ -115,9 +115,9 @@ func (r *reader) readImage(v any) (Image, error) {
 		return Image{}, err
 	}
 	img := Image{Name: string(b)}
-	for _, hash := range sortedKeys(r.assets) {
+	for _, hash := range sortedKeys(r.asm.Images) {
 		if strings.Contains(img.Name, ":"+hash+`"`) {
-			img.Asset = r.assets[hash]
+			img.Asset = r.asm.Images[hash]
 			break
 		}
 	}

@@ -1,6 +1,9 @@
 // Package cfn reads CloudFormation templates and the stacks of a CDK cloud
 // assembly as CloudFormation sees them: resources with their dependencies
-// (DependsOn, Ref, Fn::GetAtt), exports and the exports a template imports.
+// (DependsOn, Ref, Fn::GetAtt), exports and the exports a template imports;
+// and the stacks' order and Docker image assets, as `cdk deploy` sees them.
+// It is the one reader of manifest.json and the templates: the ALB
+// emulator (package albemu) builds on its Assembly.
 // It is what the deploy-semantics checks reason about: which exports a
 // change removes, what CloudFormation creates, updates and deletes, and in
 // which order.

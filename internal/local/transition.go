@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ecsplit/ecsplit/internal/albemu"
+	"github.com/ecsplit/ecsplit/internal/cfn"
 	"github.com/ecsplit/ecsplit/internal/transition"
 )
 
@@ -160,7 +161,7 @@ func (s *Stage) Transition(ctx context.Context, dir string, opts TransitionOptio
 	if err != nil {
 		return nil, err
 	}
-	order, err := deployOrder(to.Stacks)
+	order, err := deployOrder(to.Templates.Artifacts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
@@ -176,7 +177,7 @@ func (s *Stage) Transition(ctx context.Context, dir string, opts TransitionOptio
 	r.res = &TransitionResult{From: s.Assembly.Dir, To: to.Dir, Listeners: []*albemu.Listener{s.Router.Listener()}}
 	defer func() { r.res.Elapsed = time.Since(r.begin) }()
 	for _, stack := range order {
-		p := plans[stack.Name]
+		p := plans[stack.ID]
 		if p == nil {
 			continue
 		}
@@ -225,15 +226,15 @@ type run struct {
 // phase is a stack's update, or its rollback: the stack, and the assembly
 // whose resources the steps move to.
 type phase struct {
-	stack    albemu.Stack
+	stack    cfn.Stack
 	to       *albemu.Assembly
 	rollback bool
 }
 
 // prepare builds every container that the update starts, before any step.
-func (r *run) prepare(ctx context.Context, to *albemu.Assembly, plans map[string]*transition.Plan, order []albemu.Stack) error {
+func (r *run) prepare(ctx context.Context, to *albemu.Assembly, plans map[string]*transition.Plan, order []cfn.Stack) error {
 	for _, stack := range order {
-		p := plans[stack.Name]
+		p := plans[stack.ID]
 		if p == nil {
 			continue
 		}

@@ -5,7 +5,6 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/ecsplit/ecsplit/internal/albemu"
 	"github.com/ecsplit/ecsplit/internal/cfn"
 	"github.com/ecsplit/ecsplit/internal/transition"
 )
@@ -13,11 +12,11 @@ import (
 // deployOrder returns the stacks in the order `cdk deploy --all` deploys
 // them: each after the stacks it depends on, one at a time, by artifact id
 // among those ready together.
-func deployOrder(stacks []albemu.Stack) ([]albemu.Stack, error) {
-	var order []albemu.Stack
+func deployOrder(stacks []cfn.Stack) ([]cfn.Stack, error) {
+	var order []cfn.Stack
 	done := map[string]bool{}
 	for len(order) < len(stacks) {
-		i := slices.IndexFunc(stacks, func(st albemu.Stack) bool {
+		i := slices.IndexFunc(stacks, func(st cfn.Stack) bool {
 			return !done[st.ID] && !slices.ContainsFunc(st.DependsOn, func(d string) bool { return !done[d] })
 		})
 		if i < 0 {

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecsplit/ecsplit/internal/albemu"
 	"github.com/ecsplit/ecsplit/internal/cfn"
 	"github.com/ecsplit/ecsplit/internal/transition"
 )
@@ -89,12 +88,12 @@ func TestRollbackSteps(t *testing.T) {
 // cycle is refused.
 func TestDeployOrder(t *testing.T) {
 	tests := []struct {
-		stacks []albemu.Stack
+		stacks []cfn.Stack
 		want   string
 	}{
-		{[]albemu.Stack{{ID: "Network"}, {ID: "Platform", DependsOn: []string{"Network"}}, {ID: "Services", DependsOn: []string{"Platform"}}}, "[Network Platform Services]"},
-		{[]albemu.Stack{{ID: "A", DependsOn: []string{"C"}}, {ID: "B"}, {ID: "C", DependsOn: []string{"B"}}}, "[B C A]"},
-		{[]albemu.Stack{{ID: "A", DependsOn: []string{"B"}}, {ID: "B", DependsOn: []string{"A"}}}, "the stacks depend on each other in a cycle"},
+		{[]cfn.Stack{{ID: "Network"}, {ID: "Platform", DependsOn: []string{"Network"}}, {ID: "Services", DependsOn: []string{"Platform"}}}, "[Network Platform Services]"},
+		{[]cfn.Stack{{ID: "A", DependsOn: []string{"C"}}, {ID: "B"}, {ID: "C", DependsOn: []string{"B"}}}, "[B C A]"},
+		{[]cfn.Stack{{ID: "A", DependsOn: []string{"B"}}, {ID: "B", DependsOn: []string{"A"}}}, "the stacks depend on each other in a cycle"},
 	}
 	for _, tt := range tests {
 		order, err := deployOrder(tt.stacks)

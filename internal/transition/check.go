@@ -94,7 +94,8 @@ func shares(r *albemu.Rule) []albemu.ResourceID {
 	return out
 }
 
-// assembly is one side of a transition: its routing and its templates.
+// assembly is one side of a transition: its routing and its templates
+// (routing.Templates), both keyed by artifact id.
 type assembly struct {
 	routing *albemu.Assembly
 	stacks  *cfn.Assembly
@@ -105,11 +106,7 @@ func load(dir string) (*assembly, error) {
 	if err != nil {
 		return nil, err
 	}
-	stacks, err := cfn.LoadAssembly(dir)
-	if err != nil {
-		return nil, err
-	}
-	return &assembly{routing: routing, stacks: stacks}, nil
+	return &assembly{routing: routing, stacks: routing.Templates}, nil
 }
 
 // has reports whether the assembly has the resource.
@@ -127,7 +124,7 @@ func (a *assembly) rule(id albemu.ResourceID) *albemu.Rule {
 	return a.routing.Listener.Rules[i]
 }
 
-// dependsOn reports whether resource a depends on resource b in the same
+// dependsOn reports whether resource x depends on resource y in the same
 // stack. (A dependency across stacks is the stacks' order, not the
 // resources'.)
 func (a *assembly) dependsOn(x, y albemu.ResourceID) bool {
@@ -135,7 +132,7 @@ func (a *assembly) dependsOn(x, y albemu.ResourceID) bool {
 }
 
 // Plans returns the plan of each stack of the update from one assembly to
-// the next, by stack name.
+// the next, by the stack's artifact id.
 func Plans(fromDir, toDir string) (map[string]*Plan, error) {
 	from, err := cfn.LoadAssembly(fromDir)
 	if err != nil {

@@ -157,10 +157,7 @@ func (s *Stage) Transition(ctx context.Context, dir string, opts TransitionOptio
 	if err != nil {
 		return nil, err
 	}
-	plans, err := transition.Plans(s.Assembly.Dir, dir)
-	if err != nil {
-		return nil, err
-	}
+	plans := transition.Plans(s.Assembly.Templates, to.Templates)
 	order, err := deployOrder(to.Templates.Artifacts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ecsplit/ecsplit/internal/albemu"
 )
 
 // writeAssembly writes a cloud assembly of two stacks whose CloudFormation
@@ -94,11 +96,16 @@ func TestCheckStackNamedOtherThanItsArtifact(t *testing.T) {
 	}
 }
 
+// check loads two assemblies and checks the update from one to the other.
 func check(t *testing.T, from, to string) []string {
 	t.Helper()
-	p, err := Check(from, to)
+	a, err := albemu.Load(from)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	b, err := albemu.Load(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Check(a, b)
 }

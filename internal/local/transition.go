@@ -158,7 +158,7 @@ func (s *Stage) Transition(ctx context.Context, dir string, opts TransitionOptio
 		return nil, err
 	}
 	plans := transition.Plans(s.Assembly.Templates, to.Templates)
-	order, err := deployOrder(to.Templates.Artifacts)
+	order, err := transition.StackOrder(to.Templates.Artifacts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
@@ -188,7 +188,7 @@ func (s *Stage) Transition(ctx context.Context, dir string, opts TransitionOptio
 		}
 		var se *StepError
 		if !errors.As(err, &se) {
-			return r.res, err // the caller's context ended
+			return r.res, err // ctx ended, or the plan's steps could never all start
 		}
 		se.Stack = stack.Name
 		r.res.Failed = se

@@ -83,30 +83,3 @@ func TestRollbackSteps(t *testing.T) {
 		}
 	}
 }
-
-// TestDeployOrder: stacks deploy after the stacks they depend on; a
-// cycle is refused.
-func TestDeployOrder(t *testing.T) {
-	tests := []struct {
-		stacks []cfn.Stack
-		want   string
-	}{
-		{[]cfn.Stack{{ID: "Network"}, {ID: "Platform", DependsOn: []string{"Network"}}, {ID: "Services", DependsOn: []string{"Platform"}}}, "[Network Platform Services]"},
-		{[]cfn.Stack{{ID: "A", DependsOn: []string{"C"}}, {ID: "B"}, {ID: "C", DependsOn: []string{"B"}}}, "[B C A]"},
-		{[]cfn.Stack{{ID: "A", DependsOn: []string{"B"}}, {ID: "B", DependsOn: []string{"A"}}}, "the stacks depend on each other in a cycle"},
-	}
-	for _, tt := range tests {
-		order, err := deployOrder(tt.stacks)
-		got := fmt.Sprint(err)
-		if err == nil {
-			var ids []string
-			for _, st := range order {
-				ids = append(ids, st.ID)
-			}
-			got = fmt.Sprint(ids)
-		}
-		if got != tt.want {
-			t.Errorf("%v: %s, want %s", tt.stacks, got, tt.want)
-		}
-	}
-}

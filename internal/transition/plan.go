@@ -131,31 +131,3 @@ func changed(a, b *cfn.Resource) bool {
 	return a.Type != b.Type || !reflect.DeepEqual(a.Properties, b.Properties) ||
 		!slices.Equal(a.DependsOn, b.DependsOn) || a.Condition != b.Condition
 }
-
-// Order returns the steps in an order CloudFormation may carry them out,
-// each after the steps it waits for (sorted by id among those ready
-// together).
-func (p *Plan) Order() []*Step {
-	done := map[string]bool{}
-	var out []*Step
-	for len(out) < len(p.Steps) {
-		var ready []string
-		for id, s := range p.Steps {
-			if done[id] {
-				continue
-			}
-			if !slices.ContainsFunc(s.After, func(a string) bool { return !done[a] }) {
-				ready = append(ready, id)
-			}
-		}
-		if len(ready) == 0 {
-			panic("transition: the plan's steps wait for each other in a cycle")
-		}
-		slices.Sort(ready)
-		for _, id := range ready {
-			done[id] = true
-			out = append(out, p.Steps[id])
-		}
-	}
-	return out
-}

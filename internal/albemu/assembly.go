@@ -14,7 +14,9 @@ package albemu
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 
 	"github.com/ecsplit/ecsplit/internal/cfn"
 )
@@ -46,6 +48,31 @@ type Assembly struct {
 	// Services holds the ECS services that register with a target group of
 	// the assembly, in stack and logical id order.
 	Services []*Service
+}
+
+// Service returns the service with the id, or nil when the assembly has
+// none behind its load balancer.
+func (a *Assembly) Service(id ResourceID) *Service {
+	i := slices.IndexFunc(a.Services, func(s *Service) bool { return s.ID == id })
+	if i < 0 {
+		return nil
+	}
+	return a.Services[i]
+}
+
+// TargetsOf returns the registrations of the containers of service svc in
+// the assembly's target groups, in target group id order, then in the
+// order of the service's LoadBalancers.
+func (a *Assembly) TargetsOf(svc ResourceID) []*Target {
+	var out []*Target
+	for _, id := range slices.SortedFunc(maps.Keys(a.TargetGroups), CompareIDs) {
+		for _, t := range a.TargetGroups[id].Targets {
+			if t.Service.ID == svc {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
 }
 
 // Load reads the ALB routing of the cloud assembly in dir and the ECS

@@ -48,7 +48,7 @@ func (r *reader) readService(id ResourceID, tgs map[ResourceID]*TargetGroup) (*S
 		if !slices.Contains(c.PortMappings, port) {
 			return nil, fmt.Errorf("%s.ContainerPort: container %q maps no port %d (ports %v)", where, name, port, c.PortMappings)
 		}
-		tg.Targets = append(tg.Targets, &Target{Service: svc, Container: c, Port: port})
+		tg.Targets = append(tg.Targets, &Target{TargetGroup: tg, Service: svc, Container: c, Port: port})
 	}
 	return svc, nil
 }

@@ -2,6 +2,7 @@ package albemu
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -19,6 +20,26 @@ type Listener struct {
 	// Rules are the listener's rules, lowest priority first: the order the
 	// ALB evaluates them in.
 	Rules []*Rule
+}
+
+// Rule returns the listener's rule with the id, or nil.
+func (l *Listener) Rule(id ResourceID) *Rule {
+	i := slices.IndexFunc(l.Rules, func(r *Rule) bool { return r.ID == id })
+	if i < 0 {
+		return nil
+	}
+	return l.Rules[i]
+}
+
+// PriorityInUse returns the rule of rules, other than r (by ID), that
+// holds r's priority, or nil. The ALB refuses to create or update r then:
+// CloudFormation fails with PriorityInUse.
+func PriorityInUse(rules []*Rule, r *Rule) *Rule {
+	i := slices.IndexFunc(rules, func(other *Rule) bool { return other.ID != r.ID && other.Priority == r.Priority })
+	if i < 0 {
+		return nil
+	}
+	return rules[i]
 }
 
 // Rule is an AWS::ElasticLoadBalancingV2::ListenerRule.
@@ -173,6 +194,9 @@ type TargetGroup struct {
 
 // Target is one container of an ECS service registered in a target group.
 type Target struct {
+	// TargetGroup is the group the container is registered in.
+	TargetGroup *TargetGroup
+	// Service is the ECS service the container belongs to.
 	Service *Service
 	// Container is the registered container.
 	Container *Container

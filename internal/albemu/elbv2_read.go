@@ -85,10 +85,8 @@ func (r *reader) readRouting(tgs map[ResourceID]*TargetGroup) (*Listener, error)
 		if err != nil {
 			return nil, err
 		}
-		for _, other := range l.Rules {
-			if other.Priority == rule.Priority {
-				return nil, fmt.Errorf("%s: Priority %d is also the priority of %s (CloudFormation fails with PriorityInUse)", id, rule.Priority, other.ID)
-			}
+		if other := PriorityInUse(l.Rules, rule); other != nil {
+			return nil, fmt.Errorf("%s: Priority %d is also the priority of %s (CloudFormation fails with PriorityInUse)", id, rule.Priority, other.ID)
 		}
 		l.Rules = append(l.Rules, rule)
 	}

@@ -146,7 +146,11 @@ func (s *Stage) startTasks(ctx context.Context) (map[albemu.ResourceID][]*url.UR
 		if svc.DesiredCount == 0 {
 			continue
 		}
-		et, err := s.startECSTask(ctx, s.Assembly, svc)
+		launches, err := s.launches(ctx, s.Assembly, svc)
+		if err != nil {
+			return nil, err
+		}
+		et, err := s.startECSTask(s.Assembly, svc, launches)
 		if err != nil {
 			return nil, err
 		}

@@ -51,7 +51,7 @@ func Check(from, to *albemu.Assembly) []string {
 				if has(to, svc) {
 					continue
 				}
-				if next := rule(to, r.ID); next != nil {
+				if next := to.Listener.Rule(r.ID); next != nil {
 					if slices.Contains(shares(next), tg) {
 						problems = append(problems, fmt.Sprintf("%s still routes a share to %s, whose service %s this update deletes", r.ID, tg, svc))
 					}
@@ -91,15 +91,6 @@ func shares(r *albemu.Rule) []albemu.ResourceID {
 func has(a *albemu.Assembly, id albemu.ResourceID) bool {
 	t := a.Templates.Stacks[id.Stack]
 	return t != nil && t.Resources[id.LogicalID] != nil
-}
-
-// rule returns the assembly's rule with the id, or nil.
-func rule(a *albemu.Assembly, id albemu.ResourceID) *albemu.Rule {
-	i := slices.IndexFunc(a.Listener.Rules, func(r *albemu.Rule) bool { return r.ID == id })
-	if i < 0 {
-		return nil
-	}
-	return a.Listener.Rules[i]
 }
 
 // dependsOn reports whether resource x depends on resource y in the same

@@ -55,6 +55,15 @@ type Rule struct {
 	Action Action
 }
 
+// PathsOnly reports whether every condition of the rule is a path-pattern
+// condition. Such a rule carries a share of the traffic of its paths; a
+// rule that also matches a header, a source address, a method, a host or a
+// query string (a preview rule, say) carries only the requests that have
+// it.
+func (r *Rule) PathsOnly() bool {
+	return !slices.ContainsFunc(r.Conditions, func(c Condition) bool { return c.Field != FieldPathPattern })
+}
+
 // Condition field names (the Field of a rule condition).
 const (
 	FieldPathPattern = "path-pattern"

@@ -162,3 +162,23 @@ func containsWildcard(s string) bool {
 	}
 	return false
 }
+
+// TestPathsOnly: a rule with only path-pattern conditions carries a share
+// of its paths' traffic; one with any other condition does not.
+func TestPathsOnly(t *testing.T) {
+	paths := Condition{Field: FieldPathPattern, Values: []string{"/api/*"}}
+	for _, tt := range []struct {
+		conds []Condition
+		want  bool
+	}{
+		{[]Condition{paths}, true},
+		{[]Condition{paths, {Field: FieldPathPattern, Values: []string{"/x"}}}, true},
+		{[]Condition{paths, {Field: FieldHTTPHeader, HeaderName: "X-Preview", Values: []string{"users"}}}, false},
+		{[]Condition{{Field: FieldSourceIP, Values: []string{"192.0.2.1/32"}}, paths}, false},
+		{[]Condition{paths, {Field: FieldMethod, Values: []string{"GET"}}}, false},
+	} {
+		if got := (&Rule{Conditions: tt.conds}).PathsOnly(); got != tt.want {
+			t.Errorf("PathsOnly() of %v = %v, want %v", tt.conds, got, tt.want)
+		}
+	}
+}

@@ -23,9 +23,10 @@ import (
 //     deleted before the service (it depends on it).
 //
 // A rule "routes a share" when it carries a part of the traffic of its
-// paths: it has only path-pattern conditions. A preview rule, which also
-// matches a header or a source no client has, carries only the requests
-// that ask for it. Check returns one line per violation.
+// paths: it has only path-pattern conditions (albemu.Rule.PathsOnly). A
+// preview rule, which also matches a header or a source no client has,
+// carries only the requests that ask for it. Check returns one line per
+// violation.
 func Check(from, to *albemu.Assembly) []string {
 	var problems []string
 	// Rules of the new assembly that share to a service created now.
@@ -70,12 +71,7 @@ func Check(from, to *albemu.Assembly) []string {
 // shares returns the target groups a rule sends a share of its paths'
 // traffic to: none for a preview rule or a rule that does not forward.
 func shares(r *albemu.Rule) []albemu.ResourceID {
-	for _, c := range r.Conditions {
-		if c.Field != albemu.FieldPathPattern {
-			return nil
-		}
-	}
-	if r.Action.Forward == nil {
+	if !r.PathsOnly() || r.Action.Forward == nil {
 		return nil
 	}
 	var out []albemu.ResourceID

@@ -111,13 +111,29 @@ const (
 	ActionRedirect      = "redirect"
 )
 
-// Action is what a rule does with a request. Exactly one of the pointer
-// fields is set, the one named by Type.
+// Action is what a rule does with a request. Exactly one of its fields is
+// set, the one named by Type.
 type Action struct {
-	Type          string
-	Forward       *Forward
+	// Forward sends the request to target groups (a forward action).
+	Forward *Forward
+	// FixedResponse answers without a target (a fixed-response action).
 	FixedResponse *FixedResponse
-	Redirect      *Redirect
+	// Redirect answers with a redirect (a redirect action).
+	Redirect *Redirect
+}
+
+// Type is the action's type: ActionForward, ActionFixedResponse or
+// ActionRedirect, by the field that is set; "" when none is.
+func (a Action) Type() string {
+	switch {
+	case a.Forward != nil:
+		return ActionForward
+	case a.FixedResponse != nil:
+		return ActionFixedResponse
+	case a.Redirect != nil:
+		return ActionRedirect
+	}
+	return ""
 }
 
 // String describes the action in one line.
@@ -137,7 +153,7 @@ func (a Action) String() string {
 	case a.Redirect != nil:
 		return fmt.Sprintf("redirect %d", a.Redirect.StatusCode)
 	}
-	return a.Type
+	return ""
 }
 
 // Forward sends requests to one or more target groups, by weight.

@@ -221,7 +221,7 @@ func (r *reader) readAction(owner ResourceID, v any, tgs map[ResourceID]*TargetG
 	}
 	m, _ := actions[0].(map[string]any)
 	typ, _ := m["Type"].(string)
-	a := Action{Type: typ}
+	var a Action
 	var err error
 	switch typ {
 	case ActionFixedResponse:

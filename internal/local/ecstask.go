@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/ecsplit/ecsplit/internal/albemu"
@@ -81,7 +82,6 @@ func (s *Stage) startECSTask(asm *albemu.Assembly, svc *albemu.Service, launches
 func (s *Stage) track(et *ecsTask) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tasks = append(s.tasks, et.procs...)
 	s.running[et.service] = append(s.running[et.service], et)
 }
 
@@ -89,7 +89,6 @@ func (s *Stage) track(et *ecsTask) {
 func (s *Stage) untrack(et *ecsTask) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tasks = slices.DeleteFunc(s.tasks, func(t *task) bool { return slices.Contains(et.procs, t) })
 	s.running[et.service] = slices.DeleteFunc(s.running[et.service], func(x *ecsTask) bool { return x == et })
 	if len(s.running[et.service]) == 0 {
 		delete(s.running, et.service)
@@ -101,4 +100,22 @@ func (s *Stage) tasksOf(svc albemu.ResourceID) []*ecsTask {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.running[svc])
+}
+
+// processes returns the processes of every running task, by service.
+func (s *Stage) processes() []*task {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.processesLocked()
+}
+
+// processesLocked is processes with s.mu held.
+func (s *Stage) processesLocked() []*task {
+	var out []*task
+	for _, svc := range slices.SortedFunc(maps.Keys(s.running), albemu.CompareIDs) {
+		for _, et := range s.running[svc] {
+			out = append(out, et.procs...)
+		}
+	}
+	return out
 }

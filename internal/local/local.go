@@ -77,10 +77,9 @@ type Stage struct {
 	// transitionMu serializes transitions, and Close after them.
 	transitionMu sync.Mutex
 
-	mu sync.Mutex // guards tasks and running
-	// tasks are the processes running now, which Close stops.
-	tasks []*task
-	// running holds each ECS service's tasks, by service.
+	mu sync.Mutex // guards running
+	// running holds each ECS service's running tasks, by service: their
+	// processes are those Close stops.
 	running map[albemu.ResourceID][]*ecsTask
 }
 
@@ -184,8 +183,8 @@ func (s *Stage) Close() error {
 		cancel()
 	}
 	s.mu.Lock()
-	tasks := s.tasks
-	s.tasks, s.running = nil, map[albemu.ResourceID][]*ecsTask{}
+	tasks := s.processesLocked()
+	s.running = map[albemu.ResourceID][]*ecsTask{}
 	s.mu.Unlock()
 	var wg sync.WaitGroup
 	taskErrs := make([]error, len(tasks))

@@ -45,28 +45,36 @@ func BuildProgram(img *albemu.ImageAsset) (string, error) {
 
 // Build builds program from an image asset's directory with its build.sh,
 // exactly as its Dockerfile does, for this machine. The binary is cached in
-// binDir under a name derived from the directory and the program, so that
-// stages sharing an asset build it once.
+// binDir under a name derived from the asset hash and the program: the
+// asset hash is the hash of the asset's source, so the assemblies of any
+// stage that share an asset (another synthesis, another stage of the same
+// services) build it once. Builds are serialized, and a build waiting for
+// another finds the binary that one made.
 func Build(ctx context.Context, img *albemu.ImageAsset, program, binDir string) (string, error) {
-	dir, err := filepath.EvalSymlinks(img.Dir)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256([]byte(dir + "\x00" + program))
+	sum := sha256.Sum256([]byte(img.Hash + "\x00" + program))
 	out := filepath.Join(binDir, program+"-"+hex.EncodeToString(sum[:8]))
-	if _, err := os.Stat(out); err == nil {
+	if built(out) {
 		return out, nil
 	}
 	buildMu.Lock()
 	defer buildMu.Unlock()
+	if built(out) {
+		return out, nil // built while this build waited for the lock
+	}
 	tmp := out + ".tmp"
 	cmd := exec.CommandContext(ctx, "./build.sh", program, tmp)
-	cmd.Dir = dir
+	cmd.Dir = img.Dir
 	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=readonly", "GOOS=", "GOARCH=")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build %s in %s: %v\n%s", program, dir, err, b)
+		return "", fmt.Errorf("build %s in %s: %v\n%s", program, img.Dir, err, b)
 	}
 	return out, os.Rename(tmp, out)
+}
+
+// built reports whether a binary is at path.
+func built(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // buildMu serializes builds: the Go build cache makes the second one fast.

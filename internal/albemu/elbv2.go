@@ -76,17 +76,25 @@ const (
 
 // Condition is one condition of a rule: it matches when the request matches
 // any one of its values.
+//
+// Load prepares each condition it reads for matching (patterns lower-cased
+// where the ALB ignores case, CIDR blocks parsed, the header name made
+// canonical) and fails on a value the ALB would refuse. A Condition made
+// by hand is prepared again at each request it is matched against.
 type Condition struct {
 	// Field is one of the Field constants.
 	Field string
 	// Values are the condition's values: path patterns, host patterns,
 	// methods, header value patterns or CIDR blocks.
 	Values []string
-	// HeaderName is the header an http-header condition inspects.
+	// HeaderName is the header an http-header condition inspects; the ALB
+	// matches it whatever its letter case.
 	HeaderName string
 	// Query holds the key/value patterns of a query-string condition; an
 	// empty Key matches any key.
 	Query []KeyValue
+
+	prepared *matcher // set by Load
 }
 
 // String describes the condition in one line, such as
@@ -102,7 +110,12 @@ func (c Condition) String() string {
 }
 
 // KeyValue is one pattern of a query-string condition.
-type KeyValue struct{ Key, Value string }
+type KeyValue struct {
+	// Key is the pattern of the query parameter's name; "" matches any.
+	Key string
+	// Value is the pattern of the parameter's value.
+	Value string
+}
 
 // Action types.
 const (

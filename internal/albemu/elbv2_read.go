@@ -197,6 +197,11 @@ func readCondition(v any) (Condition, error) {
 	if len(c.Values) == 0 && len(c.Query) == 0 {
 		return c, fmt.Errorf("%s condition has no values", field)
 	}
+	prepared, err := prepare(c)
+	if err != nil {
+		return c, fmt.Errorf("%s.Values: %w", configKey, err)
+	}
+	c.prepared = prepared
 	return c, nil
 }
 

@@ -192,6 +192,25 @@ func TestRouterNoTargets(t *testing.T) {
 	}
 }
 
+// TestRouterNoTargetsNotSticky: a sticky forward that finds no target
+// answers 503 without the stickiness cookie, so the client is not kept on
+// a group that has nothing to serve it.
+func TestRouterNoTargetsNotSticky(t *testing.T) {
+	action := forwardTo(WeightedTarget{tg("empty"), 1}, WeightedTarget{tg("also-empty"), 1})
+	action.Forward.Stickiness = time.Hour
+	l := &Listener{Default: notFound, Rules: []*Rule{pathRule("r", 1, action, "/*")}}
+	door := httptest.NewServer(NewRouter(l, nil, 1))
+	defer door.Close()
+	resp, err := http.Get(door.URL + "/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || len(resp.Cookies()) != 0 {
+		t.Errorf("status %d, cookies %v; want 503 and no cookie", resp.StatusCode, resp.Cookies())
+	}
+}
+
 func newJar() http.CookieJar {
 	jar, err := cookiejar.New(nil)
 	if err != nil {

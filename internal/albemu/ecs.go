@@ -8,6 +8,7 @@ import (
 
 // Service is an AWS::ECS::Service with its task definition's containers.
 type Service struct {
+	// ID is the service resource.
 	ID ResourceID
 	// DesiredCount is the number of tasks; 1 when the template does not
 	// set it.
@@ -60,11 +61,11 @@ func (i Image) String() string {
 // would build with docker build.
 type ImageAsset = cfn.ImageAsset
 
-// PseudoParameters are the values the emulation gives CloudFormation's
+// pseudoParameters are the values the emulation gives CloudFormation's
 // pseudo parameters where a container's environment refers to them (CDK
 // sets AWS_REGION to {"Ref": "AWS::Region"} on EC2 awsvpc tasks). There is
 // no account or region here: they are stand-ins.
-var PseudoParameters = map[string]string{
+var pseudoParameters = map[string]string{
 	"AWS::Region":    "local",
 	"AWS::AccountId": "000000000000",
 	"AWS::Partition": "aws",

@@ -135,6 +135,6 @@ func envValue(v any) (string, bool) {
 		return "", false
 	}
 	ref, _ := m["Ref"].(string)
-	p, ok := PseudoParameters[ref]
+	p, ok := pseudoParameters[ref]
 	return p, ok
 }

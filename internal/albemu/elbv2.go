@@ -10,9 +10,10 @@ import (
 type Listener struct {
 	// ID is the listener resource.
 	ID ResourceID
-	// Port and Protocol are where and how the listener listens, such as
-	// 80 and "HTTP".
-	Port     int
+	// Port is the port the listener listens on, such as 80.
+	Port int
+	// Protocol is how it listens, "HTTP" or "HTTPS" (the emulator serves
+	// both as plain HTTP).
 	Protocol string
 	// Default is the action of the default rule: what the listener does
 	// when no rule matches.
@@ -181,22 +182,38 @@ type Forward struct {
 
 // WeightedTarget is one target group of a forward action.
 type WeightedTarget struct {
+	// TargetGroup is the target group resource.
 	TargetGroup ResourceID
-	Weight      int
+	// Weight is its share of the action's requests against the other
+	// groups' weights, 0 to 999; 0 sends it none.
+	Weight int
 }
 
 // FixedResponse answers without a target.
 type FixedResponse struct {
-	StatusCode  int
+	// StatusCode is the answer's status, such as 404.
+	StatusCode int
+	// ContentType is its Content-Type; "text/plain" when the template
+	// does not set it.
 	ContentType string
-	Body        string
+	// Body is its body (MessageBody), "" when none.
+	Body string
 }
 
 // Redirect answers with a redirect built from the request. Empty fields
 // keep the request's value (#{protocol}, #{host}, #{port}, /#{path},
 // #{query}).
 type Redirect struct {
-	Protocol, Host, Port, Path, Query string
+	// Protocol is the scheme of the location, such as "HTTPS".
+	Protocol string
+	// Host is the host name of the location.
+	Host string
+	// Port is the port of the location.
+	Port string
+	// Path is the path of the location, beginning with "/".
+	Path string
+	// Query is the query string of the location, without the "?".
+	Query string
 	// StatusCode is 301 (HTTP_301) or 302 (HTTP_302).
 	StatusCode int
 }
@@ -204,8 +221,13 @@ type Redirect struct {
 // TargetGroup is an AWS::ElasticLoadBalancingV2::TargetGroup and the
 // containers registered in it.
 type TargetGroup struct {
-	ID       ResourceID
-	Port     int
+	// ID is the target group resource.
+	ID ResourceID
+	// Port is the group's port, the port its targets receive on unless a
+	// registration says another (an ECS service's ContainerPort does).
+	Port int
+	// Protocol is how the load balancer talks to the targets, such as
+	// "HTTP".
 	Protocol string
 	// HealthCheckPath is the path of the health check; "/" when the
 	// template does not set it (the ALB default).

@@ -61,10 +61,11 @@ func (r *TransitionResult) Timeline() string {
 type TransitionEvent struct {
 	// At is the time since the update started (after the builds).
 	At time.Duration
-	// Stack and ID name the resource, Type is its type and Change what
-	// happens to it.
+	// Stack and ID name the resource (its stack's name and its logical
+	// id) and Type is its type.
 	Stack, ID, Type string
-	Change          transition.Change
+	// Change is what happens to the resource.
+	Change transition.Change
 	// Rollback marks the events of a rollback.
 	Rollback bool
 	// What says what happened: "start", "done", "failed: ...",

@@ -94,6 +94,7 @@ func sortAfter(after map[string][]string) ([]string, error) {
 // missingError is a wait for an id that is not in the graph.
 type missingError struct{ id, missing string }
 
+// Error names the id and the missing one.
 func (e *missingError) Error() string {
 	return e.id + " waits for " + e.missing + ", which is not there"
 }
@@ -102,4 +103,5 @@ func (e *missingError) Error() string {
 // cycle and those that wait for them.
 type cycleError struct{ ids []string }
 
+// Error lists the ids.
 func (e *cycleError) Error() string { return fmt.Sprintf("%v wait for each other in a cycle", e.ids) }

@@ -45,7 +45,11 @@ type Step struct {
 
 // Plan is how CloudFormation updates a stack from Old to New.
 type Plan struct {
-	Old, New *cfn.Template
+	// Old is the stack's template before the update; a template without
+	// resources when the update creates the stack.
+	Old *cfn.Template
+	// New is the stack's template after the update.
+	New *cfn.Template
 	// Steps holds a step for each resource that changes, by logical id.
 	Steps map[string]*Step
 }

@@ -74,27 +74,21 @@ func TestTransitionsSendNoShareToAMissingService(t *testing.T) {
 // monolith).
 func TestTransitionsCatchPlantedFaults(t *testing.T) {
 	parallel(t)
-	mono := synth(t, monolithFargate)
-	users10 := synth(t, map[string]string{"stage": "users:10", "capacity": "fargate"})
-	// unwait removes the users routing rule's DependsOn.
-	unwait := func(src string) string {
-		return plantFault(t, src, func(dir string) {
-			editTemplate(t, dir, "EcsplitServices", func(tpl map[string]any) {
-				for id, r := range tpl["Resources"].(map[string]any) {
-					if strings.HasPrefix(id, "usersRule") {
-						delete(r.(map[string]any), "DependsOn")
-						return
-					}
-				}
-				t.Fatal("no users routing rule to plant the fault in")
-			})
-		})
-	}
-	for _, c := range []struct{ name, from, to, want string }{
-		{"created", mono.Dir, unwait(users10.Dir), "which this update creates, without depending on it"},
-		{"deleted", unwait(users10.Dir), mono.Dir, "which this update deletes, without depending on it"},
+	mono := loadRouting(t, synth(t, monolithFargate).Dir)
+	// The users routing rule without its DependsOn.
+	dir, _ := plantInServices(t, synth(t, fargate("users:10")).Dir, albemu.TypeListenerRule, "usersRule", func(r map[string]any) {
+		delete(r, "DependsOn")
+	})
+	unwaited := loadRouting(t, dir)
+	for _, c := range []struct {
+		name     string
+		from, to *albemu.Assembly
+		want     string
+	}{
+		{"created", mono, unwaited, "which this update creates, without depending on it"},
+		{"deleted", unwaited, mono, "which this update deletes, without depending on it"},
 	} {
-		problems := transition.Check(loadRouting(t, c.from), loadRouting(t, c.to))
+		problems := transition.Check(c.from, c.to)
 		if !strings.Contains(strings.Join(problems, "\n"), c.want) {
 			t.Errorf("%s: the planted fault was not reported (want %q): %v", c.name, c.want, problems)
 			continue

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -45,13 +46,19 @@ func BuildProgram(img *albemu.ImageAsset) (string, error) {
 
 // Build builds program from an image asset's directory with its build.sh,
 // exactly as its Dockerfile does, for this machine. The binary is cached in
-// binDir under a name derived from the asset hash and the program: the
-// asset hash is the hash of the asset's source, so the assemblies of any
+// binDir under a name derived from the asset hash, the program and a
+// digest of the asset directory's files, so that the assemblies of any
 // stage that share an asset (another synthesis, another stage of the same
-// services) build it once. Builds are serialized, and a build waiting for
-// another finds the binary that one made.
+// services) build it once. (The asset hash promises the same source; the
+// digest makes sure of it, so that a directory changed after synthesis is
+// built anew.) Builds are serialized, and a build that waited for another
+// finds the binary that one made.
 func Build(ctx context.Context, img *albemu.ImageAsset, program, binDir string) (string, error) {
-	sum := sha256.Sum256([]byte(img.Hash + "\x00" + program))
+	digest, err := dirDigest(img.Dir)
+	if err != nil {
+		return "", fmt.Errorf("image asset %s: %w", img.Hash, err)
+	}
+	sum := sha256.Sum256([]byte(img.Hash + "\x00" + program + "\x00" + digest))
 	out := filepath.Join(binDir, program+"-"+hex.EncodeToString(sum[:8]))
 	if built(out) {
 		return out, nil
@@ -69,6 +76,45 @@ func Build(ctx context.Context, img *albemu.ImageAsset, program, binDir string) 
 		return "", fmt.Errorf("build %s in %s: %v\n%s", program, img.Dir, err, b)
 	}
 	return out, os.Rename(tmp, out)
+}
+
+// dirDigest hashes the names, kinds and contents of the files under dir
+// (itself possibly a symbolic link), in walk order; a symbolic link below
+// it counts by its target's name.
+func dirDigest(dir string) (string, error) {
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		fmt.Fprintf(h, "%q %v\n", rel, d.Type())
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(path)
+			fmt.Fprintf(h, "-> %q\n", target)
+			return err
+		case d.Type().IsRegular():
+			f, err := os.Open(path)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			info, err := f.Stat()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(h, "%d\n", info.Size())
+			_, err = io.Copy(h, f)
+			return err
+		}
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil)), err
 }
 
 // built reports whether a binary is at path.

@@ -114,9 +114,10 @@ func TestLaunchForSecrets(t *testing.T) {
 	}
 }
 
-// TestBuildSharesAnAsset: the same asset (the same hash) in the
+// TestBuildSharesAnAsset: the same asset (the same hash and files) in the
 // directories of two assemblies builds once, even when several tasks ask
-// for it at the same time.
+// for it at the same time; a directory whose files changed after synthesis
+// builds anew.
 func TestBuildSharesAnAsset(t *testing.T) {
 	count := filepath.Join(t.TempDir(), "builds")
 	var imgs []*albemu.ImageAsset
@@ -143,5 +144,14 @@ func TestBuildSharesAnAsset(t *testing.T) {
 	}
 	if b, err := os.ReadFile(count); err != nil || strings.Count(string(b), "\n") != 1 {
 		t.Errorf("build.sh ran %d times (%v), want once", strings.Count(string(b), "\n"), err)
+	}
+
+	// A directory changed after synthesis, its hash the same, builds anew.
+	if err := os.WriteFile(filepath.Join(imgs[1].Dir, "main.go"), []byte("package main\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := Build(context.Background(), imgs[1], "users", bins)
+	if err != nil || out == outs[0] {
+		t.Errorf("the changed directory: %s %v, want a build of its own", out, err)
 	}
 }

@@ -4,11 +4,11 @@
 // It reads only the files of the assembly (manifest.json, *.template.json,
 // *.assets.json), through package cfn, which parses them; then one reader
 // per resource family: template.go resolves references across stacks,
-// elbv2_read.go the
-// listeners, rules, actions and target groups, ecs_read.go the ECS services,
-// task definitions and containers. It knows nothing of how an image is built
-// or run: that is the runner's business (package local). It imports no CDK
-// code, so its tests start no Node.js process.
+// elbv2_read.go reads the listeners, rules, actions and target groups,
+// ecs_read.go the ECS services, task definitions and containers. It knows
+// nothing of how an image is built or run: that is the runner's business
+// (package local). It imports no CDK code, so its tests start no Node.js
+// process.
 package albemu
 
 import (

@@ -53,18 +53,20 @@ func (s *Stage) launches(ctx context.Context, asm *albemu.Assembly, svc *albemu.
 // the caller registers each process once its target group's health check
 // passes. On an error it stops the processes it started.
 func (s *Stage) startECSTask(asm *albemu.Assembly, svc *albemu.Service, launches map[*albemu.Container]launch) (*ecsTask, error) {
+	targets := asm.TargetsOf(svc.ID)
+	for _, target := range targets {
+		if _, ok := launches[target.Container]; !ok {
+			return nil, fmt.Errorf("%s: container %s: no launch resolved", svc.ID, target.Container.Name)
+		}
+	}
 	et := &ecsTask{service: svc.ID}
 	started := map[*albemu.Container]*task{}
-	for _, target := range asm.TargetsOf(svc.ID) {
+	for _, target := range targets {
 		c := target.Container
 		t, ok := started[c]
 		if !ok {
-			l, ok := launches[c]
-			if !ok {
-				return nil, fmt.Errorf("%s: container %s: no launch resolved", svc.ID, c.Name)
-			}
 			var err error
-			if t, err = startTask(c.Name, l, s.logs); err != nil {
+			if t, err = startTask(c.Name, launches[c], s.logs); err != nil {
 				for _, p := range et.procs {
 					p.stop()
 				}

@@ -52,8 +52,8 @@ type Options struct {
 	StartTimeout time.Duration
 	// BinDir caches the binaries built by the build.sh convention, keyed
 	// by asset hash, program and the asset directory's files (see Build):
-	// stages given the same BinDir build a shared asset once. Default: a new temporary directory,
-	// removed by Close.
+	// stages given the same BinDir build a shared asset once. Default: a
+	// new temporary directory, removed by Close.
 	BinDir string
 	// Log receives the tasks' output, each line prefixed with the
 	// service's container name. Default: discarded.

@@ -91,11 +91,12 @@ func physicalName(stack, logicalID string, r *cfn.Resource, rule nameRule) (name
 // nameRules, and the stack names themselves.
 func nameProblems(a *cfn.Assembly) []string {
 	var problems []string
-	for _, stack := range slices.Sorted(maps.Keys(a.Stacks)) {
+	for _, st := range a.Artifacts {
+		stack := st.Name
 		if !stackNameRE.MatchString(stack) {
 			problems = append(problems, fmt.Sprintf("stack name %q: CloudFormation allows letters, digits and hyphens, beginning with a letter, up to 128", stack))
 		}
-		tpl := a.Stacks[stack]
+		tpl := a.Stacks[st.ID]
 		for _, id := range slices.Sorted(maps.Keys(tpl.Resources)) {
 			r := tpl.Resources[id]
 			rule, ok := nameRules[r.Type]

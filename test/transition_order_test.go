@@ -2,10 +2,37 @@ package test
 
 import (
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/ecsplit/ecsplit/internal/albemu"
 	"github.com/ecsplit/ecsplit/internal/transition"
 )
+
+var (
+	routingMu    sync.Mutex
+	routingCache = map[string]*albemu.Assembly{}
+)
+
+// loadRouting reads a synthesized assembly's routing and templates
+// (albemu.Load), once per directory: an assembly is not written to after
+// it is synthesized (a planted fault is a copy in a directory of its own),
+// and TestTransitionsSendNoShareToAMissingService checks each one against
+// every other. Callers must not modify it.
+func loadRouting(t testing.TB, dir string) *albemu.Assembly {
+	t.Helper()
+	routingMu.Lock()
+	defer routingMu.Unlock()
+	if a, ok := routingCache[dir]; ok {
+		return a
+	}
+	a, err := albemu.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	routingCache[dir] = a
+	return a
+}
 
 // transitionStates are the states whose every pair TestTransitionsSendNoShareToAMissingService
 // proves: both ends, every step of the README's runbook (one service at 0,
@@ -29,13 +56,9 @@ func TestTransitionsSendNoShareToAMissingService(t *testing.T) {
 				if from == to {
 					continue
 				}
-				a := synth(t, map[string]string{"stage": from, "capacity": capacity})
-				b := synth(t, map[string]string{"stage": to, "capacity": capacity})
-				problems, err := transition.Check(a.Dir, b.Dir)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, p := range problems {
+				a := loadRouting(t, synth(t, map[string]string{"stage": from, "capacity": capacity}).Dir)
+				b := loadRouting(t, synth(t, map[string]string{"stage": to, "capacity": capacity}).Dir)
+				for _, p := range transition.Check(a, b) {
 					t.Errorf("%s -> %s (%s): %s", from, to, capacity, p)
 				}
 				pairs++
@@ -51,30 +74,21 @@ func TestTransitionsSendNoShareToAMissingService(t *testing.T) {
 // monolith).
 func TestTransitionsCatchPlantedFaults(t *testing.T) {
 	parallel(t)
-	mono := synth(t, monolithFargate)
-	users10 := synth(t, map[string]string{"stage": "users:10", "capacity": "fargate"})
-	// unwait removes the users routing rule's DependsOn.
-	unwait := func(src string) string {
-		return plantFault(t, src, func(dir string) {
-			editTemplate(t, dir, "EcsplitServices", func(tpl map[string]any) {
-				for id, r := range tpl["Resources"].(map[string]any) {
-					if strings.HasPrefix(id, "usersRule") {
-						delete(r.(map[string]any), "DependsOn")
-						return
-					}
-				}
-				t.Fatal("no users routing rule to plant the fault in")
-			})
-		})
-	}
-	for _, c := range []struct{ name, from, to, want string }{
-		{"created", mono.Dir, unwait(users10.Dir), "which this update creates, without depending on it"},
-		{"deleted", unwait(users10.Dir), mono.Dir, "which this update deletes, without depending on it"},
+	mono := loadRouting(t, synth(t, monolithFargate).Dir)
+	// The users routing rule without its DependsOn.
+	dir, _ := plantInServices(t, synth(t, fargate("users:10")).Dir, albemu.TypeListenerRule, "usersRule", func(r map[string]any) {
+		delete(r, "DependsOn")
+	})
+	unwaited := loadRouting(t, dir)
+	for _, c := range []struct {
+		name     string
+		from, to *albemu.Assembly
+		want     string
+	}{
+		{"created", mono, unwaited, "which this update creates, without depending on it"},
+		{"deleted", unwaited, mono, "which this update deletes, without depending on it"},
 	} {
-		problems, err := transition.Check(c.from, c.to)
-		if err != nil {
-			t.Fatal(err)
-		}
+		problems := transition.Check(c.from, c.to)
 		if !strings.Contains(strings.Join(problems, "\n"), c.want) {
 			t.Errorf("%s: the planted fault was not reported (want %q): %v", c.name, c.want, problems)
 			continue

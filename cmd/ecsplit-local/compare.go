@@ -94,6 +94,15 @@ func runCompare(args []string, stdout, stderr io.Writer) (differ bool, err error
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// One build cache for both sides: a service both run is built once.
+	if o.binDir, err = os.MkdirTemp("", "ecsplit-local-bin-"); err != nil {
+		return false, err
+	}
+	defer func() {
+		if err := os.RemoveAll(o.binDir); err != nil {
+			fmt.Fprintf(stderr, "ecsplit-local: warning: %v\n", err)
+		}
+	}()
 	var doors []local.Door
 	for _, s := range sides {
 		st, cleanup, err := s.stage.start(ctx, "side "+s.name, "", o)

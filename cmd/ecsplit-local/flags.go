@@ -11,6 +11,7 @@ import (
 // contextFlags collects repeated KEY=VALUE context flags, like cdk synth -c.
 type contextFlags map[string]string
 
+// String shows the context, for flag defaults.
 func (c contextFlags) String() string { return fmt.Sprint(map[string]string(c)) }
 
 // Set adds one KEY=VALUE; the value may hold commas and '=' signs.
@@ -26,6 +27,7 @@ func (c contextFlags) Set(s string) error {
 // headerFlags collects repeated "Name: value" request header flags.
 type headerFlags http.Header
 
+// String shows the headers, for flag defaults.
 func (h headerFlags) String() string { return fmt.Sprint(http.Header(h)) }
 
 // Set adds one "Name: value" header.
@@ -41,6 +43,7 @@ func (h headerFlags) Set(s string) error {
 // listFlag is a comma-separated list.
 type listFlag []string
 
+// String joins the list with commas.
 func (l *listFlag) String() string { return strings.Join(*l, ",") }
 
 // Set replaces the list with the comma-separated items of s; "" is the

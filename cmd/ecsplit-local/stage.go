@@ -43,8 +43,11 @@ type runOptions struct {
 	app          string
 	seed         uint64
 	startTimeout time.Duration
-	log          io.Writer
-	stderr       io.Writer
+	// binDir caches the binaries the stages build (local.Options.BinDir);
+	// "" gives each stage its own.
+	binDir string
+	log    io.Writer
+	stderr io.Writer
 }
 
 // start synthesizes the stage (unless it names an assembly) and runs it.
@@ -75,7 +78,7 @@ func (f *stageFlags) start(ctx context.Context, label, addr string, o runOptions
 		dir = tmp
 	}
 	start := time.Now()
-	s, err := local.Start(ctx, dir, local.Options{Addr: addr, Seed: o.seed, Services: services, StartTimeout: o.startTimeout, Log: o.log})
+	s, err := local.Start(ctx, dir, local.Options{Addr: addr, Seed: o.seed, Services: services, StartTimeout: o.startTimeout, BinDir: o.binDir, Log: o.log})
 	if err != nil {
 		removeDir()
 		return nil, nil, fmt.Errorf("%s: %w", label, err)

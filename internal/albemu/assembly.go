@@ -2,24 +2,30 @@
 // CDK cloud assembly and routes HTTP requests the way the ALB would.
 //
 // It reads only the files of the assembly (manifest.json, *.template.json,
-// *.assets.json), one reader per resource family: template.go reads the
-// assembly and resolves references across stacks, elbv2_read.go the
-// listeners, rules, actions and target groups, ecs_read.go the ECS services,
-// task definitions and containers. It knows nothing of how an image is built
-// or run: that is the runner's business (package local). It imports no CDK
-// code, so its tests start no Node.js process.
+// *.assets.json), through package cfn, which parses them; then one reader
+// per resource family: template.go resolves references across stacks,
+// elbv2_read.go reads the listeners, rules, actions and target groups,
+// ecs_read.go the ECS services, task definitions and containers. It knows
+// nothing of how an image is built or run: that is the runner's business
+// (package local). It imports no CDK code, so its tests start no Node.js
+// process.
 package albemu
 
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
+
+	"github.com/ecsplit/ecsplit/internal/cfn"
 )
 
 // ResourceID names a CloudFormation resource of the assembly.
 type ResourceID struct {
 	// Stack is the stack's artifact id in the assembly, such as
-	// "EcsplitServices".
+	// "EcsplitServices": its key in cfn.Assembly.Stacks, which may differ
+	// from its CloudFormation stack name (cfn.Stack.Name).
 	Stack string
 	// LogicalID is the resource's logical id in the stack's template.
 	LogicalID string
@@ -32,8 +38,9 @@ func (id ResourceID) String() string { return id.Stack + "/" + id.LogicalID }
 type Assembly struct {
 	// Dir is the absolute path of the cloud assembly directory.
 	Dir string
-	// Stacks are the assembly's stacks, in artifact id order.
-	Stacks []Stack
+	// Templates are the assembly's stacks and templates, which the
+	// routing was read from.
+	Templates *cfn.Assembly
 	// Listener is the listener the services' rules attach to.
 	Listener *Listener
 	// TargetGroups holds every target group of the assembly.
@@ -43,17 +50,29 @@ type Assembly struct {
 	Services []*Service
 }
 
-// Stack is a stack of the assembly.
-type Stack struct {
-	// ID is the stack's artifact id: the Stack of its resources'
-	// ResourceIDs.
-	ID string
-	// Name is its CloudFormation stack name: the artifact's stackName, or
-	// ID when the manifest gives none.
-	Name string
-	// DependsOn are the artifact ids of the stacks it depends on, which
-	// `cdk deploy` deploys before it.
-	DependsOn []string
+// Service returns the service with the id, or nil when the assembly has
+// none behind its load balancer.
+func (a *Assembly) Service(id ResourceID) *Service {
+	i := slices.IndexFunc(a.Services, func(s *Service) bool { return s.ID == id })
+	if i < 0 {
+		return nil
+	}
+	return a.Services[i]
+}
+
+// TargetsOf returns the registrations of the containers of service svc in
+// the assembly's target groups, in target group id order, then in the
+// order of the service's LoadBalancers.
+func (a *Assembly) TargetsOf(svc ResourceID) []*Target {
+	var out []*Target
+	for _, id := range slices.SortedFunc(maps.Keys(a.TargetGroups), CompareIDs) {
+		for _, t := range a.TargetGroups[id].Targets {
+			if t.Service.ID == svc {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
 }
 
 // Load reads the ALB routing of the cloud assembly in dir and the ECS
@@ -66,11 +85,11 @@ func Load(dir string) (*Assembly, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := readAssembly(abs)
+	t, err := cfn.LoadAssembly(dir)
 	if err != nil {
-		return nil, fmt.Errorf("cloud assembly %s: %w", dir, err)
+		return nil, err
 	}
-	a, err := r.assemble()
+	a, err := newReader(t).assemble(abs)
 	if err != nil {
 		return nil, fmt.Errorf("cloud assembly %s: %w", dir, err)
 	}
@@ -80,8 +99,8 @@ func Load(dir string) (*Assembly, error) {
 // assemble reads the resource families in dependency order: target groups,
 // the ECS services registered in them, then the listener and the rules that
 // forward to them.
-func (r *reader) assemble() (*Assembly, error) {
-	a := &Assembly{Dir: r.dir, Stacks: r.stacks, TargetGroups: map[ResourceID]*TargetGroup{}}
+func (r *reader) assemble(dir string) (*Assembly, error) {
+	a := &Assembly{Dir: dir, Templates: r.asm, TargetGroups: map[ResourceID]*TargetGroup{}}
 	for _, id := range r.ofType(TypeTargetGroup) {
 		tg, err := readTargetGroup(id, r.resource(id).Properties)
 		if err != nil {

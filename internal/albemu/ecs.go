@@ -1,9 +1,14 @@
 package albemu
 
-import "time"
+import (
+	"time"
+
+	"github.com/ecsplit/ecsplit/internal/cfn"
+)
 
 // Service is an AWS::ECS::Service with its task definition's containers.
 type Service struct {
+	// ID is the service resource.
 	ID ResourceID
 	// DesiredCount is the number of tasks; 1 when the template does not
 	// set it.
@@ -54,21 +59,13 @@ func (i Image) String() string {
 
 // ImageAsset is a Docker image asset of the assembly: what `cdk deploy`
 // would build with docker build.
-type ImageAsset struct {
-	// Hash is the asset hash, the image tag.
-	Hash string
-	// Dir is the absolute path of the asset's build context, a directory
-	// of the assembly.
-	Dir string
-	// Dockerfile is the Dockerfile, relative to Dir.
-	Dockerfile string
-}
+type ImageAsset = cfn.ImageAsset
 
-// PseudoParameters are the values the emulation gives CloudFormation's
+// pseudoParameters are the values the emulation gives CloudFormation's
 // pseudo parameters where a container's environment refers to them (CDK
 // sets AWS_REGION to {"Ref": "AWS::Region"} on EC2 awsvpc tasks). There is
 // no account or region here: they are stand-ins.
-var PseudoParameters = map[string]string{
+var pseudoParameters = map[string]string{
 	"AWS::Region":    "local",
 	"AWS::AccountId": "000000000000",
 	"AWS::Partition": "aws",

@@ -48,7 +48,7 @@ func (r *reader) readService(id ResourceID, tgs map[ResourceID]*TargetGroup) (*S
 		if !slices.Contains(c.PortMappings, port) {
 			return nil, fmt.Errorf("%s.ContainerPort: container %q maps no port %d (ports %v)", where, name, port, c.PortMappings)
 		}
-		tg.Targets = append(tg.Targets, &Target{Service: svc, Container: c, Port: port})
+		tg.Targets = append(tg.Targets, &Target{TargetGroup: tg, Service: svc, Container: c, Port: port})
 	}
 	return svc, nil
 }
@@ -115,9 +115,9 @@ func (r *reader) readImage(v any) (Image, error) {
 		return Image{}, err
 	}
 	img := Image{Name: string(b)}
-	for _, hash := range sortedKeys(r.assets) {
+	for _, hash := range sortedKeys(r.asm.Images) {
 		if strings.Contains(img.Name, ":"+hash+`"`) {
-			img.Asset = r.assets[hash]
+			img.Asset = r.asm.Images[hash]
 			break
 		}
 	}
@@ -135,6 +135,6 @@ func envValue(v any) (string, bool) {
 		return "", false
 	}
 	ref, _ := m["Ref"].(string)
-	p, ok := PseudoParameters[ref]
+	p, ok := pseudoParameters[ref]
 	return p, ok
 }

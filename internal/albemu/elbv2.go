@@ -2,6 +2,7 @@ package albemu
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -9,9 +10,10 @@ import (
 type Listener struct {
 	// ID is the listener resource.
 	ID ResourceID
-	// Port and Protocol are where and how the listener listens, such as
-	// 80 and "HTTP".
-	Port     int
+	// Port is the port the listener listens on, such as 80.
+	Port int
+	// Protocol is how it listens, "HTTP" or "HTTPS" (the emulator serves
+	// both as plain HTTP).
 	Protocol string
 	// Default is the action of the default rule: what the listener does
 	// when no rule matches.
@@ -19,6 +21,26 @@ type Listener struct {
 	// Rules are the listener's rules, lowest priority first: the order the
 	// ALB evaluates them in.
 	Rules []*Rule
+}
+
+// Rule returns the listener's rule with the id, or nil.
+func (l *Listener) Rule(id ResourceID) *Rule {
+	i := slices.IndexFunc(l.Rules, func(r *Rule) bool { return r.ID == id })
+	if i < 0 {
+		return nil
+	}
+	return l.Rules[i]
+}
+
+// PriorityInUse returns the rule of rules, other than r (by ID), that
+// holds r's priority, or nil. The ALB refuses to create or update r then:
+// CloudFormation fails with PriorityInUse.
+func PriorityInUse(rules []*Rule, r *Rule) *Rule {
+	i := slices.IndexFunc(rules, func(other *Rule) bool { return other.ID != r.ID && other.Priority == r.Priority })
+	if i < 0 {
+		return nil
+	}
+	return rules[i]
 }
 
 // Rule is an AWS::ElasticLoadBalancingV2::ListenerRule.
@@ -34,6 +56,15 @@ type Rule struct {
 	Action Action
 }
 
+// PathsOnly reports whether every condition of the rule is a path-pattern
+// condition. Such a rule carries a share of the traffic of its paths; a
+// rule that also matches a header, a source address, a method, a host or a
+// query string (a preview rule, say) carries only the requests that have
+// it.
+func (r *Rule) PathsOnly() bool {
+	return !slices.ContainsFunc(r.Conditions, func(c Condition) bool { return c.Field != FieldPathPattern })
+}
+
 // Condition field names (the Field of a rule condition).
 const (
 	FieldPathPattern = "path-pattern"
@@ -46,17 +77,25 @@ const (
 
 // Condition is one condition of a rule: it matches when the request matches
 // any one of its values.
+//
+// Load prepares each condition it reads for matching (patterns lower-cased
+// where the ALB ignores case, CIDR blocks parsed, the header name made
+// canonical) and fails on a value the ALB would refuse. A Condition made
+// by hand is prepared again at each request it is matched against.
 type Condition struct {
 	// Field is one of the Field constants.
 	Field string
 	// Values are the condition's values: path patterns, host patterns,
 	// methods, header value patterns or CIDR blocks.
 	Values []string
-	// HeaderName is the header an http-header condition inspects.
+	// HeaderName is the header an http-header condition inspects; the ALB
+	// matches it whatever its letter case.
 	HeaderName string
 	// Query holds the key/value patterns of a query-string condition; an
 	// empty Key matches any key.
 	Query []KeyValue
+
+	prepared *matcher // set by Load
 }
 
 // String describes the condition in one line, such as
@@ -72,7 +111,12 @@ func (c Condition) String() string {
 }
 
 // KeyValue is one pattern of a query-string condition.
-type KeyValue struct{ Key, Value string }
+type KeyValue struct {
+	// Key is the pattern of the query parameter's name; "" matches any.
+	Key string
+	// Value is the pattern of the parameter's value.
+	Value string
+}
 
 // Action types.
 const (
@@ -81,13 +125,29 @@ const (
 	ActionRedirect      = "redirect"
 )
 
-// Action is what a rule does with a request. Exactly one of the pointer
-// fields is set, the one named by Type.
+// Action is what a rule does with a request. Exactly one of its fields is
+// set, the one named by Type.
 type Action struct {
-	Type          string
-	Forward       *Forward
+	// Forward sends the request to target groups (a forward action).
+	Forward *Forward
+	// FixedResponse answers without a target (a fixed-response action).
 	FixedResponse *FixedResponse
-	Redirect      *Redirect
+	// Redirect answers with a redirect (a redirect action).
+	Redirect *Redirect
+}
+
+// Type is the action's type: ActionForward, ActionFixedResponse or
+// ActionRedirect, by the field that is set; "" when none is.
+func (a Action) Type() string {
+	switch {
+	case a.Forward != nil:
+		return ActionForward
+	case a.FixedResponse != nil:
+		return ActionFixedResponse
+	case a.Redirect != nil:
+		return ActionRedirect
+	}
+	return ""
 }
 
 // String describes the action in one line.
@@ -107,7 +167,7 @@ func (a Action) String() string {
 	case a.Redirect != nil:
 		return fmt.Sprintf("redirect %d", a.Redirect.StatusCode)
 	}
-	return a.Type
+	return ""
 }
 
 // Forward sends requests to one or more target groups, by weight.
@@ -122,22 +182,38 @@ type Forward struct {
 
 // WeightedTarget is one target group of a forward action.
 type WeightedTarget struct {
+	// TargetGroup is the target group resource.
 	TargetGroup ResourceID
-	Weight      int
+	// Weight is its share of the action's requests against the other
+	// groups' weights, 0 to 999; 0 sends it none.
+	Weight int
 }
 
 // FixedResponse answers without a target.
 type FixedResponse struct {
-	StatusCode  int
+	// StatusCode is the answer's status, such as 404.
+	StatusCode int
+	// ContentType is its Content-Type; "text/plain" when the template
+	// does not set it.
 	ContentType string
-	Body        string
+	// Body is its body (MessageBody), "" when none.
+	Body string
 }
 
 // Redirect answers with a redirect built from the request. Empty fields
 // keep the request's value (#{protocol}, #{host}, #{port}, /#{path},
 // #{query}).
 type Redirect struct {
-	Protocol, Host, Port, Path, Query string
+	// Protocol is the scheme of the location, such as "HTTPS".
+	Protocol string
+	// Host is the host name of the location.
+	Host string
+	// Port is the port of the location.
+	Port string
+	// Path is the path of the location, beginning with "/".
+	Path string
+	// Query is the query string of the location, without the "?".
+	Query string
 	// StatusCode is 301 (HTTP_301) or 302 (HTTP_302).
 	StatusCode int
 }
@@ -145,8 +221,13 @@ type Redirect struct {
 // TargetGroup is an AWS::ElasticLoadBalancingV2::TargetGroup and the
 // containers registered in it.
 type TargetGroup struct {
-	ID       ResourceID
-	Port     int
+	// ID is the target group resource.
+	ID ResourceID
+	// Port is the group's port, the port its targets receive on unless a
+	// registration says another (an ECS service's ContainerPort does).
+	Port int
+	// Protocol is how the load balancer talks to the targets, such as
+	// "HTTP".
 	Protocol string
 	// HealthCheckPath is the path of the health check; "/" when the
 	// template does not set it (the ALB default).
@@ -173,6 +254,9 @@ type TargetGroup struct {
 
 // Target is one container of an ECS service registered in a target group.
 type Target struct {
+	// TargetGroup is the group the container is registered in.
+	TargetGroup *TargetGroup
+	// Service is the ECS service the container belongs to.
 	Service *Service
 	// Container is the registered container.
 	Container *Container

@@ -85,10 +85,8 @@ func (r *reader) readRouting(tgs map[ResourceID]*TargetGroup) (*Listener, error)
 		if err != nil {
 			return nil, err
 		}
-		for _, other := range l.Rules {
-			if other.Priority == rule.Priority {
-				return nil, fmt.Errorf("%s: Priority %d is also the priority of %s (CloudFormation fails with PriorityInUse)", id, rule.Priority, other.ID)
-			}
+		if other := PriorityInUse(l.Rules, rule); other != nil {
+			return nil, fmt.Errorf("%s: Priority %d is also the priority of %s (CloudFormation fails with PriorityInUse)", id, rule.Priority, other.ID)
 		}
 		l.Rules = append(l.Rules, rule)
 	}
@@ -199,6 +197,11 @@ func readCondition(v any) (Condition, error) {
 	if len(c.Values) == 0 && len(c.Query) == 0 {
 		return c, fmt.Errorf("%s condition has no values", field)
 	}
+	prepared, err := prepare(c)
+	if err != nil {
+		return c, fmt.Errorf("%s.Values: %w", configKey, err)
+	}
+	c.prepared = prepared
 	return c, nil
 }
 
@@ -223,7 +226,7 @@ func (r *reader) readAction(owner ResourceID, v any, tgs map[ResourceID]*TargetG
 	}
 	m, _ := actions[0].(map[string]any)
 	typ, _ := m["Type"].(string)
-	a := Action{Type: typ}
+	var a Action
 	var err error
 	switch typ {
 	case ActionFixedResponse:

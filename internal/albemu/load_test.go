@@ -251,6 +251,10 @@ func TestLoadFailsLoudly(t *testing.T) {
 		{"unmapped port", func(f *fixture) {
 			f.props("WebService")["LoadBalancers"].([]any)[0].(map[string]any)["ContainerPort"] = 9090.0
 		}, `Services/WebService: LoadBalancers[0].ContainerPort: container "web" maps no port 9090`},
+		{"bad CIDR block", func(f *fixture) {
+			p := f.props("ApiRule")
+			p["Conditions"] = append(p["Conditions"].([]any), map[string]any{"Field": "source-ip", "SourceIpConfig": map[string]any{"Values": []any{"10.0.0.0/8", "10.0.0.300/32"}}})
+		}, `Services/ApiRule: Conditions[2]: SourceIpConfig.Values: "10.0.0.300/32" is not a CIDR block`},
 		{"missing image", func(f *fixture) {
 			delete(f.props("WebTD")["ContainerDefinitions"].([]any)[0].(map[string]any), "Image")
 		}, "Services/WebTD: ContainerDefinitions[0] (web): Image: missing"},

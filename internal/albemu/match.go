@@ -1,9 +1,11 @@
 package albemu
 
 import (
-	"net"
+	"cmp"
+	"fmt"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -37,26 +39,79 @@ func MatchPath(pattern, path string) bool {
 	return strings.Trim(pattern[p:], "*") == ""
 }
 
-// MatchHost reports whether a host-header condition value matches host,
-// case insensitively, with the same wildcards as MatchPath. A port in host
-// is ignored.
-func MatchHost(pattern, host string) bool {
+// matchHost reports whether a host-header pattern, in lower case, matches
+// host, case insensitively, with the same wildcards as MatchPath. A port in
+// host is ignored.
+func matchHost(pattern, host string) bool {
 	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
 		host = host[:i]
 	}
 	return matchFold(pattern, host)
 }
 
-// matchFold matches like MatchPath, case insensitively: how the ALB
-// compares host names, header values and query strings.
+// matchFold matches a pattern in lower case like MatchPath, case
+// insensitively: how the ALB compares host names, header values and query
+// strings.
 func matchFold(pattern, s string) bool {
-	return MatchPath(strings.ToLower(pattern), strings.ToLower(s))
+	return MatchPath(pattern, strings.ToLower(s))
+}
+
+// matcher is a condition prepared for matching: what Load works out once
+// so that no request repeats it.
+type matcher struct {
+	// folded are the Values in lower case, for the fields the ALB compares
+	// case insensitively (host-header, http-header).
+	folded []string
+	// header is the http-header condition's header name, canonical: the
+	// key of a request's Header.
+	header string
+	// query are the query-string condition's patterns in lower case.
+	query []KeyValue
+	// prefixes are the source-ip condition's CIDR blocks.
+	prefixes []netip.Prefix
+}
+
+// prepare works out the condition's matcher. A CIDR block that does not
+// parse is left out of it, and the first such is the error.
+func prepare(c Condition) (*matcher, error) {
+	m := &matcher{header: http.CanonicalHeaderKey(c.HeaderName)}
+	var err error
+	switch c.Field {
+	case FieldHostHeader, FieldHTTPHeader:
+		for _, v := range c.Values {
+			m.folded = append(m.folded, strings.ToLower(v))
+		}
+	case FieldQueryString:
+		for _, kv := range c.Query {
+			m.query = append(m.query, KeyValue{strings.ToLower(kv.Key), strings.ToLower(kv.Value)})
+		}
+	case FieldSourceIP:
+		for _, v := range c.Values {
+			p, perr := netip.ParsePrefix(v)
+			if perr != nil {
+				err = cmp.Or(err, fmt.Errorf("%q is not a CIDR block", v))
+				continue
+			}
+			m.prefixes = append(m.prefixes, p)
+		}
+	}
+	return m, err
+}
+
+// matcher returns the condition's matcher: Load's, or, for a condition
+// made by hand, one prepared now.
+func (c *Condition) matcher() *matcher {
+	if c.prepared != nil {
+		return c.prepared
+	}
+	m, _ := prepare(*c)
+	return m
 }
 
 // matchesAll reports whether every condition of a rule matches r.
 func matchesAll(conds []Condition, r *http.Request) bool {
-	for _, c := range conds {
-		if !matches(c, r) {
+	for i := range conds {
+		if !matches(&conds[i], r) {
 			return false
 		}
 	}
@@ -72,63 +127,40 @@ func requestPath(r *http.Request) string {
 	return r.URL.EscapedPath()
 }
 
-func matches(c Condition, r *http.Request) bool {
+func matches(c *Condition, r *http.Request) bool {
 	switch c.Field {
 	case FieldPathPattern:
-		return anyValue(c.Values, func(v string) bool { return MatchPath(v, requestPath(r)) })
+		path := requestPath(r)
+		return slices.ContainsFunc(c.Values, func(v string) bool { return MatchPath(v, path) })
 	case FieldHostHeader:
-		return anyValue(c.Values, func(v string) bool { return MatchHost(v, r.Host) })
+		return slices.ContainsFunc(c.matcher().folded, func(v string) bool { return matchHost(v, r.Host) })
 	case FieldMethod:
-		return anyValue(c.Values, func(v string) bool { return v == r.Method })
+		return slices.Contains(c.Values, r.Method)
 	case FieldHTTPHeader:
-		for name, vs := range r.Header {
-			if !strings.EqualFold(name, c.HeaderName) {
-				continue
-			}
-			for _, h := range vs {
-				if anyValue(c.Values, func(v string) bool { return matchFold(v, h) }) {
+		m := c.matcher()
+		return slices.ContainsFunc(r.Header[m.header], func(h string) bool {
+			return slices.ContainsFunc(m.folded, func(v string) bool { return matchFold(v, h) })
+		})
+	case FieldQueryString:
+		q := r.URL.Query()
+		for _, kv := range c.matcher().query {
+			for k, vs := range q {
+				if kv.Key != "" && !matchFold(kv.Key, k) {
+					continue
+				}
+				if slices.ContainsFunc(vs, func(v string) bool { return matchFold(kv.Value, v) }) {
 					return true
 				}
 			}
 		}
 		return false
-	case FieldQueryString:
-		q := r.URL.Query()
-		for _, kv := range c.Query {
-			for k, vs := range q {
-				if kv.Key != "" && !matchFold(kv.Key, k) {
-					continue
-				}
-				for _, v := range vs {
-					if matchFold(kv.Value, v) {
-						return true
-					}
-				}
-			}
-		}
-		return false
 	case FieldSourceIP:
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		ap, err := netip.ParseAddrPort(r.RemoteAddr)
 		if err != nil {
 			return false
 		}
-		ip, err := netip.ParseAddr(host)
-		if err != nil {
-			return false
-		}
-		return anyValue(c.Values, func(v string) bool {
-			p, err := netip.ParsePrefix(v)
-			return err == nil && p.Contains(ip.Unmap())
-		})
-	}
-	return false
-}
-
-func anyValue(values []string, match func(string) bool) bool {
-	for _, v := range values {
-		if match(v) {
-			return true
-		}
+		ip := ap.Addr().Unmap()
+		return slices.ContainsFunc(c.matcher().prefixes, func(p netip.Prefix) bool { return p.Contains(ip) })
 	}
 	return false
 }

@@ -2,6 +2,7 @@ package albemu
 
 import (
 	"net/http/httptest"
+	"slices"
 	"testing"
 )
 
@@ -78,9 +79,10 @@ func TestMatchPath(t *testing.T) {
 	})
 }
 
-// TestMatchHost: host patterns match case insensitively, without the port.
+// TestMatchHost: host patterns (lower-cased by Load) match case
+// insensitively, without the port.
 func TestMatchHost(t *testing.T) {
-	checkMatches(t, "MatchHost", MatchHost, []matchCase{
+	checkMatches(t, "matchHost", matchHost, []matchCase{
 		{"example.com", "example.com", true},
 		{"example.com", "EXAMPLE.com", true},
 		{"example.com", "example.com:8080", true},
@@ -93,10 +95,12 @@ func TestMatchHost(t *testing.T) {
 
 // TestConditions: each condition field against requests, as the ALB
 // documents it. An http-header condition matches the header name case
-// insensitively and its values case insensitively with '*' and '?'; a rule
-// matches only when all of its conditions do.
+// insensitively (net/http makes a request's header names canonical; the
+// rule's may be in any case) and its values case insensitively with '*'
+// and '?'; a rule matches only when all of its conditions do.
 func TestConditions(t *testing.T) {
 	preview := Condition{Field: FieldHTTPHeader, HeaderName: "X-Ecsplit-Preview", Values: []string{"users", "thr?ads", "posts-*"}}
+	lowerPreview := Condition{Field: FieldHTTPHeader, HeaderName: "x-ecsplit-preview", Values: []string{"USERS"}}
 	usersPath := Condition{Field: FieldPathPattern, Values: []string{"/api/users", "/api/users/*"}}
 	tests := []struct {
 		name   string
@@ -115,6 +119,7 @@ func TestConditions(t *testing.T) {
 		{"header value must match whole", []Condition{preview}, "GET", "/", map[string]string{"X-Ecsplit-Preview": "users2"}, "", false},
 		{"header absent", []Condition{preview}, "GET", "/", nil, "", false},
 		{"other header", []Condition{preview}, "GET", "/", map[string]string{"X-Preview": "users"}, "", false},
+		{"header name in lower case in the rule", []Condition{lowerPreview}, "GET", "/", map[string]string{"X-Ecsplit-Preview": "Users"}, "", true},
 		{"header and path", []Condition{preview, usersPath}, "GET", "/api/users/1", map[string]string{"x-ecsplit-preview": "Users"}, "", true},
 		{"header without path", []Condition{preview, usersPath}, "GET", "/api/threads/1", map[string]string{"X-Ecsplit-Preview": "users"}, "", false},
 		{"path without header", []Condition{preview, usersPath}, "GET", "/api/users/1", nil, "", false},
@@ -131,13 +136,24 @@ func TestConditions(t *testing.T) {
 	for _, tt := range tests {
 		r := httptest.NewRequest(tt.method, tt.target, nil)
 		for k, v := range tt.header {
-			r.Header[k] = []string{v} // as sent, not canonicalized
+			r.Header.Set(k, v) // canonicalized, as net/http reads a request
 		}
 		if tt.remote != "" {
 			r.RemoteAddr = tt.remote
 		}
-		if got := matchesAll(tt.conds, r); got != tt.want {
-			t.Errorf("%s: %v on %s %s %v = %v, want %v", tt.name, tt.conds, tt.method, tt.target, tt.header, got, tt.want)
+		// As made by hand, and as Load prepares them.
+		prepared := slices.Clone(tt.conds)
+		for i := range prepared {
+			m, err := prepare(prepared[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			prepared[i].prepared = m
+		}
+		for _, conds := range [][]Condition{tt.conds, prepared} {
+			if got := matchesAll(conds, r); got != tt.want {
+				t.Errorf("%s: %v on %s %s %v = %v, want %v", tt.name, tt.conds, tt.method, tt.target, tt.header, got, tt.want)
+			}
 		}
 	}
 }
@@ -161,4 +177,24 @@ func containsWildcard(s string) bool {
 		}
 	}
 	return false
+}
+
+// TestPathsOnly: a rule with only path-pattern conditions carries a share
+// of its paths' traffic; one with any other condition does not.
+func TestPathsOnly(t *testing.T) {
+	paths := Condition{Field: FieldPathPattern, Values: []string{"/api/*"}}
+	for _, tt := range []struct {
+		conds []Condition
+		want  bool
+	}{
+		{[]Condition{paths}, true},
+		{[]Condition{paths, {Field: FieldPathPattern, Values: []string{"/x"}}}, true},
+		{[]Condition{paths, {Field: FieldHTTPHeader, HeaderName: "X-Preview", Values: []string{"users"}}}, false},
+		{[]Condition{{Field: FieldSourceIP, Values: []string{"192.0.2.1/32"}}, paths}, false},
+		{[]Condition{paths, {Field: FieldMethod, Values: []string{"GET"}}}, false},
+	} {
+		if got := (&Rule{Conditions: tt.conds}).PathsOnly(); got != tt.want {
+			t.Errorf("PathsOnly() of %v = %v, want %v", tt.conds, got, tt.want)
+		}
+	}
 }

@@ -119,26 +119,31 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// forward sends r to a target of one of f's target groups: the group of the
+// request's stickiness cookie, or one chosen by weight. It answers 503 when
+// the group has no target. A sticky forward that chose a group and reached
+// a target sets the stickiness cookie on the answer.
 func (rt *Router) forward(w http.ResponseWriter, r *http.Request, f *Forward) {
-	tg, ok := sticky(r, f)
-	if !ok {
+	tg, stuck := sticky(r, f)
+	if !stuck {
+		var ok bool
 		if tg, ok = rt.choose(f.TargetGroups); !ok {
 			http.Error(w, "503 Service Temporarily Unavailable", http.StatusServiceUnavailable)
 			return
-		}
-		if f.Stickiness > 0 {
-			http.SetCookie(w, &http.Cookie{
-				Name:   StickinessCookie,
-				Value:  url.QueryEscape(tg.String()),
-				Path:   "/",
-				MaxAge: int(f.Stickiness.Seconds()),
-			})
 		}
 	}
 	p := rt.targets.next(tg)
 	if p == nil {
 		http.Error(w, "503 Service Temporarily Unavailable", http.StatusServiceUnavailable)
 		return
+	}
+	if !stuck && f.Stickiness > 0 {
+		http.SetCookie(w, &http.Cookie{
+			Name:   StickinessCookie,
+			Value:  url.QueryEscape(tg.String()),
+			Path:   "/",
+			MaxAge: int(f.Stickiness.Seconds()),
+		})
 	}
 	p.ServeHTTP(w, r)
 }

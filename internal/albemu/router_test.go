@@ -29,7 +29,7 @@ func fakeTarget(t *testing.T, name string) *url.URL {
 func tg(name string) ResourceID { return ResourceID{"S", name} }
 
 func forwardTo(targets ...WeightedTarget) Action {
-	return Action{Type: ActionForward, Forward: &Forward{TargetGroups: targets}}
+	return Action{Forward: &Forward{TargetGroups: targets}}
 }
 
 func pathRule(id string, priority int, action Action, patterns ...string) *Rule {
@@ -37,7 +37,7 @@ func pathRule(id string, priority int, action Action, patterns ...string) *Rule 
 		Conditions: []Condition{{Field: FieldPathPattern, Values: patterns}}}
 }
 
-var notFound = Action{Type: ActionFixedResponse, FixedResponse: &FixedResponse{
+var notFound = Action{FixedResponse: &FixedResponse{
 	StatusCode: 404, ContentType: "application/json", Body: `{"error":"not_found"}`}}
 
 // TestRouterPriority: rules apply lowest priority first, the default action
@@ -46,8 +46,8 @@ func TestRouterPriority(t *testing.T) {
 	l := &Listener{Default: notFound, Rules: []*Rule{
 		pathRule("specific", 10, forwardTo(WeightedTarget{tg("users"), 1}), "/api/users", "/api/users/*"),
 		pathRule("broad", 20, forwardTo(WeightedTarget{tg("monolith"), 1}), "/api/*"),
-		pathRule("redirect", 30, Action{Type: ActionRedirect, Redirect: &Redirect{Path: "/api/#{path}", StatusCode: 301}}, "/old/*"),
-		pathRule("methods", 5, Action{Type: ActionFixedResponse, FixedResponse: &FixedResponse{StatusCode: 418, ContentType: "text/plain", Body: "teapot"}}, "/api/users/teapot"),
+		pathRule("redirect", 30, Action{Redirect: &Redirect{Path: "/api/#{path}", StatusCode: 301}}, "/old/*"),
+		pathRule("methods", 5, Action{FixedResponse: &FixedResponse{StatusCode: 418, ContentType: "text/plain", Body: "teapot"}}, "/api/users/teapot"),
 	}}
 	l.Rules[3].Conditions = append(l.Rules[3].Conditions, Condition{Field: FieldMethod, Values: []string{"BREW"}})
 	rt := NewRouter(l, map[ResourceID][]*url.URL{
@@ -189,6 +189,25 @@ func TestRouterNoTargets(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("status %d, want 503", resp.StatusCode)
+	}
+}
+
+// TestRouterNoTargetsNotSticky: a sticky forward that finds no target
+// answers 503 without the stickiness cookie, so the client is not kept on
+// a group that has nothing to serve it.
+func TestRouterNoTargetsNotSticky(t *testing.T) {
+	action := forwardTo(WeightedTarget{tg("empty"), 1}, WeightedTarget{tg("also-empty"), 1})
+	action.Forward.Stickiness = time.Hour
+	l := &Listener{Default: notFound, Rules: []*Rule{pathRule("r", 1, action, "/*")}}
+	door := httptest.NewServer(NewRouter(l, nil, 1))
+	defer door.Close()
+	resp, err := http.Get(door.URL + "/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || len(resp.Cookies()) != 0 {
+		t.Errorf("status %d, cookies %v; want 503 and no cookie", resp.StatusCode, resp.Cookies())
 	}
 }
 

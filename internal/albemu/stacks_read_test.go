@@ -34,7 +34,7 @@ func TestLoadStacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := fmt.Sprint(a.Stacks), "[{Platform Platform []} {Services my-services [Platform]}]"; got != want {
+	if got, want := fmt.Sprint(a.Templates.Artifacts), "[{Platform Platform []} {Services my-services [Platform]}]"; got != want {
 		t.Errorf("stacks %s, want %s", got, want)
 	}
 }

@@ -9,14 +9,15 @@ import (
 )
 
 // targets holds the registered targets of every target group: what ECS
-// registers and deregisters as tasks start and stop.
+// registers and deregisters as tasks start and stop. Each group has its own
+// lock, so requests to different groups do not wait for each other.
 type targets struct {
-	mu     sync.Mutex
-	groups map[ResourceID]*group
+	groups sync.Map // ResourceID → *group
 }
 
 // group is the registered targets of one target group, used in turn.
 type group struct {
+	mu      sync.Mutex // guards members and next
 	members []member
 	next    int
 }
@@ -27,17 +28,20 @@ type member struct {
 	proxy http.Handler
 }
 
+// group returns the group of tg, or nil when no target was ever
+// registered in it.
+func (ts *targets) group(tg ResourceID) *group {
+	if g, ok := ts.groups.Load(tg); ok {
+		return g.(*group)
+	}
+	return nil
+}
+
 func (ts *targets) register(tg ResourceID, u *url.URL) {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	if ts.groups == nil {
-		ts.groups = map[ResourceID]*group{}
-	}
-	g := ts.groups[tg]
-	if g == nil {
-		g = &group{}
-		ts.groups[tg] = g
-	}
+	v, _ := ts.groups.LoadOrStore(tg, &group{})
+	g := v.(*group)
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	if slices.ContainsFunc(g.members, func(m member) bool { return m.url.String() == u.String() }) {
 		return
 	}
@@ -45,25 +49,27 @@ func (ts *targets) register(tg ResourceID, u *url.URL) {
 }
 
 func (ts *targets) deregister(tg ResourceID, u *url.URL) bool {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	g := ts.groups[tg]
+	g := ts.group(tg)
 	if g == nil {
 		return false
 	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	n := len(g.members)
 	g.members = slices.DeleteFunc(g.members, func(m member) bool { return m.url.String() == u.String() })
 	return len(g.members) < n
 }
 
 func (ts *targets) list(tg ResourceID) []*url.URL {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
+	g := ts.group(tg)
+	if g == nil {
+		return nil
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	var out []*url.URL
-	if g := ts.groups[tg]; g != nil {
-		for _, m := range g.members {
-			out = append(out, m.url)
-		}
+	for _, m := range g.members {
+		out = append(out, m.url)
 	}
 	return out
 }
@@ -71,10 +77,13 @@ func (ts *targets) list(tg ResourceID) []*url.URL {
 // next returns the proxy of the group's next target, round robin, or nil
 // when the group has no target.
 func (ts *targets) next(tg ResourceID) http.Handler {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	g := ts.groups[tg]
-	if g == nil || len(g.members) == 0 {
+	g := ts.group(tg)
+	if g == nil {
+		return nil
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.members) == 0 {
 		return nil
 	}
 	m := g.members[g.next%len(g.members)]

@@ -1,6 +1,9 @@
 // Package cfn reads CloudFormation templates and the stacks of a CDK cloud
 // assembly as CloudFormation sees them: resources with their dependencies
-// (DependsOn, Ref, Fn::GetAtt), exports and the exports a template imports.
+// (DependsOn, Ref, Fn::GetAtt), exports and the exports a template imports;
+// and the stacks' order and Docker image assets, as `cdk deploy` sees them.
+// It is the one reader of manifest.json and the templates: the ALB
+// emulator (package albemu) builds on its Assembly.
 // It is what the deploy-semantics checks reason about: which exports a
 // change removes, what CloudFormation creates, updates and deletes, and in
 // which order.
@@ -17,26 +20,32 @@ import (
 
 // Template is a CloudFormation template.
 type Template struct {
-	Resources  map[string]*Resource `json:"Resources"`
-	Outputs    map[string]*Output   `json:"Outputs"`
-	Parameters map[string]any       `json:"Parameters"`
-	Conditions map[string]any       `json:"Conditions"`
+	// Resources holds the template's resources by logical id.
+	Resources map[string]*Resource `json:"Resources"`
+	// Outputs holds the template's outputs by logical id.
+	Outputs map[string]*Output `json:"Outputs"`
 }
 
 // Resource is one resource of a template.
 type Resource struct {
-	Type       string         `json:"Type"`
+	// Type is the resource type, such as "AWS::ECS::Service".
+	Type string `json:"Type"`
+	// Properties are the resource's properties, as the template's JSON.
 	Properties map[string]any `json:"Properties"`
 	// DependsOn lists the logical ids named by the DependsOn attribute (a
 	// string or a list in the template).
-	DependsOn StringList     `json:"DependsOn"`
-	Metadata  map[string]any `json:"Metadata"`
-	Condition string         `json:"Condition"`
+	DependsOn StringList `json:"DependsOn"`
+	// Condition names the template condition that decides whether the
+	// resource is created; "" when it always is.
+	Condition string `json:"Condition"`
 }
 
 // Output is one output of a template.
 type Output struct {
-	Value  any `json:"Value"`
+	// Value is the output's value expression.
+	Value any `json:"Value"`
+	// Export is the output's export, nil when it exports nothing; its Name
+	// is an expression, usually a literal string.
 	Export *struct {
 		Name any `json:"Name"`
 	} `json:"Export"`

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -45,28 +46,81 @@ func BuildProgram(img *albemu.ImageAsset) (string, error) {
 
 // Build builds program from an image asset's directory with its build.sh,
 // exactly as its Dockerfile does, for this machine. The binary is cached in
-// binDir under a name derived from the directory and the program, so that
-// stages sharing an asset build it once.
+// binDir under a name derived from the asset hash, the program and a
+// digest of the asset directory's files, so that the assemblies of any
+// stage that share an asset (another synthesis, another stage of the same
+// services) build it once. (The asset hash promises the same source; the
+// digest makes sure of it, so that a directory changed after synthesis is
+// built anew.) Builds are serialized, and a build that waited for another
+// finds the binary that one made.
 func Build(ctx context.Context, img *albemu.ImageAsset, program, binDir string) (string, error) {
-	dir, err := filepath.EvalSymlinks(img.Dir)
+	digest, err := dirDigest(img.Dir)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("image asset %s: %w", img.Hash, err)
 	}
-	sum := sha256.Sum256([]byte(dir + "\x00" + program))
+	sum := sha256.Sum256([]byte(img.Hash + "\x00" + program + "\x00" + digest))
 	out := filepath.Join(binDir, program+"-"+hex.EncodeToString(sum[:8]))
-	if _, err := os.Stat(out); err == nil {
+	if built(out) {
 		return out, nil
 	}
 	buildMu.Lock()
 	defer buildMu.Unlock()
+	if built(out) {
+		return out, nil // built while this build waited for the lock
+	}
 	tmp := out + ".tmp"
 	cmd := exec.CommandContext(ctx, "./build.sh", program, tmp)
-	cmd.Dir = dir
+	cmd.Dir = img.Dir
 	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=readonly", "GOOS=", "GOARCH=")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build %s in %s: %v\n%s", program, dir, err, b)
+		return "", fmt.Errorf("build %s in %s: %v\n%s", program, img.Dir, err, b)
 	}
 	return out, os.Rename(tmp, out)
+}
+
+// dirDigest hashes the names, kinds and contents of the files under dir
+// (itself possibly a symbolic link), in walk order; a symbolic link below
+// it counts by its target's name.
+func dirDigest(dir string) (string, error) {
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		fmt.Fprintf(h, "%q %v\n", rel, d.Type())
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(path)
+			fmt.Fprintf(h, "-> %q\n", target)
+			return err
+		case d.Type().IsRegular():
+			f, err := os.Open(path)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			info, err := f.Stat()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(h, "%d\n", info.Size())
+			_, err = io.Copy(h, f)
+			return err
+		}
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil)), err
+}
+
+// built reports whether a binary is at path.
+func built(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // buildMu serializes builds: the Go build cache makes the second one fast.

@@ -25,9 +25,12 @@ type Door struct {
 
 // Response is what a door answered.
 type Response struct {
+	// Status is the answer's status code.
 	Status int
+	// Header is the answer's header, as read (names canonical).
 	Header http.Header
-	Body   []byte
+	// Body is the whole body.
+	Body []byte
 }
 
 // DefaultIgnoredHeaders are the response headers Compare ignores unless
@@ -58,10 +61,11 @@ type CompareOptions struct {
 
 // Difference is one request that the doors answered differently.
 type Difference struct {
+	// Request is the request of the corpus.
 	Request corpus.Request
-	// Doors are the doors' names and Responses their answers, in door
-	// order.
-	Doors     []string
+	// Doors are the doors' names, in door order.
+	Doors []string
+	// Responses are the doors' answers, in door order.
 	Responses []*Response
 	// Status and Body report whether the statuses and the bodies differ.
 	Status, Body bool

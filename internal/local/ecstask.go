@@ -24,62 +24,66 @@ type registration struct {
 	t  *task
 }
 
-// startECSTask starts a task of service svc of assembly asm: a process for
-// each of its containers registered in a target group of asm, once per
-// container. It registers nothing: the caller registers each process once
-// its target group's health check passes. On an error it stops the
-// processes it started.
-func (s *Stage) startECSTask(ctx context.Context, asm *albemu.Assembly, svc *albemu.Service) (*ecsTask, error) {
-	et := &ecsTask{service: svc.ID}
-	started := map[*albemu.Container]*task{}
-	for _, tgID := range slices.SortedFunc(maps.Keys(asm.TargetGroups), albemu.CompareIDs) {
-		tg := asm.TargetGroups[tgID]
-		for _, target := range tg.Targets {
-			if target.Service != svc {
-				continue
-			}
-			c := target.Container
-			t, ok := started[c]
-			if !ok {
-				var err error
-				if t, err = s.startProcess(ctx, svc, target); err != nil {
-					for _, p := range et.procs {
-						p.stop()
-					}
-					return nil, err
-				}
-				started[c] = t
-				et.procs = append(et.procs, t)
-			}
-			et.regs = append(et.regs, registration{tg, t})
+// launches says how to run each container of service svc of assembly asm
+// that a target group sends to: it checks the container's port and
+// resolves its launch (building it by the build.sh convention), once per
+// container.
+func (s *Stage) launches(ctx context.Context, asm *albemu.Assembly, svc *albemu.Service) (map[*albemu.Container]launch, error) {
+	out := map[*albemu.Container]launch{}
+	for _, target := range asm.TargetsOf(svc.ID) {
+		c := target.Container
+		if err := checkPort(c, target.Port); err != nil {
+			return nil, fmt.Errorf("%s: %w", svc.ID, err)
 		}
+		if _, ok := out[c]; ok {
+			continue
+		}
+		l, err := launchFor(ctx, c, s.opts.Services, s.opts.BinDir)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", svc.ID, err)
+		}
+		out[c] = l
 	}
-	return et, nil
+	return out, nil
 }
 
-// startProcess starts the process of a service's container registered in
-// a target group.
-func (s *Stage) startProcess(ctx context.Context, svc *albemu.Service, target *albemu.Target) (*task, error) {
-	c := target.Container
-	if err := checkPort(c, target.Port); err != nil {
-		return nil, fmt.Errorf("%s: %w", svc.ID, err)
+// startECSTask starts a task of service svc of assembly asm: a process for
+// each of its containers registered in a target group of asm, once per
+// container, as launches (see Stage.launches) says. It registers nothing:
+// the caller registers each process once its target group's health check
+// passes. On an error it stops the processes it started.
+func (s *Stage) startECSTask(asm *albemu.Assembly, svc *albemu.Service, launches map[*albemu.Container]launch) (*ecsTask, error) {
+	targets := asm.TargetsOf(svc.ID)
+	for _, target := range targets {
+		if _, ok := launches[target.Container]; !ok {
+			return nil, fmt.Errorf("%s: container %s: no launch resolved", svc.ID, target.Container.Name)
+		}
 	}
-	l, err := launchFor(ctx, c, s.opts.Services, s.opts.BinDir)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", svc.ID, err)
+	et := &ecsTask{service: svc.ID}
+	started := map[*albemu.Container]*task{}
+	for _, target := range targets {
+		c := target.Container
+		t, ok := started[c]
+		if !ok {
+			var err error
+			if t, err = startTask(c.Name, launches[c], s.logs); err != nil {
+				for _, p := range et.procs {
+					p.stop()
+				}
+				return nil, fmt.Errorf("%s: %w", svc.ID, err)
+			}
+			started[c] = t
+			et.procs = append(et.procs, t)
+		}
+		et.regs = append(et.regs, registration{target.TargetGroup, t})
 	}
-	t, err := startTask(c.Name, l, s.logs)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", svc.ID, err)
-	}
-	return t, nil
+	return et, nil
 }
 
 // track records a started task: Close stops its processes.
 func (s *Stage) track(et *ecsTask) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tasks = append(s.tasks, et.procs...)
 	s.running[et.service] = append(s.running[et.service], et)
 }
 
@@ -87,7 +91,6 @@ func (s *Stage) track(et *ecsTask) {
 func (s *Stage) untrack(et *ecsTask) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tasks = slices.DeleteFunc(s.tasks, func(t *task) bool { return slices.Contains(et.procs, t) })
 	s.running[et.service] = slices.DeleteFunc(s.running[et.service], func(x *ecsTask) bool { return x == et })
 	if len(s.running[et.service]) == 0 {
 		delete(s.running, et.service)
@@ -99,4 +102,22 @@ func (s *Stage) tasksOf(svc albemu.ResourceID) []*ecsTask {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.running[svc])
+}
+
+// processes returns the processes of every running task, by service.
+func (s *Stage) processes() []*task {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.processesLocked()
+}
+
+// processesLocked is processes with s.mu held.
+func (s *Stage) processesLocked() []*task {
+	var out []*task
+	for _, svc := range slices.SortedFunc(maps.Keys(s.running), albemu.CompareIDs) {
+		for _, et := range s.running[svc] {
+			out = append(out, et.procs...)
+		}
+	}
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ecsplit/ecsplit/internal/albemu"
@@ -110,5 +111,47 @@ func TestLaunchForSecrets(t *testing.T) {
 		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
 			t.Errorf("services %v: error %v, want %q", tt.services, err, tt.want)
 		}
+	}
+}
+
+// TestBuildSharesAnAsset: the same asset (the same hash and files) in the
+// directories of two assemblies builds once, even when several tasks ask
+// for it at the same time; a directory whose files changed after synthesis
+// builds anew.
+func TestBuildSharesAnAsset(t *testing.T) {
+	count := filepath.Join(t.TempDir(), "builds")
+	var imgs []*albemu.ImageAsset
+	for range 2 {
+		dir := t.TempDir()
+		script := "#!/bin/sh\necho >> " + count + "\nprintf '#!/bin/sh\\n' > \"$2\" && chmod +x \"$2\"\n"
+		if err := os.WriteFile(filepath.Join(dir, "build.sh"), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		imgs = append(imgs, &albemu.ImageAsset{Hash: "samehash", Dir: dir, Dockerfile: "Dockerfile"})
+	}
+	bins := t.TempDir()
+	outs := make([]string, 4)
+	errs := make([]error, 4)
+	var wg sync.WaitGroup
+	for i := range outs {
+		wg.Go(func() { outs[i], errs[i] = Build(context.Background(), imgs[i%2], "users", bins) })
+	}
+	wg.Wait()
+	for i := range outs {
+		if errs[i] != nil || outs[i] != outs[0] {
+			t.Errorf("build %d: %s %v, want %s", i, outs[i], errs[i], outs[0])
+		}
+	}
+	if b, err := os.ReadFile(count); err != nil || strings.Count(string(b), "\n") != 1 {
+		t.Errorf("build.sh ran %d times (%v), want once", strings.Count(string(b), "\n"), err)
+	}
+
+	// A directory changed after synthesis, its hash the same, builds anew.
+	if err := os.WriteFile(filepath.Join(imgs[1].Dir, "main.go"), []byte("package main\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := Build(context.Background(), imgs[1], "users", bins)
+	if err != nil || out == outs[0] {
+		t.Errorf("the changed directory: %s %v, want a build of its own", out, err)
 	}
 }

@@ -51,8 +51,9 @@ type Options struct {
 	// check. Default: DefaultStartTimeout.
 	StartTimeout time.Duration
 	// BinDir caches the binaries built by the build.sh convention, keyed
-	// by asset directory and program. Default: a new temporary directory,
-	// removed by Close.
+	// by asset hash, program and the asset directory's files (see Build):
+	// stages given the same BinDir build a shared asset once. Default: a
+	// new temporary directory, removed by Close.
 	BinDir string
 	// Log receives the tasks' output, each line prefixed with the
 	// service's container name. Default: discarded.
@@ -77,10 +78,9 @@ type Stage struct {
 	// transitionMu serializes transitions, and Close after them.
 	transitionMu sync.Mutex
 
-	mu sync.Mutex // guards tasks and running
-	// tasks are the processes running now, which Close stops.
-	tasks []*task
-	// running holds each ECS service's tasks, by service.
+	mu sync.Mutex // guards running
+	// running holds each ECS service's running tasks, by service: their
+	// processes are those Close stops.
 	running map[albemu.ResourceID][]*ecsTask
 }
 
@@ -146,7 +146,11 @@ func (s *Stage) startTasks(ctx context.Context) (map[albemu.ResourceID][]*url.UR
 		if svc.DesiredCount == 0 {
 			continue
 		}
-		et, err := s.startECSTask(ctx, s.Assembly, svc)
+		launches, err := s.launches(ctx, s.Assembly, svc)
+		if err != nil {
+			return nil, err
+		}
+		et, err := s.startECSTask(s.Assembly, svc, launches)
 		if err != nil {
 			return nil, err
 		}
@@ -180,8 +184,8 @@ func (s *Stage) Close() error {
 		cancel()
 	}
 	s.mu.Lock()
-	tasks := s.tasks
-	s.tasks, s.running = nil, map[albemu.ResourceID][]*ecsTask{}
+	tasks := s.processesLocked()
+	s.running = map[albemu.ResourceID][]*ecsTask{}
 	s.mu.Unlock()
 	var wg sync.WaitGroup
 	taskErrs := make([]error, len(tasks))

@@ -14,6 +14,7 @@ type tail struct {
 
 const tailBytes = 4 << 10
 
+// Write keeps p, dropping what is older than the last tailBytes.
 func (t *tail) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -24,6 +25,7 @@ func (t *tail) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// String returns the output kept.
 func (t *tail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -38,6 +40,7 @@ type prefixWriter struct {
 	pending []byte
 }
 
+// Write logs every whole line of what it has, and keeps the rest.
 func (p *prefixWriter) Write(b []byte) (int, error) {
 	p.pending = append(p.pending, b...)
 	for {

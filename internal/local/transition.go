@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/ecsplit/ecsplit/internal/albemu"
+	"github.com/ecsplit/ecsplit/internal/cfn"
 	"github.com/ecsplit/ecsplit/internal/transition"
 )
 
@@ -61,10 +61,11 @@ func (r *TransitionResult) Timeline() string {
 type TransitionEvent struct {
 	// At is the time since the update started (after the builds).
 	At time.Duration
-	// Stack and ID name the resource, Type is its type and Change what
-	// happens to it.
+	// Stack and ID name the resource (its stack's name and its logical
+	// id) and Type is its type.
 	Stack, ID, Type string
-	Change          transition.Change
+	// Change is what happens to the resource.
+	Change transition.Change
 	// Rollback marks the events of a rollback.
 	Rollback bool
 	// What says what happened: "start", "done", "failed: ...",
@@ -156,11 +157,8 @@ func (s *Stage) Transition(ctx context.Context, dir string, opts TransitionOptio
 	if err != nil {
 		return nil, err
 	}
-	plans, err := transition.Plans(s.Assembly.Dir, dir)
-	if err != nil {
-		return nil, err
-	}
-	order, err := deployOrder(to.Stacks)
+	plans := transition.Plans(s.Assembly.Templates, to.Templates)
+	order, err := transition.StackOrder(to.Templates.Artifacts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
@@ -168,7 +166,8 @@ func (s *Stage) Transition(ctx context.Context, dir string, opts TransitionOptio
 	if logw == nil {
 		logw = s.opts.Log
 	}
-	r := &run{s: s, timing: timing, delays: newDelays(timing), log: log.New(logw, "transition ", 0)}
+	r := &run{s: s, timing: timing, delays: newDelays(timing), log: log.New(logw, "transition ", 0),
+		resolved: map[*albemu.Service]map[*albemu.Container]launch{}}
 	if err := r.prepare(ctx, to, plans, order); err != nil {
 		return nil, err
 	}
@@ -176,7 +175,7 @@ func (s *Stage) Transition(ctx context.Context, dir string, opts TransitionOptio
 	r.res = &TransitionResult{From: s.Assembly.Dir, To: to.Dir, Listeners: []*albemu.Listener{s.Router.Listener()}}
 	defer func() { r.res.Elapsed = time.Since(r.begin) }()
 	for _, stack := range order {
-		p := plans[stack.Name]
+		p := plans[stack.ID]
 		if p == nil {
 			continue
 		}
@@ -190,7 +189,7 @@ func (s *Stage) Transition(ctx context.Context, dir string, opts TransitionOptio
 		}
 		var se *StepError
 		if !errors.As(err, &se) {
-			return r.res, err // the caller's context ended
+			return r.res, err // ctx ended, or the plan's steps could never all start
 		}
 		se.Stack = stack.Name
 		r.res.Failed = se
@@ -220,44 +219,58 @@ type run struct {
 
 	mu  sync.Mutex // guards res, and the router's listener between read and write
 	res *TransitionResult
+
+	launchMu sync.Mutex // guards resolved
+	// resolved holds how to launch the containers of each service the
+	// run starts, by service (of the new assembly, or of the old one in a
+	// rollback).
+	resolved map[*albemu.Service]map[*albemu.Container]launch
 }
 
 // phase is a stack's update, or its rollback: the stack, and the assembly
 // whose resources the steps move to.
 type phase struct {
-	stack    albemu.Stack
+	stack    cfn.Stack
 	to       *albemu.Assembly
 	rollback bool
 }
 
-// prepare builds every container that the update starts, before any step.
-func (r *run) prepare(ctx context.Context, to *albemu.Assembly, plans map[string]*transition.Plan, order []albemu.Stack) error {
+// prepare builds every container that the update starts, before any step,
+// and keeps how to launch each.
+func (r *run) prepare(ctx context.Context, to *albemu.Assembly, plans map[string]*transition.Plan, order []cfn.Stack) error {
 	for _, stack := range order {
-		p := plans[stack.Name]
+		p := plans[stack.ID]
 		if p == nil {
 			continue
 		}
 		for _, st := range p.Steps {
-			svc := serviceOf(to, albemu.ResourceID{Stack: stack.ID, LogicalID: st.ID})
+			svc := to.Service(albemu.ResourceID{Stack: stack.ID, LogicalID: st.ID})
 			if st.Type != albemu.TypeService || st.Change == transition.Delete || svc == nil {
 				continue
 			}
-			for _, tg := range to.TargetGroups {
-				for _, target := range tg.Targets {
-					if target.Service != svc {
-						continue
-					}
-					if err := checkPort(target.Container, target.Port); err != nil {
-						return fmt.Errorf("%s: %w", svc.ID, err)
-					}
-					if _, err := launchFor(ctx, target.Container, r.s.opts.Services, r.s.opts.BinDir); err != nil {
-						return fmt.Errorf("%s: %w", svc.ID, err)
-					}
-				}
+			if _, err := r.launches(ctx, to, svc); err != nil {
+				return err
 			}
 		}
 	}
 	return nil
+}
+
+// launches says how to run the containers of service svc of asm (see
+// Stage.launches), resolving them once per service: prepare resolves
+// those of the update, a rollback those it starts of the old assembly.
+func (r *run) launches(ctx context.Context, asm *albemu.Assembly, svc *albemu.Service) (map[*albemu.Container]launch, error) {
+	r.launchMu.Lock()
+	defer r.launchMu.Unlock()
+	if ls, ok := r.resolved[svc]; ok {
+		return ls, nil
+	}
+	ls, err := r.s.launches(ctx, asm, svc)
+	if err != nil {
+		return nil, err
+	}
+	r.resolved[svc] = ls
+	return ls, nil
 }
 
 // apply carries out one step.
@@ -301,16 +314,6 @@ func (r *run) event(ph phase, st *transition.Step, what string) {
 	r.res.Events = append(r.res.Events, e)
 	r.mu.Unlock()
 	r.log.Print(e)
-}
-
-// serviceOf returns the service of asm with the id, or nil when it has
-// none behind the load balancer.
-func serviceOf(asm *albemu.Assembly, id albemu.ResourceID) *albemu.Service {
-	i := slices.IndexFunc(asm.Services, func(s *albemu.Service) bool { return s.ID == id })
-	if i < 0 {
-		return nil
-	}
-	return asm.Services[i]
 }
 
 // firstLine is s up to its first line break.

@@ -15,7 +15,7 @@ import (
 // behind the load balancer or its DesiredCount is 0) and returns once it
 // is registered in its target groups: the service is stable.
 func (r *run) createService(ctx context.Context, ph phase, st *transition.Step, id albemu.ResourceID) error {
-	svc := serviceOf(ph.to, id)
+	svc := ph.to.Service(id)
 	if svc == nil || svc.DesiredCount == 0 {
 		return nil
 	}
@@ -39,6 +39,10 @@ func (r *run) updateService(ctx context.Context, ph phase, st *transition.Step, 
 // Timing.FailedTasks of them in a row the deployment fails, as the
 // deployment circuit breaker fails it.
 func (r *run) startHealthy(ctx context.Context, ph phase, st *transition.Step, svc *albemu.Service) error {
+	launches, err := r.launches(ctx, ph.to, svc)
+	if err != nil {
+		return err
+	}
 	var last error
 	for range r.timing.FailedTasks {
 		delay := r.delays.start()
@@ -46,7 +50,7 @@ func (r *run) startHealthy(ctx context.Context, ph phase, st *transition.Step, s
 		if err := sleep(ctx, delay); err != nil {
 			return err
 		}
-		et, err := r.s.startECSTask(ctx, ph.to, svc)
+		et, err := r.s.startECSTask(ph.to, svc, launches)
 		if err != nil {
 			return err
 		}

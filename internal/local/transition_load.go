@@ -61,11 +61,12 @@ type LoadReport struct {
 // steady state answered 2xx or 4xx is one; the same 501 the steady state
 // gave is not.
 type Unexpected struct {
+	// Request is the request of the corpus that was sent.
 	Request corpus.Request
-	// Status is the status, 0 when the request failed; Err says why it
-	// failed.
+	// Status is the status, 0 when the request failed.
 	Status int
-	Err    string
+	// Err says why the request failed, "" when it got an answer.
+	Err string
 	// Baseline is the steady state's status for the request.
 	Baseline int
 	// At is the time since the load started.

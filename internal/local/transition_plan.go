@@ -1,33 +1,12 @@
 package local
 
 import (
-	"errors"
 	"maps"
 	"slices"
 
-	"github.com/ecsplit/ecsplit/internal/albemu"
 	"github.com/ecsplit/ecsplit/internal/cfn"
 	"github.com/ecsplit/ecsplit/internal/transition"
 )
-
-// deployOrder returns the stacks in the order `cdk deploy --all` deploys
-// them: each after the stacks it depends on, one at a time, by artifact id
-// among those ready together.
-func deployOrder(stacks []albemu.Stack) ([]albemu.Stack, error) {
-	var order []albemu.Stack
-	done := map[string]bool{}
-	for len(order) < len(stacks) {
-		i := slices.IndexFunc(stacks, func(st albemu.Stack) bool {
-			return !done[st.ID] && !slices.ContainsFunc(st.DependsOn, func(d string) bool { return !done[d] })
-		})
-		if i < 0 {
-			return nil, errors.New("the stacks depend on each other in a cycle")
-		}
-		done[stacks[i].ID] = true
-		order = append(order, stacks[i])
-	}
-	return order, nil
-}
 
 // rollbackSteps returns the steps of CloudFormation's rollback of a stack
 // update that failed once the steps in started had begun: every resource

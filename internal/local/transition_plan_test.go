@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecsplit/ecsplit/internal/albemu"
 	"github.com/ecsplit/ecsplit/internal/cfn"
 	"github.com/ecsplit/ecsplit/internal/transition"
 )
@@ -81,33 +80,6 @@ func TestRollbackSteps(t *testing.T) {
 	for _, tt := range tests {
 		if got := steps(rollbackSteps(p, tt.started)); got != tt.want {
 			t.Errorf("started %v: rollback\n got %s\nwant %s", tt.started, got, tt.want)
-		}
-	}
-}
-
-// TestDeployOrder: stacks deploy after the stacks they depend on; a
-// cycle is refused.
-func TestDeployOrder(t *testing.T) {
-	tests := []struct {
-		stacks []albemu.Stack
-		want   string
-	}{
-		{[]albemu.Stack{{ID: "Network"}, {ID: "Platform", DependsOn: []string{"Network"}}, {ID: "Services", DependsOn: []string{"Platform"}}}, "[Network Platform Services]"},
-		{[]albemu.Stack{{ID: "A", DependsOn: []string{"C"}}, {ID: "B"}, {ID: "C", DependsOn: []string{"B"}}}, "[B C A]"},
-		{[]albemu.Stack{{ID: "A", DependsOn: []string{"B"}}, {ID: "B", DependsOn: []string{"A"}}}, "the stacks depend on each other in a cycle"},
-	}
-	for _, tt := range tests {
-		order, err := deployOrder(tt.stacks)
-		got := fmt.Sprint(err)
-		if err == nil {
-			var ids []string
-			for _, st := range order {
-				ids = append(ids, st.ID)
-			}
-			got = fmt.Sprint(ids)
-		}
-		if got != tt.want {
-			t.Errorf("%v: %s, want %s", tt.stacks, got, tt.want)
 		}
 	}
 }

@@ -20,14 +20,12 @@ func (r *run) setRule(ph phase, id albemu.ResourceID, change transition.Change) 
 	cur := r.s.Router.Listener()
 	rules := slices.DeleteFunc(slices.Clone(cur.Rules), func(x *albemu.Rule) bool { return x.ID == id })
 	if change != transition.Delete {
-		next := ruleOf(ph.to, id)
+		next := ph.to.Listener.Rule(id)
 		if next == nil {
 			return nil
 		}
-		for _, other := range rules {
-			if other.Priority == next.Priority {
-				return fmt.Errorf("priority %d is the priority of %s too (PriorityInUse)", next.Priority, other.ID)
-			}
+		if other := albemu.PriorityInUse(rules, next); other != nil {
+			return fmt.Errorf("priority %d is the priority of %s too (PriorityInUse)", next.Priority, other.ID)
 		}
 		rules = append(rules, next)
 	} else if len(rules) == len(cur.Rules) {
@@ -57,13 +55,4 @@ func (r *run) setDefault(ph phase, id albemu.ResourceID) {
 func (r *run) serve(l *albemu.Listener) {
 	r.s.Router.SetListener(l)
 	r.res.Listeners = append(r.res.Listeners, r.s.Router.Listener())
-}
-
-// ruleOf returns the rule of asm's listener with the id, or nil.
-func ruleOf(asm *albemu.Assembly, id albemu.ResourceID) *albemu.Rule {
-	i := slices.IndexFunc(asm.Listener.Rules, func(x *albemu.Rule) bool { return x.ID == id })
-	if i < 0 {
-		return nil
-	}
-	return asm.Listener.Rules[i]
 }

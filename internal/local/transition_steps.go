@@ -2,8 +2,6 @@ package local
 
 import (
 	"context"
-	"fmt"
-	"maps"
 	"slices"
 	"sync"
 
@@ -16,9 +14,12 @@ import (
 // failure it starts no further step and cancels the context of the steps
 // under way, then waits for them. It returns the ids of the steps it
 // started (the failed one and those cancelled included), sorted, and the
-// first failure, a *StepError; or ctx's error when ctx ended first.
+// first failure, a *StepError; or ctx's error when ctx ended first. Steps
+// that could never all start (transition.Order fails: a cycle, or a wait
+// for a step that is not there) are refused with Order's error before any
+// starts.
 func runSteps(ctx context.Context, steps map[string]*transition.Step, do func(context.Context, *transition.Step) error) ([]string, error) {
-	if err := checkAcyclic(steps); err != nil {
+	if _, err := transition.Order(steps); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -67,39 +68,4 @@ func runSteps(ctx context.Context, steps map[string]*transition.Step, do func(co
 		first = ctx.Err()
 	}
 	return started, first
-}
-
-// checkAcyclic fails when a step waits for a step that is not in the plan
-// or when steps wait for each other in a cycle: either would never start.
-func checkAcyclic(steps map[string]*transition.Step) error {
-	done := map[string]bool{}
-	for len(done) < len(steps) {
-		progress := false
-		for _, id := range slices.Sorted(maps.Keys(steps)) {
-			st := steps[id]
-			if done[id] {
-				continue
-			}
-			ready := true
-			for _, a := range st.After {
-				if steps[a] == nil {
-					return fmt.Errorf("step %s waits for %s, which is not a step of the plan", id, a)
-				}
-				ready = ready && done[a]
-			}
-			if ready {
-				done[id], progress = true, true
-			}
-		}
-		if !progress {
-			var stuck []string
-			for _, id := range slices.Sorted(maps.Keys(steps)) {
-				if !done[id] {
-					stuck = append(stuck, id)
-				}
-			}
-			return fmt.Errorf("steps %v wait for each other in a cycle", stuck)
-		}
-	}
-	return nil
 }

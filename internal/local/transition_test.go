@@ -128,7 +128,7 @@ func TestTransitionForwardAndBack(t *testing.T) {
 	if st, body := get(t, s, "/more/1"); st != 404 || body != "no route" {
 		t.Errorf("back: GET /more/1 = %d %q, want the listener's 404", st, body)
 	}
-	if n := len(s.tasks); n != 1 {
+	if n := len(s.processes()); n != 1 {
 		t.Errorf("back: %d processes run, want echo's only", n)
 	}
 }
@@ -177,7 +177,7 @@ func TestTransitionNeverHealthy(t *testing.T) {
 	if st, body := get(t, s, "/echo/1"); st != 200 || !strings.HasPrefix(body, "hello") {
 		t.Errorf("after the rollback GET /echo/1 = %d %q, want the old version's greeting", st, body)
 	}
-	if n := len(s.tasks); n != 1 || s.Assembly.Dir != res.From {
+	if n := len(s.processes()); n != 1 || s.Assembly.Dir != res.From {
 		t.Errorf("after the rollback %d processes run on %s, want echo's only on %s", n, s.Assembly.Dir, res.From)
 	}
 	if i := index(res.Events, "echoService", true, "task healthy"); i < 0 {
@@ -191,7 +191,7 @@ func TestSetRule(t *testing.T) {
 	rule := func(id string, prio int, path string) *albemu.Rule {
 		return &albemu.Rule{ID: albemu.ResourceID{Stack: "S", LogicalID: id}, Priority: prio,
 			Conditions: []albemu.Condition{{Field: albemu.FieldPathPattern, Values: []string{path}}},
-			Action:     albemu.Action{Type: albemu.ActionFixedResponse, FixedResponse: &albemu.FixedResponse{StatusCode: 200, Body: id}}}
+			Action:     albemu.Action{FixedResponse: &albemu.FixedResponse{StatusCode: 200, Body: id}}}
 	}
 	tests := []struct {
 		name   string

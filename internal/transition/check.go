@@ -9,9 +9,10 @@ import (
 	"github.com/ecsplit/ecsplit/internal/cfn"
 )
 
-// Check proves, from two synthesized cloud assemblies and CloudFormation's
-// order, that updating every stack from the first to the second sends no
-// share of a listener rule's traffic to an ECS service that is not there:
+// Check proves, from two cloud assemblies (albemu.Load reads them) and
+// CloudFormation's order, that updating every stack from the first to the
+// second sends no share of a listener rule's traffic to an ECS service
+// that is not there:
 //
 //   - a rule that routes a share (a weight above 0) to a target group whose
 //     service is created in this update depends on that service, directly
@@ -22,28 +23,21 @@ import (
 //     deleted before the service (it depends on it).
 //
 // A rule "routes a share" when it carries a part of the traffic of its
-// paths: it has only path-pattern conditions. A preview rule, which also
-// matches a header or a source no client has, carries only the requests
-// that ask for it. Check returns one line per violation.
-func Check(fromDir, toDir string) ([]string, error) {
-	from, err := load(fromDir)
-	if err != nil {
-		return nil, err
-	}
-	to, err := load(toDir)
-	if err != nil {
-		return nil, err
-	}
+// paths: it has only path-pattern conditions (albemu.Rule.PathsOnly). A
+// preview rule, which also matches a header or a source no client has,
+// carries only the requests that ask for it. Check returns one line per
+// violation.
+func Check(from, to *albemu.Assembly) []string {
 	var problems []string
 	// Rules of the new assembly that share to a service created now.
-	for _, r := range to.routing.Listener.Rules {
+	for _, r := range to.Listener.Rules {
 		for _, tg := range shares(r) {
-			for _, t := range to.routing.TargetGroups[tg].Targets {
+			for _, t := range to.TargetGroups[tg].Targets {
 				svc := t.Service.ID
-				if from.has(svc) {
+				if has(from, svc) {
 					continue
 				}
-				if !to.dependsOn(r.ID, svc) {
+				if !dependsOn(to, r.ID, svc) {
 					problems = append(problems, fmt.Sprintf("%s routes a share to %s, which this update creates, without depending on it: "+
 						"the share reaches a target group with no healthy target (503) until the service is stable", r.ID, svc))
 				}
@@ -51,38 +45,33 @@ func Check(fromDir, toDir string) ([]string, error) {
 		}
 	}
 	// Rules of the old assembly that share to a service deleted now.
-	for _, r := range from.routing.Listener.Rules {
+	for _, r := range from.Listener.Rules {
 		for _, tg := range shares(r) {
-			for _, t := range from.routing.TargetGroups[tg].Targets {
+			for _, t := range from.TargetGroups[tg].Targets {
 				svc := t.Service.ID
-				if to.has(svc) {
+				if has(to, svc) {
 					continue
 				}
-				if next := to.rule(r.ID); next != nil {
+				if next := to.Listener.Rule(r.ID); next != nil {
 					if slices.Contains(shares(next), tg) {
 						problems = append(problems, fmt.Sprintf("%s still routes a share to %s, whose service %s this update deletes", r.ID, tg, svc))
 					}
 					continue
 				}
-				if !from.dependsOn(r.ID, svc) {
+				if !dependsOn(from, r.ID, svc) {
 					problems = append(problems, fmt.Sprintf("%s routes a share to %s, which this update deletes, without depending on it: "+
 						"CloudFormation may delete the service first, and the share gets 503s until the rule goes", r.ID, svc))
 				}
 			}
 		}
 	}
-	return problems, nil
+	return problems
 }
 
 // shares returns the target groups a rule sends a share of its paths'
 // traffic to: none for a preview rule or a rule that does not forward.
 func shares(r *albemu.Rule) []albemu.ResourceID {
-	for _, c := range r.Conditions {
-		if c.Field != albemu.FieldPathPattern {
-			return nil
-		}
-	}
-	if r.Action.Forward == nil {
+	if !r.PathsOnly() || r.Action.Forward == nil {
 		return nil
 	}
 	var out []albemu.ResourceID
@@ -94,60 +83,25 @@ func shares(r *albemu.Rule) []albemu.ResourceID {
 	return out
 }
 
-// assembly is one side of a transition: its routing and its templates.
-type assembly struct {
-	routing *albemu.Assembly
-	stacks  *cfn.Assembly
-}
-
-func load(dir string) (*assembly, error) {
-	routing, err := albemu.Load(dir)
-	if err != nil {
-		return nil, err
-	}
-	stacks, err := cfn.LoadAssembly(dir)
-	if err != nil {
-		return nil, err
-	}
-	return &assembly{routing: routing, stacks: stacks}, nil
-}
-
 // has reports whether the assembly has the resource.
-func (a *assembly) has(id albemu.ResourceID) bool {
-	t := a.stacks.Stacks[id.Stack]
+func has(a *albemu.Assembly, id albemu.ResourceID) bool {
+	t := a.Templates.Stacks[id.Stack]
 	return t != nil && t.Resources[id.LogicalID] != nil
 }
 
-// rule returns the assembly's rule with the id, or nil.
-func (a *assembly) rule(id albemu.ResourceID) *albemu.Rule {
-	i := slices.IndexFunc(a.routing.Listener.Rules, func(r *albemu.Rule) bool { return r.ID == id })
-	if i < 0 {
-		return nil
-	}
-	return a.routing.Listener.Rules[i]
-}
-
-// dependsOn reports whether resource a depends on resource b in the same
-// stack. (A dependency across stacks is the stacks' order, not the
-// resources'.)
-func (a *assembly) dependsOn(x, y albemu.ResourceID) bool {
-	return x.Stack == y.Stack && a.stacks.Stacks[x.Stack].DependsOnTransitively(x.LogicalID, y.LogicalID)
+// dependsOn reports whether resource x depends on resource y in the same
+// stack of the assembly. (A dependency across stacks is the stacks' order,
+// not the resources'.)
+func dependsOn(a *albemu.Assembly, x, y albemu.ResourceID) bool {
+	return x.Stack == y.Stack && a.Templates.Stacks[x.Stack].DependsOnTransitively(x.LogicalID, y.LogicalID)
 }
 
 // Plans returns the plan of each stack of the update from one assembly to
-// the next, by stack name.
-func Plans(fromDir, toDir string) (map[string]*Plan, error) {
-	from, err := cfn.LoadAssembly(fromDir)
-	if err != nil {
-		return nil, err
-	}
-	to, err := cfn.LoadAssembly(toDir)
-	if err != nil {
-		return nil, err
-	}
+// the next, by the stack's artifact id.
+func Plans(from, to *cfn.Assembly) map[string]*Plan {
 	plans := map[string]*Plan{}
-	for _, name := range slices.Sorted(maps.Keys(to.Stacks)) {
-		plans[name] = NewPlan(from.Stacks[name], to.Stacks[name])
+	for _, id := range slices.Sorted(maps.Keys(to.Stacks)) {
+		plans[id] = NewPlan(from.Stacks[id], to.Stacks[id])
 	}
-	return plans, nil
+	return plans
 }

@@ -45,7 +45,11 @@ type Step struct {
 
 // Plan is how CloudFormation updates a stack from Old to New.
 type Plan struct {
-	Old, New *cfn.Template
+	// Old is the stack's template before the update; a template without
+	// resources when the update creates the stack.
+	Old *cfn.Template
+	// New is the stack's template after the update.
+	New *cfn.Template
 	// Steps holds a step for each resource that changes, by logical id.
 	Steps map[string]*Step
 }
@@ -130,32 +134,4 @@ func (p *Plan) propagateReplacements() {
 func changed(a, b *cfn.Resource) bool {
 	return a.Type != b.Type || !reflect.DeepEqual(a.Properties, b.Properties) ||
 		!slices.Equal(a.DependsOn, b.DependsOn) || a.Condition != b.Condition
-}
-
-// Order returns the steps in an order CloudFormation may carry them out,
-// each after the steps it waits for (sorted by id among those ready
-// together).
-func (p *Plan) Order() []*Step {
-	done := map[string]bool{}
-	var out []*Step
-	for len(out) < len(p.Steps) {
-		var ready []string
-		for id, s := range p.Steps {
-			if done[id] {
-				continue
-			}
-			if !slices.ContainsFunc(s.After, func(a string) bool { return !done[a] }) {
-				ready = append(ready, id)
-			}
-		}
-		if len(ready) == 0 {
-			panic("transition: the plan's steps wait for each other in a cycle")
-		}
-		slices.Sort(ready)
-		for _, id := range ready {
-			done[id] = true
-			out = append(out, p.Steps[id])
-		}
-	}
-	return out
 }

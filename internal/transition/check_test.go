@@ -1,0 +1,111 @@
+package transition
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ecsplit/ecsplit/internal/albemu"
+)
+
+// writeAssembly writes a cloud assembly of two stacks whose CloudFormation
+// stack names differ from their artifact ids, as `cdk deploy` names them
+// when a stack sets stackName: a platform stack with the listener, which
+// it exports, and a services stack with the resources given.
+func writeAssembly(t *testing.T, services map[string]any) string {
+	t.Helper()
+	dir := t.TempDir()
+	stack := func(name, file string, deps ...string) map[string]any {
+		return map[string]any{"type": "aws:cloudformation:stack", "dependencies": deps,
+			"properties": map[string]any{"templateFile": file, "stackName": name}}
+	}
+	files := map[string]any{
+		"manifest.json": map[string]any{"artifacts": map[string]any{
+			"Platform": stack("my-platform", "Platform.template.json"),
+			"Services": stack("my-services", "Services.template.json", "Platform"),
+		}},
+		"Platform.template.json": map[string]any{
+			"Resources": map[string]any{"Listener": map[string]any{"Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": map[string]any{
+				"Port": 80, "Protocol": "HTTP",
+				"DefaultActions": []any{map[string]any{"Type": "fixed-response", "FixedResponseConfig": map[string]any{"StatusCode": "404"}}},
+			}}},
+			"Outputs": map[string]any{"L": map[string]any{"Value": map[string]any{"Ref": "Listener"}, "Export": map[string]any{"Name": "Platform:Listener"}}},
+		},
+		"Services.template.json": map[string]any{"Resources": services},
+	}
+	for name, v := range files {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// apiService is the resources of a service behind a rule that sends it
+// all of /api/*; dependsOn says whether the rule depends on the service.
+func apiService(dependsOn bool) map[string]any {
+	ref := func(id string) map[string]any { return map[string]any{"Ref": id} }
+	rule := map[string]any{"Type": "AWS::ElasticLoadBalancingV2::ListenerRule", "Properties": map[string]any{
+		"ListenerArn": map[string]any{"Fn::ImportValue": "Platform:Listener"},
+		"Priority":    10,
+		"Conditions":  []any{map[string]any{"Field": "path-pattern", "PathPatternConfig": map[string]any{"Values": []any{"/api/*"}}}},
+		"Actions":     []any{map[string]any{"Type": "forward", "TargetGroupArn": ref("TG")}},
+	}}
+	if dependsOn {
+		rule["DependsOn"] = "Svc"
+	}
+	return map[string]any{
+		"TG": map[string]any{"Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Properties": map[string]any{"Port": 8080, "Protocol": "HTTP"}},
+		"TD": map[string]any{"Type": "AWS::ECS::TaskDefinition", "Properties": map[string]any{"ContainerDefinitions": []any{map[string]any{
+			"Name": "api", "Image": "registry.example.com/api:1", "PortMappings": []any{map[string]any{"ContainerPort": 8080}},
+		}}}},
+		"Svc": map[string]any{"Type": "AWS::ECS::Service", "Properties": map[string]any{
+			"TaskDefinition": ref("TD"),
+			"LoadBalancers":  []any{map[string]any{"TargetGroupArn": ref("TG"), "ContainerName": "api", "ContainerPort": 8080}},
+		}},
+		"Rule": rule,
+	}
+}
+
+// TestCheckStackNamedOtherThanItsArtifact: Check finds a stack's resources
+// by its artifact id when its stack name differs: it proves the rule that
+// waits for its service, and reports the one that does not, whether the
+// update creates the service or deletes it.
+func TestCheckStackNamedOtherThanItsArtifact(t *testing.T) {
+	none := writeAssembly(t, map[string]any{})
+	good, bad := writeAssembly(t, apiService(true)), writeAssembly(t, apiService(false))
+	for _, c := range []struct {
+		name, from, to, want string
+	}{
+		{"created, waiting", none, good, ""},
+		{"deleted, waiting", good, none, ""},
+		{"created, not waiting", none, bad, "Services/Rule routes a share to Services/Svc, which this update creates, without depending on it"},
+		{"deleted, not waiting", bad, none, "Services/Rule routes a share to Services/Svc, which this update deletes, without depending on it"},
+	} {
+		problems := check(t, c.from, c.to)
+		got := strings.Join(problems, "\n")
+		if c.want == "" && got != "" || !strings.Contains(got, c.want) {
+			t.Errorf("%s: problems %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// check loads two assemblies and checks the update from one to the other.
+func check(t *testing.T, from, to string) []string {
+	t.Helper()
+	a, err := albemu.Load(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := albemu.Load(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Check(a, b)
+}

@@ -32,8 +32,8 @@ func routedRules(t *testing.T, s *synthesis) []routedRule {
 	}
 	var out []routedRule // a.Listener.Rules are in priority order
 	for _, r := range a.Listener.Rules {
-		if isPreview(r) {
-			continue
+		if !r.PathsOnly() {
+			continue // a preview rule: it carries no share of the traffic
 		}
 		if len(r.Conditions) != 1 || r.Conditions[0].Field != albemu.FieldPathPattern || r.Action.Forward == nil {
 			t.Fatalf("rule %s: want one path-pattern condition and a forward, got %v -> %v", r.ID, r.Conditions, r.Action)
@@ -50,18 +50,6 @@ func routedRules(t *testing.T, s *synthesis) []routedRule {
 		out = append(out, rr)
 	}
 	return out
-}
-
-// isPreview reports whether a rule is a preview rule: it also matches a
-// header, or a source no client has, so it carries no share of the
-// traffic.
-func isPreview(r *albemu.Rule) bool {
-	for _, c := range r.Conditions {
-		if c.Field == albemu.FieldHTTPHeader || c.Field == albemu.FieldSourceIP {
-			return true
-		}
-	}
-	return false
 }
 
 // targetName names the one container registered in a target group.

@@ -74,26 +74,19 @@ func TestLocalServesWholeAPI(t *testing.T) {
 func TestLocalCatchesWrongRulePath(t *testing.T) {
 	parallel(t)
 	mono := startStage(t, synth(t, monolithFargate).Dir)
-	faulty := plantFault(t, synth(t, splitFargate).Dir, func(dir string) {
-		editTemplate(t, dir, "EcsplitServices", func(tpl map[string]any) {
-			planted := false
-			for _, r := range resourcesOfType(tpl, typeListenerRule) {
-				conds := r["Properties"].(map[string]any)["Conditions"].([]any)
-				if len(conds) != 1 {
-					continue // a preview rule
-				}
-				vals := conds[0].(map[string]any)["PathPatternConfig"].(map[string]any)["Values"].([]any)
-				for i, v := range vals {
-					if v == "/api/users/*" {
-						vals[i], planted = "/api/user/*", true
-					}
-				}
+	planted := false
+	faulty, _ := plantInServices(t, synth(t, splitFargate).Dir, typeListenerRule, "usersRule", func(r map[string]any) {
+		conds := r["Properties"].(map[string]any)["Conditions"].([]any)
+		vals := conds[0].(map[string]any)["PathPatternConfig"].(map[string]any)["Values"].([]any)
+		for i, v := range vals {
+			if v == "/api/users/*" {
+				vals[i], planted = "/api/user/*", true
 			}
-			if !planted {
-				t.Fatal("no rule with path /api/users/* to plant the fault in")
-			}
-		})
+		}
 	})
+	if !planted {
+		t.Fatal("the users routing rule has no path /api/users/* to plant the fault in")
+	}
 	split := startStage(t, faulty)
 	diffs := compareDoors(t, local.Door{Name: "monolith", URL: mono.URL}, local.Door{Name: "split-with-wrong-path", URL: split.URL})
 	requireCaught(t, diffs, "GET /api/users/1", "status")

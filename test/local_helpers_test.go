@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/ecsplit/ecsplit/internal/albemu"
 	"github.com/ecsplit/ecsplit/internal/corpus"
 	"github.com/ecsplit/ecsplit/internal/local"
 )
@@ -127,4 +129,27 @@ func editTemplate(t testing.TB, dir, stack string, edit func(tpl map[string]any)
 	if err := os.WriteFile(path, out, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// plantInServices copies the assembly in src and edits, in the copy's
+// services stack, the one resource of type typ whose logical id starts
+// with prefix; it returns the copy and the resource's id.
+func plantInServices(t *testing.T, src, typ, prefix string, edit func(r map[string]any)) (string, albemu.ResourceID) {
+	t.Helper()
+	var id albemu.ResourceID
+	dir := plantFault(t, src, func(dir string) {
+		editTemplate(t, dir, "EcsplitServices", func(tpl map[string]any) {
+			for logical, r := range tpl["Resources"].(map[string]any) {
+				res := r.(map[string]any)
+				if res["Type"] == typ && strings.HasPrefix(logical, prefix) {
+					edit(res)
+					id = albemu.ResourceID{Stack: "EcsplitServices", LogicalID: logical}
+				}
+			}
+		})
+	})
+	if id.LogicalID == "" {
+		t.Fatalf("no %s %s* in %s to plant the fault in", typ, prefix, src)
+	}
+	return dir, id
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/ecsplit/ecsplit/internal/albemu"
 	"github.com/ecsplit/ecsplit/internal/cfn"
 	"github.com/ecsplit/ecsplit/stacks"
 )
@@ -158,28 +159,51 @@ func synth(t testing.TB, ctx map[string]string) *synthesis {
 	return s
 }
 
-var (
-	assemblyMu    sync.Mutex
-	assemblyCache = map[string]*cfn.Assembly{}
-)
+// dirCache holds what was read from each synthesized assembly directory,
+// read once: an assembly is not written to after it is synthesized (a
+// planted fault is a copy in a directory of its own), and several tests
+// read each one many times. Callers must not modify what it returns.
+type dirCache[T any] struct {
+	mu   sync.Mutex
+	read map[string]T
+}
 
-// loadAssembly reads a synthesized assembly's templates, once per
-// directory: an assembly is not written to after it is synthesized (a
-// planted fault is a copy in a directory of its own), and the deploy tests
-// read each one many times. Callers must not modify it.
-func loadAssembly(t testing.TB, dir string) *cfn.Assembly {
+// get returns what load reads from dir, reading it the first time only.
+func (c *dirCache[T]) get(t testing.TB, dir string, load func(string) (T, error)) T {
 	t.Helper()
-	assemblyMu.Lock()
-	defer assemblyMu.Unlock()
-	if a, ok := assemblyCache[dir]; ok {
-		return a
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v, ok := c.read[dir]; ok {
+		return v
 	}
-	a, err := cfn.LoadAssembly(dir)
+	v, err := load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	assemblyCache[dir] = a
-	return a
+	if c.read == nil {
+		c.read = map[string]T{}
+	}
+	c.read[dir] = v
+	return v
+}
+
+var (
+	assemblies dirCache[*cfn.Assembly]
+	routings   dirCache[*albemu.Assembly]
+)
+
+// loadAssembly reads a synthesized assembly's templates, once per
+// directory.
+func loadAssembly(t testing.TB, dir string) *cfn.Assembly {
+	t.Helper()
+	return assemblies.get(t, dir, cfn.LoadAssembly)
+}
+
+// loadRouting reads a synthesized assembly's routing and templates
+// (albemu.Load), once per directory.
+func loadRouting(t testing.TB, dir string) *albemu.Assembly {
+	t.Helper()
+	return routings.get(t, dir, albemu.Load)
 }
 
 // parallel lets a test run beside the others once the package's sequential

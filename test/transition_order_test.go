@@ -2,37 +2,11 @@ package test
 
 import (
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ecsplit/ecsplit/internal/albemu"
 	"github.com/ecsplit/ecsplit/internal/transition"
 )
-
-var (
-	routingMu    sync.Mutex
-	routingCache = map[string]*albemu.Assembly{}
-)
-
-// loadRouting reads a synthesized assembly's routing and templates
-// (albemu.Load), once per directory: an assembly is not written to after
-// it is synthesized (a planted fault is a copy in a directory of its own),
-// and TestTransitionsSendNoShareToAMissingService checks each one against
-// every other. Callers must not modify it.
-func loadRouting(t testing.TB, dir string) *albemu.Assembly {
-	t.Helper()
-	routingMu.Lock()
-	defer routingMu.Unlock()
-	if a, ok := routingCache[dir]; ok {
-		return a
-	}
-	a, err := albemu.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	routingCache[dir] = a
-	return a
-}
 
 // transitionStates are the states whose every pair TestTransitionsSendNoShareToAMissingService
 // proves: both ends, every step of the README's runbook (one service at 0,

@@ -46,13 +46,9 @@ var controlTowerRemainder = map[string][]string{
 	stacks.ServicesStackName: nil,
 }
 
-// guardFileRE matches the line that opens a data file's report in
-// cfn-guard's output, such as "/x/EcsplitPlatform.template.json Status = FAIL".
-var guardFileRE = regexp.MustCompile(`^(\S+) Status = [A-Z]+$`)
-
-// guardFailureRE matches a failed rule in cfn-guard's summary, such as
-// "ct-s3-pr-10.guard/s3_bucket_default_encryption_kms_check    FAIL".
-var guardFailureRE = regexp.MustCompile(`^(ct-[a-z0-9-]+)\.guard/\S+\s+FAIL$`)
+// guardRuleRE matches a rule's declaration in a rule file, such as
+// "rule alb_http_to_https_redirection_check when ...".
+var guardRuleRE = regexp.MustCompile(`(?m)^rule\s+([A-Za-z0-9_]+)`)
 
 // controlTowerFailures runs the Control Tower rules on one template and
 // returns the ids (CT.S3.PR.10) of the controls it fails, sorted.
@@ -63,8 +59,10 @@ func controlTowerFailures(t *testing.T, template string) []string {
 
 // controlTowerFailuresOf runs the Control Tower rules on templates and
 // returns, by template, the ids of the controls it fails, sorted. cfn-guard
-// takes seconds per file, so identical templates (the platform is the same
-// in every stage) are checked once, in two cfn-guard processes at a time.
+// takes about a second per template, most of it per rule, so identical
+// templates (the platform is the same in every stage) are checked once,
+// each with only the rules that can fail on it (relevantRules), in at
+// most two cfn-guard processes at a time.
 func controlTowerFailuresOf(t *testing.T, templates ...string) map[string][]string {
 	t.Helper()
 	bin := filepath.Join(guardDir, "bin", "ubuntu", "x86_64", "cfn-guard")
@@ -72,17 +70,46 @@ func controlTowerFailuresOf(t *testing.T, templates ...string) map[string][]stri
 		t.Fatalf("cfn-guard not installed (%v): run scripts/install-cfnguard.sh", err)
 	}
 	unique, sameAs := uniqueByContent(t, templates)
-	rules := relevantRules(t, unique)
-	half := (len(unique) + 1) / 2
-	batches := [][]string{unique[:half], unique[half:]}
-	results := make([]map[string][]string, len(batches))
-	errs := make([]error, len(batches))
-	var wg sync.WaitGroup
-	for i, batch := range batches {
-		if len(batch) == 0 {
+	src := filepath.Join(guardDir, "rules", "control-tower", "cfn-guard")
+	all := readRules(t, src)
+	// One batch per distinct rule set, each of more than two templates split
+	// in two, so that both cores stay busy.
+	byRules := map[string][]string{}
+	for _, tpl := range unique {
+		rules := relevantRules(t, all, tpl)
+		key := strings.Join(rules, "\x00")
+		byRules[key] = append(byRules[key], tpl)
+	}
+	type batch struct {
+		rules     string
+		templates []string
+	}
+	var batches []batch
+	for _, key := range slices.Sorted(maps.Keys(byRules)) {
+		dir := t.TempDir()
+		for _, name := range strings.Split(key, "\x00") {
+			if err := os.WriteFile(filepath.Join(dir, name), all[name], 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tpls := byRules[key]
+		if len(tpls) > 2 {
+			half := (len(tpls) + 1) / 2
+			batches = append(batches, batch{dir, tpls[:half]}, batch{dir, tpls[half:]})
 			continue
 		}
-		wg.Go(func() { results[i], errs[i] = runGuard(bin, rules, batch) })
+		batches = append(batches, batch{dir, tpls})
+	}
+	results := make([]map[string][]string, len(batches))
+	errs := make([]error, len(batches))
+	slots := make(chan struct{}, 2)
+	var wg sync.WaitGroup
+	for i, b := range batches {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			results[i], errs[i] = runGuard(bin, b.rules, b.templates)
+		})
 	}
 	wg.Wait()
 	found := map[string][]string{}
@@ -104,31 +131,10 @@ func controlTowerFailuresOf(t *testing.T, templates ...string) map[string][]stri
 // guardTypeRE matches a CloudFormation resource type in a rule file.
 var guardTypeRE = regexp.MustCompile(`AWS::[A-Za-z0-9]+::[A-Za-z0-9]+`)
 
-// relevantRules copies into a temporary directory the Control Tower rule
-// files that can fail on templates: those naming a resource type the
-// templates hold (or naming none). A rule about a type that no template
-// has passes vacuously; skipping it saves cfn-guard seconds per template.
-func relevantRules(t *testing.T, templates []string) string {
+// readRules reads the Control Tower rule files under src, by file name.
+func readRules(t *testing.T, src string) map[string][]byte {
 	t.Helper()
-	present := map[string]bool{}
-	for _, tpl := range templates {
-		b, err := os.ReadFile(tpl)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var doc struct {
-			Resources map[string]struct{ Type string }
-		}
-		if err := json.Unmarshal(b, &doc); err != nil {
-			t.Fatalf("%s: %v", tpl, err)
-		}
-		for _, r := range doc.Resources {
-			present[r.Type] = true
-		}
-	}
-	src := filepath.Join(guardDir, "rules", "control-tower", "cfn-guard")
-	dst := t.TempDir()
-	kept := 0
+	rules := map[string][]byte{}
 	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".guard") {
 			return err
@@ -137,26 +143,79 @@ func relevantRules(t *testing.T, templates []string) string {
 		if err != nil {
 			return err
 		}
-		types := guardTypeRE.FindAllString(string(b), -1)
-		if len(types) > 0 && !slices.ContainsFunc(types, func(typ string) bool { return present[typ] }) {
-			return nil
+		if _, dup := rules[d.Name()]; dup {
+			return fmt.Errorf("two rule files named %s under %s", d.Name(), src)
 		}
-		kept++
-		return os.WriteFile(filepath.Join(dst, filepath.Base(path)), b, 0o644)
+		rules[d.Name()] = b
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if kept == 0 {
-		t.Fatalf("no Control Tower rule in %s applies to the templates", src)
+	if len(rules) == 0 {
+		t.Fatalf("no Control Tower rule files under %s", src)
 	}
-	return dst
+	return rules
+}
+
+// relevantRules returns the names, sorted, of the rules that can fail on
+// template: those naming a resource type the template holds (or naming
+// none). A rule about a type that the template does not have passes
+// vacuously; leaving it out saves cfn-guard most of a second per
+// template (a services template needs 43 of the 79 rules that apply to
+// the platform's and services' types together).
+func relevantRules(t *testing.T, rules map[string][]byte, template string) []string {
+	t.Helper()
+	b, err := os.ReadFile(template)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Resources map[string]struct{ Type string }
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%s: %v", template, err)
+	}
+	present := map[string]bool{}
+	for _, r := range doc.Resources {
+		present[r.Type] = true
+	}
+	var kept []string
+	for name, b := range rules {
+		types := guardTypeRE.FindAllString(string(b), -1)
+		if len(types) == 0 || slices.ContainsFunc(types, func(typ string) bool { return present[typ] }) {
+			kept = append(kept, name)
+		}
+	}
+	if len(kept) == 0 {
+		t.Fatalf("no Control Tower rule applies to %s", template)
+	}
+	slices.Sort(kept)
+	return kept
+}
+
+// guardReport is one data file's entry in cfn-guard's structured JSON
+// report.
+type guardReport struct {
+	Name         string `json:"name"`
+	NotCompliant []struct {
+		Rule struct {
+			Name string `json:"name"`
+		} `json:"Rule"`
+	} `json:"not_compliant"`
 }
 
 // runGuard runs cfn-guard with the rules directory on templates in one
-// process and returns, by template, the ids of the controls it fails.
+// process and returns, by template, the ids of the controls it fails. It
+// asks for the structured JSON report, which takes cfn-guard a third less
+// time than the summary table, and maps each failed rule to the control of
+// the file that declares it (ct-s3-pr-10.guard: CT.S3.PR.10).
 func runGuard(bin, rules string, templates []string) (map[string][]string, error) {
-	args := []string{"validate", "-r", rules, "-S", "fail"}
+	control, err := guardControls(rules)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"validate", "-r", rules, "--structured", "-o", "json", "-S", "none"}
 	byAbs := map[string]string{}
 	for _, tpl := range templates {
 		abs, err := filepath.Abs(tpl)
@@ -166,36 +225,71 @@ func runGuard(bin, rules string, templates []string) (map[string][]string, error
 		byAbs[abs] = tpl
 		args = append(args, "-d", abs)
 	}
-	out, err := exec.Command(bin, args...).CombinedOutput()
+	cmd := exec.Command(bin, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if ee, ok := err.(*exec.ExitError); err != nil && (!ok || ee.ExitCode() != 19) {
-		return nil, fmt.Errorf("cfn-guard on %v: %v\n%s", templates, err, out)
+		return nil, fmt.Errorf("cfn-guard on %v: %v\n%s%s", templates, err, out, stderr.String())
+	}
+	var reports []guardReport
+	if jerr := json.Unmarshal(out, &reports); jerr != nil {
+		return nil, fmt.Errorf("cfn-guard on %v exited %v without a JSON report: %v\n%s%s", templates, err, jerr, out, stderr.String())
 	}
 	failures := map[string][]string{}
-	current := ""
-	for _, line := range strings.Split(string(out), "\n") {
-		if m := guardFileRE.FindStringSubmatch(line); m != nil {
-			current = byAbs[m[1]]
-			continue
+	for _, r := range reports {
+		tpl, ok := byAbs[r.Name]
+		if !ok {
+			return nil, fmt.Errorf("cfn-guard reported on %s, which it was not given", r.Name)
 		}
-		m := guardFailureRE.FindStringSubmatch(line)
-		if m == nil {
-			continue
-		}
-		if current == "" {
-			return nil, fmt.Errorf("cfn-guard reported %s before naming a data file:\n%s", m[1], out)
-		}
-		id := "CT." + strings.ToUpper(strings.ReplaceAll(strings.TrimPrefix(m[1], "ct-"), "-", "."))
-		if !slices.Contains(failures[current], id) {
-			failures[current] = append(failures[current], id)
+		for _, nc := range r.NotCompliant {
+			id, ok := control[nc.Rule.Name]
+			if !ok {
+				return nil, fmt.Errorf("cfn-guard: rule %s failed on %s, and no one rule file of %s declares it", nc.Rule.Name, tpl, rules)
+			}
+			if !slices.Contains(failures[tpl], id) {
+				failures[tpl] = append(failures[tpl], id)
+			}
 		}
 	}
 	if err != nil && len(failures) == 0 {
-		return nil, fmt.Errorf("cfn-guard on %v failed without a rule in its summary:\n%s", templates, out)
+		return nil, fmt.Errorf("cfn-guard on %v failed without a failed rule in its report:\n%s%s", templates, out, stderr.String())
 	}
 	for _, ids := range failures {
 		slices.Sort(ids)
 	}
 	return failures, nil
+}
+
+// guardControls maps each rule declared in the rule files of dir to the
+// control of its file (ct-s3-pr-10.guard declares the rules of
+// CT.S3.PR.10). A name that two files declare, such as a helper rule, is
+// left out: a failure of it could not be told apart.
+func guardControls(dir string) (map[string]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	control := map[string]string{}
+	shared := map[string]bool{}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		base := strings.TrimSuffix(e.Name(), ".guard")
+		id := "CT." + strings.ToUpper(strings.ReplaceAll(strings.TrimPrefix(base, "ct-"), "-", "."))
+		for _, m := range guardRuleRE.FindAllStringSubmatch(string(b), -1) {
+			if other, ok := control[m[1]]; ok && other != id {
+				shared[m[1]] = true
+			}
+			control[m[1]] = id
+		}
+	}
+	for name := range shared {
+		delete(control, name)
+	}
+	return control, nil
 }
 
 // TestControlTower: every template of both stages, every migration state

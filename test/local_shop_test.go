@@ -40,13 +40,19 @@ var (
 // and below.
 func synthShop(t *testing.T, stage string) string {
 	t.Helper()
-	shopSynthMu.Lock()
-	defer shopSynthMu.Unlock()
-	if dir, ok := shopSynthDirs[stage]; ok {
+	cached := func() (string, bool) {
+		shopSynthMu.Lock()
+		defer shopSynthMu.Unlock()
+		dir, ok := shopSynthDirs[stage]
+		return dir, ok
+	}
+	if dir, ok := cached(); ok {
 		return dir
 	}
-	synthMu.Lock() // one jsii kernel: one synthesis at a time
-	defer synthMu.Unlock()
+	defer holdJSII(t)()
+	if dir, ok := cached(); ok { // synthesized while t waited
+		return dir
+	}
 	context := cdkJSONContext(t)
 	dir := filepath.Join(sharedBinDir(t), "shop-"+stage)
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &context, Outdir: jsii.String(dir)})
@@ -69,7 +75,9 @@ func synthShop(t *testing.T, stage string) string {
 		KeepMonolith: true, // legacy keeps /shop and everything but the cart
 	})
 	app.Synth(nil)
+	shopSynthMu.Lock()
 	shopSynthDirs[stage] = dir
+	shopSynthMu.Unlock()
 	return dir
 }
 

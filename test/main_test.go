@@ -5,7 +5,9 @@
 package test
 
 import (
+	"cmp"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,6 +30,7 @@ func TestMain(m *testing.M) {
 	os.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 	code := m.Run()
 	jsii.Close()
+	workers.close()
 	if os.Getenv("ECSPLIT_KEEP_SYNTH") == "" {
 		for _, d := range []string{synthRoot, binDir} {
 			if d != "" {
@@ -104,7 +107,7 @@ func (s *synthesis) TemplateMap(t testing.TB, stackName string) map[string]any {
 }
 
 var (
-	synthMu    sync.Mutex
+	synthMu    sync.Mutex // guards synthCache and synthRoot
 	synthCache = map[string]*synthesis{}
 	synthRoot  string
 )
@@ -115,25 +118,32 @@ var (
 // synthesized once per test binary and shared.
 func synth(t testing.TB, ctx map[string]string) *synthesis {
 	t.Helper()
-	keys := make([]string, 0, len(ctx))
-	for k, v := range ctx {
-		keys = append(keys, k+"="+v)
-	}
-	slices.Sort(keys)
-	key := strings.Join(keys, ",")
+	key := contextKey(ctx)
 
-	synthMu.Lock()
-	defer synthMu.Unlock()
-	if s, ok := synthCache[key]; ok {
+	if s := cachedSynthesis(key); s != nil {
 		return s
 	}
+	defer holdJSII(t)()
+	return synthesize(t, key, ctx)
+}
+
+// synthesize is synth for a caller that holds the kernel.
+func synthesize(t testing.TB, key string, ctx map[string]string) *synthesis {
+	t.Helper()
+	if s := cachedSynthesis(key); s != nil { // synthesized while t waited
+		return s
+	}
+	synthMu.Lock()
 	if synthRoot == "" {
 		d, err := os.MkdirTemp("", "ecsplit-test-synth-")
 		if err != nil {
+			synthMu.Unlock()
 			t.Fatal(err)
 		}
 		synthRoot = d // removed after the tests unless ECSPLIT_KEEP_SYNTH is set
 	}
+	dir := filepath.Join(synthRoot, fmt.Sprintf("assembly-%d", len(synthCache)))
+	synthMu.Unlock()
 	context := cdkJSONContext(t)
 	for k, v := range cliContext {
 		context[k] = v
@@ -141,7 +151,6 @@ func synth(t testing.TB, ctx map[string]string) *synthesis {
 	for k, v := range ctx {
 		context[k] = v
 	}
-	dir := filepath.Join(synthRoot, fmt.Sprintf("assembly-%d", len(synthCache)))
 	context[stacks.ServicesDirKey] = filepath.Join(repoRoot, stacks.DefaultServicesDir)
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &context, Outdir: jsii.String(dir)})
 	a, _, err := stacks.Build(app)
@@ -155,8 +164,27 @@ func synth(t testing.TB, ctx map[string]string) *synthesis {
 		Platform: assertions.Template_FromStack(a.Platform.Stack, nil),
 		Services: assertions.Template_FromStack(a.Services.Stack, nil),
 	}
+	synthMu.Lock()
 	synthCache[key] = s
+	synthMu.Unlock()
 	return s
+}
+
+// contextKey is ctx as sorted KEY=VALUE pairs, the key of synthCache.
+func contextKey(ctx map[string]string) string {
+	keys := make([]string, 0, len(ctx))
+	for k, v := range ctx {
+		keys = append(keys, k+"="+v)
+	}
+	slices.Sort(keys)
+	return strings.Join(keys, ",")
+}
+
+// cachedSynthesis returns the synthesis of key, or nil if there is none yet.
+func cachedSynthesis(key string) *synthesis {
+	synthMu.Lock()
+	defer synthMu.Unlock()
+	return synthCache[key]
 }
 
 // dirCache holds what was read from each synthesized assembly directory,
@@ -206,13 +234,79 @@ func loadRouting(t testing.TB, dir string) *albemu.Assembly {
 	return routings.get(t, dir, albemu.Load)
 }
 
-// parallel lets a test run beside the others once the package's sequential
-// tests are done (go test's -parallel, GOMAXPROCS by default), so that the
-// validators and local runs, which wait on their own processes, use the
-// second core. Only a test whose sole use of the jsii kernel is synth
-// (serialized by synthMu) may call it: the kernel serves one call at a
-// time, so the assertions on construct trees and Templates stay sequential.
+// The tests share one jsii kernel, which serves one call at a time (the
+// Go runtime sends a request and reads its answer without a lock of its
+// own). Every test runs in parallel with the others (go test's -parallel),
+// so that validators and local runs, which mostly wait on processes of
+// their own, use the second core while other tests synthesize; jsiiMu
+// hands the kernel to one test at a time.
+var (
+	jsiiMu     sync.Mutex
+	holderMu   sync.Mutex
+	jsiiHolder string // the name of the test holding jsiiMu for its whole run, if any
+)
+
+// parallel runs a test beside the others. Its only use of the jsii kernel
+// may be synth (and synthShop), which take the kernel for each synthesis.
 func parallel(t *testing.T) { t.Parallel() }
+
+// jsiiTest runs a test that calls the jsii kernel itself (it builds
+// constructs or asserts through assertions.Template) beside the others,
+// holding the kernel from its start to its end, subtests included.
+func jsiiTest(t *testing.T) {
+	t.Parallel()
+	jsiiMu.Lock()
+	warmUp(t)
+	holderMu.Lock()
+	jsiiHolder = t.Name()
+	holderMu.Unlock()
+	t.Cleanup(func() {
+		holderMu.Lock()
+		jsiiHolder = ""
+		holderMu.Unlock()
+		jsiiMu.Unlock()
+	})
+}
+
+// holdJSII takes the kernel for t, unless t (or the test it is a subtest
+// of) holds it already through jsiiTest, and returns the function that
+// gives it back.
+func holdJSII(t testing.TB) (release func()) {
+	holderMu.Lock()
+	h := jsiiHolder
+	holderMu.Unlock()
+	if h != "" && (t.Name() == h || strings.HasPrefix(t.Name(), h+"/")) {
+		return func() {}
+	}
+	jsiiMu.Lock()
+	warmUp(t)
+	return jsiiMu.Unlock
+}
+
+var warmUpOnce sync.Once
+
+// warmUp synthesizes allStates, in a run of the whole package, the first
+// time a test takes the kernel: the longest tests, the validators, need
+// them all before they can start, and would otherwise wait for the kernel
+// behind every other test. A run of chosen tests (-run) skips it.
+func warmUp(t testing.TB) {
+	warmUpOnce.Do(func() {
+		if f := flag.Lookup("test.run"); f != nil && f.Value.String() != "" {
+			return
+		}
+		// EC2 first: CDK's template validation (cdk.json's
+		// validateAgainstDefaultRules) keeps its engine while each new
+		// app's resource types are a subset of those it was made for, and
+		// an EC2 app has every type a Fargate app has, and more.
+		ec2First := slices.Clone(allStates)
+		slices.SortStableFunc(ec2First, func(a, b map[string]string) int {
+			return cmp.Compare(b["capacity"], a["capacity"])
+		})
+		for _, ctx := range ec2First {
+			synthesize(t, contextKey(ctx), ctx)
+		}
+	})
+}
 
 // check runs an assertion that panics on failure (every assertions.Template
 // method does) and reports the panic as a test error, so that one failed

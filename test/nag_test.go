@@ -37,6 +37,7 @@ func nagFindings(stack awscdk.Stack, level string) []string {
 // TestNagClean: zero unsuppressed AwsSolutions errors and warnings in both
 // stacks, for both stages, every migration state and both capacity modes.
 func TestNagClean(t *testing.T) {
+	jsiiTest(t)
 	for _, ctx := range allStates {
 		t.Run(name(ctx), func(t *testing.T) {
 			s := synth(t, ctx)
@@ -57,6 +58,7 @@ func TestNagClean(t *testing.T) {
 // TestNagSuppressionsHaveReasons: every suppression in the templates names
 // one rule and gives a reason a reviewer can read.
 func TestNagSuppressionsHaveReasons(t *testing.T) {
+	jsiiTest(t)
 	for _, ctx := range stagesAndCapacities {
 		s := synth(t, ctx)
 		for _, stackName := range []string{stacks.PlatformStackName, stacks.ServicesStackName} {
@@ -80,6 +82,7 @@ func TestNagSuppressionsHaveReasons(t *testing.T) {
 // an unsuppressed error; and nag=false turns the checks off (in
 // stacks.Configure, which stacks.Build calls).
 func TestNagCatchesFindings(t *testing.T) {
+	jsiiTest(t)
 	for _, nagOff := range []bool{false, true} {
 		ctx := map[string]any{}
 		if nagOff {
@@ -107,6 +110,7 @@ func TestNagCatchesFindings(t *testing.T) {
 // TestSecurityControls asserts the controls of docs/security.md that no
 // rule pack checks as such.
 func TestSecurityControls(t *testing.T) {
+	jsiiTest(t)
 	for _, ctx := range stagesAndCapacities {
 		t.Run(name(ctx), func(t *testing.T) {
 			s := synth(t, ctx)
@@ -249,6 +253,7 @@ func TestSecurityControls(t *testing.T) {
 // managed policy for Systems Manager, and the cluster stays cdk-nag clean
 // (the one accepted finding, IAM4, is suppressed with its reason).
 func TestSessionManager(t *testing.T) {
+	jsiiTest(t)
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{}, Outdir: jsii.String(t.TempDir())})
 	stacks.AddNagChecks(app)
 	stack := awscdk.NewStack(app, jsii.String("Ssm"), nil)
@@ -271,6 +276,7 @@ func TestSessionManager(t *testing.T) {
 // and, with EC2 capacity, the ECS agent's three, in the private subnets;
 // and stays cdk-nag clean.
 func TestVpcEndpoints(t *testing.T) {
+	jsiiTest(t)
 	for _, ec2 := range []bool{false, true} {
 		app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{}, Outdir: jsii.String(t.TempDir())})
 		stacks.AddNagChecks(app)

@@ -67,6 +67,7 @@ func serviceResource(t *testing.T, tpl map[string]any, svc, typ, idPrefix string
 // rule just before its routing rule forwards its paths' requests that carry
 // X-Ecsplit-Preview: NAME to its target group; the monolith has one too.
 func TestPreviewRules(t *testing.T) {
+	jsiiTest(t)
 	for _, stage := range guardedStates {
 		tpl := synth(t, map[string]string{"stage": stage, "capacity": "fargate"}).TemplateMap(t, stacks.ServicesStackName)
 		for _, svc := range running(t, stage) {
@@ -111,6 +112,7 @@ var alarmSpecs = []alarmSpec{
 // stable names, an action on the alarm topic; and its ECS service rolls a
 // deployment back when one of them fires, on top of the circuit breaker.
 func TestAlarms(t *testing.T) {
+	jsiiTest(t)
 	for _, stage := range guardedStates {
 		tpl := synth(t, map[string]string{"stage": stage, "capacity": "fargate"}).TemplateMap(t, stacks.ServicesStackName)
 		topics := resourcesOfType(tpl, "AWS::SNS::Topic")
@@ -204,6 +206,7 @@ func dashboardBody(t *testing.T, tpl map[string]any) map[string]any {
 // the target group of that service or of the monolith; the alarm widget
 // lists both sides' alarms.
 func TestDashboard(t *testing.T) {
+	jsiiTest(t)
 	for _, stage := range guardedStates {
 		s := synth(t, map[string]string{"stage": stage, "capacity": "fargate"})
 		for _, p := range dashboardProblems(t, stage, s.App.Services.Migration.StateText(), s.TemplateMap(t, stacks.ServicesStackName)) {
@@ -215,6 +218,7 @@ func TestDashboard(t *testing.T) {
 // TestDashboardCatchesPlantedFault: a dashboard whose users graphs show
 // the threads target group is reported.
 func TestDashboardCatchesPlantedFault(t *testing.T) {
+	jsiiTest(t)
 	stage := "users:10,threads:100"
 	s := synth(t, map[string]string{"stage": stage, "capacity": "fargate"})
 	tpl := s.TemplateMap(t, stacks.ServicesStackName)
@@ -312,6 +316,7 @@ const dashboardPicture = "docs/dashboard.svg"
 // 24-column grid, with its title and the labels of its metrics) and keeps
 // docs/dashboard.svg current (-update-diff rewrites it).
 func TestDashboardPicture(t *testing.T) {
+	jsiiTest(t)
 	tpl := synth(t, map[string]string{"stage": "users:10,threads:100", "capacity": "fargate"}).TemplateMap(t, stacks.ServicesStackName)
 	body := dashboardBody(t, tpl)
 	// alarmName names the alarm of an ARN placeholder, "<ID.Arn>".

@@ -49,6 +49,7 @@ func (e env) add(id, name string, priority int, paths ...string) *microservice.S
 // the same listener fail at synth time, naming both services; the same
 // paths on two different listeners are fine.
 func TestConflicts(t *testing.T) {
+	jsiiTest(t)
 	tests := []struct {
 		name string
 		run  func(e env)
@@ -99,6 +100,7 @@ func TestConflicts(t *testing.T) {
 // TestPriorityOrderIndependent: more specific paths get lower (earlier)
 // priorities whatever order services are added in.
 func TestPriorityOrderIndependent(t *testing.T) {
+	jsiiTest(t)
 	e1, e2 := newEnv(), newEnv()
 	broad1 := e1.add("Api", "api", 0, "/api/*")
 	narrow1 := e1.add("Users", "users", 0, "/api/users/*")

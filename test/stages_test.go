@@ -31,6 +31,7 @@ func name(ctx map[string]string) string { return ctx["stage"] + "/" + ctx["capac
 // TestServiceCounts: one service, target group and pair of rules in the
 // monolith stage, three in the split stage.
 func TestServiceCounts(t *testing.T) {
+	jsiiTest(t)
 	for _, ctx := range stagesAndCapacities {
 		t.Run(name(ctx), func(t *testing.T) {
 			s := synth(t, ctx)
@@ -51,6 +52,7 @@ func TestServiceCounts(t *testing.T) {
 // TestListenerRules: each service's rule holds its own path patterns, and
 // priorities are distinct and within the ALB's range.
 func TestListenerRules(t *testing.T) {
+	jsiiTest(t)
 	want := map[string]map[string][]string{
 		"monolith": {"monolith": {"/api", "/api/*"}},
 		"split": {
@@ -94,6 +96,7 @@ func TestListenerRules(t *testing.T) {
 // TestTargetGroupsAndServices: health checks tuned for fast, safe rollouts
 // and services that roll back a failed deployment.
 func TestTargetGroupsAndServices(t *testing.T) {
+	jsiiTest(t)
 	for _, ctx := range stagesAndCapacities {
 		t.Run(name(ctx), func(t *testing.T) {
 			s := synth(t, ctx)
@@ -161,6 +164,7 @@ func TestTargetGroupsAndServices(t *testing.T) {
 // TestSecurityGroupsOnlyFromALB: the tasks accept traffic from the ALB's
 // security group on the container port and nothing else.
 func TestSecurityGroupsOnlyFromALB(t *testing.T) {
+	jsiiTest(t)
 	for _, ctx := range stagesAndCapacities {
 		t.Run(name(ctx), func(t *testing.T) {
 			s := synth(t, ctx)
@@ -193,6 +197,7 @@ func TestSecurityGroupsOnlyFromALB(t *testing.T) {
 // TestPlatformIdenticalAcrossStages: moving monolith -> split never changes
 // the platform stack, so the ALB and its DNS name stay.
 func TestPlatformIdenticalAcrossStages(t *testing.T) {
+	jsiiTest(t)
 	for _, capacity := range []string{"fargate", "ec2"} {
 		t.Run(capacity, func(t *testing.T) {
 			mono := synth(t, map[string]string{"stage": "monolith", "capacity": capacity})
@@ -213,6 +218,7 @@ func TestPlatformIdenticalAcrossStages(t *testing.T) {
 // TestLoadBalancer: the listener's default action is the fixed JSON 404,
 // and invalid header fields are dropped.
 func TestLoadBalancer(t *testing.T) {
+	jsiiTest(t)
 	s := synth(t, map[string]string{"stage": "monolith", "capacity": "fargate"})
 	check(t, "listener", func() {
 		s.Platform.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::Listener"), map[string]any{
@@ -241,6 +247,7 @@ func TestLoadBalancer(t *testing.T) {
 // TestEC2Capacity: EC2 capacity comes from a launch template requiring
 // IMDSv2, never a LaunchConfiguration, registered as a capacity provider.
 func TestEC2Capacity(t *testing.T) {
+	jsiiTest(t)
 	s := synth(t, map[string]string{"stage": "monolith", "capacity": "ec2"})
 	check(t, "no launch configuration", func() {
 		s.Platform.ResourceCountIs(jsii.String("AWS::AutoScaling::LaunchConfiguration"), jsii.Number(0))
@@ -316,6 +323,7 @@ func TestEC2Capacity(t *testing.T) {
 // the copy must hold it (a .dockerignore once excluded them) along with
 // build.sh, which every Dockerfile runs.
 func TestImageAssetsHoldTheirDockerfiles(t *testing.T) {
+	jsiiTest(t)
 	for _, ctx := range stagesAndCapacities {
 		s := synth(t, ctx)
 		b, err := os.ReadFile(filepath.Join(s.Dir, "EcsplitServices.assets.json"))
@@ -352,6 +360,7 @@ func TestImageAssetsHoldTheirDockerfiles(t *testing.T) {
 // our routing table): each request reaches the service that owns it, and
 // what no service owns gets the listener's 404.
 func TestSplitRoutingFromTemplate(t *testing.T) {
+	jsiiTest(t)
 	tests := []struct{ path, monolith, split string }{
 		{"/api/users/42", "monolith", "users"},
 		{"/api/users", "monolith", "users"},
@@ -405,6 +414,7 @@ func routedService(t *testing.T, a *albemu.Assembly, action albemu.Action) strin
 // TLS policy, port 80 redirects to it, and the services' rules attach to the
 // HTTPS listener.
 func TestHTTPS(t *testing.T) {
+	jsiiTest(t)
 	s := synth(t, map[string]string{"stage": "split", "capacity": "fargate",
 		"certificateArn": testCertificateArn})
 	check(t, "HTTPS listener", func() {

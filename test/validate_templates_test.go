@@ -2,7 +2,6 @@ package test
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -115,106 +114,72 @@ func uniqueByContent(t testing.TB, paths []string) (unique []string, first map[s
 	return unique, first
 }
 
+// lintRun is the package's one cfn-lint run: every template of every
+// stage and migration state (allTemplates) and the planted fault's, in one
+// process, for cfn-lint takes a second to start.
+var lintRun struct {
+	once      sync.Once
+	done      bool // the run finished; if not, the test that ran it failed
+	templates []string
+	planted   string
+	findings  []cfnLintFinding
+}
+
+// lintAll returns lintRun's templates, the planted fault's template and
+// the findings on each, running cfn-lint the first time.
+func lintAll(t *testing.T) (templates []string, findings []cfnLintFinding, planted string, plantedFindings []cfnLintFinding) {
+	t.Helper()
+	lintRun.once.Do(func() {
+		templates := allTemplates(t)
+		planted := filepath.Join(plantFault(t, synth(t, splitFargate).Dir, func(dir string) {
+			editTemplate(t, dir, "EcsplitServices", func(tpl map[string]any) {
+				tds := resourcesOfType(tpl, "AWS::ECS::TaskDefinition")
+				if len(tds) == 0 {
+					t.Fatal("no task definition to plant the fault in")
+				}
+				tds[0]["Properties"].(map[string]any)["Cpu"] = "300"
+			})
+		}), "EcsplitServices.template.json")
+		lintRun.findings = cfnLint(t, append(slices.Clone(templates), planted)...)
+		lintRun.templates, lintRun.planted, lintRun.done = templates, planted, true
+	})
+	if !lintRun.done {
+		t.Fatal("the package's cfn-lint run failed: see the test that ran it")
+	}
+	for _, f := range lintRun.findings {
+		if f.Filename == lintRun.planted {
+			plantedFindings = append(plantedFindings, f)
+		} else {
+			findings = append(findings, f)
+		}
+	}
+	return lintRun.templates, findings, lintRun.planted, plantedFindings
+}
+
 // TestValidateCfnLint: cfn-lint, an independent validator with the
 // CloudFormation resource schemas, finds nothing in any template of any
 // stage, migration state and capacity mode.
 func TestValidateCfnLint(t *testing.T) {
 	parallel(t)
-	paths := allTemplates(t)
-	for _, f := range cfnLint(t, paths...) {
+	paths, findings, _, _ := lintAll(t)
+	for _, f := range findings {
 		t.Errorf("cfn-lint: %s", f)
 	}
 	t.Logf("cfn-lint checked %d templates", len(paths))
 }
 
 // TestValidateCfnLintCatchesPlantedFault: a Fargate task definition with
-// 300 CPU units, which Fargate does not offer, is rejected by cfn-lint.
+// 300 CPU units, which Fargate does not offer, is rejected by cfn-lint, in
+// the same run as TestValidateCfnLint's templates.
 func TestValidateCfnLintCatchesPlantedFault(t *testing.T) {
 	parallel(t)
-	dir := plantFault(t, synth(t, splitFargate).Dir, func(dir string) {
-		editTemplate(t, dir, "EcsplitServices", func(tpl map[string]any) {
-			tds := resourcesOfType(tpl, "AWS::ECS::TaskDefinition")
-			if len(tds) == 0 {
-				t.Fatal("no task definition to plant the fault in")
-			}
-			tds[0]["Properties"].(map[string]any)["Cpu"] = "300"
-		})
-	})
-	findings := cfnLint(t, filepath.Join(dir, "EcsplitServices.template.json"))
+	_, _, planted, findings := lintAll(t)
 	if !slices.ContainsFunc(findings, func(f cfnLintFinding) bool { return f.Level == "Error" && f.Rule.ID == "E3048" }) {
-		t.Fatalf("cfn-lint did not reject Cpu 300 with E3048; findings: %v", findings)
+		t.Fatalf("cfn-lint did not reject Cpu 300 in %s with E3048; findings: %v", planted, findings)
 	}
 	for _, f := range findings {
 		t.Logf("planted fault caught: %s", f)
 	}
-}
-
-// cdkCLI is the CDK CLI installed by npm install at the repository root.
-func cdkCLI(t *testing.T) string {
-	t.Helper()
-	p := filepath.Join(repoRoot, "node_modules", ".bin", "cdk")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("the CDK CLI is required by this test and %s does not exist: run `npm install` at the repository root", p)
-	}
-	abs, _ := filepath.Abs(p)
-	return abs
-}
-
-// diffResult is one cdk diff run: its output and exit code, or the error
-// that kept it from running.
-type diffResult struct {
-	once sync.Once
-	out  string
-	code int
-	err  error
-}
-
-var (
-	diffMu    sync.Mutex
-	diffCache = map[string]*diffResult{}
-)
-
-// cdkDiff runs `cdk diff --template TEMPLATE -a ASSEMBLY STACK` offline, with
-// --fail when fail is set, and returns the diff text and the exit code. A
-// diff of the same template content against the same assembly runs once:
-// the CLI takes a second per run, and several tests diff the same pair.
-func cdkDiff(t *testing.T, template, assembly, stack string, fail bool) (string, int) {
-	t.Helper()
-	content, err := os.ReadFile(template)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := fmt.Sprintf("%x\x00%s\x00%s\x00%t", sha256.Sum256(content), assembly, stack, fail)
-	diffMu.Lock()
-	r, ok := diffCache[key]
-	if !ok {
-		r = &diffResult{}
-		diffCache[key] = r
-	}
-	diffMu.Unlock()
-	cli := cdkCLI(t)
-	r.once.Do(func() {
-		args := []string{"diff", "--no-color", "--exclusively", "--template", template, "-a", assembly, stack}
-		if fail {
-			args = append(args, "--fail")
-		}
-		cmd := exec.Command(cli, args...)
-		cmd.Dir = repoRoot
-		cmd.Env = append(os.Environ(), "NO_COLOR=1", "CDK_DISABLE_VERSION_CHECK=1")
-		out, err := cmd.CombinedOutput()
-		r.out = string(out)
-		var exit *exec.ExitError
-		switch {
-		case errors.As(err, &exit):
-			r.code = exit.ExitCode()
-		case err != nil:
-			r.err = fmt.Errorf("cdk %v: %v\n%s", args, err, out)
-		}
-	})
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	return r.out, r.code
 }
 
 // TestValidatePlatformUnchangedBySplit: the CDK CLI's own diff finds no

@@ -61,6 +61,7 @@ func (f fixture) service(edit func(*microservice.Props)) {
 // or a context value: each must be rejected with a message that names the
 // construct, the prop and the value.
 func TestInvalidInput(t *testing.T) {
+	jsiiTest(t)
 	ms := func(edit func(*microservice.Props)) func() { return func() { newFixture().service(edit) } }
 	// shared edits the Share of a service that splits its paths with
 	// another target group.

@@ -2,6 +2,7 @@ package test
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -16,20 +17,25 @@ import (
 	"github.com/ecsplit/ecsplit/stacks"
 )
 
+// nagFindingRE matches the message of a cdk-nag finding, as the
+// assertions' Match.stringLikeRegexp would (unanchored).
+var nagFindingRE = regexp.MustCompile(`(AwsSolutions-|CdkNagValidationFailure).*`)
+
 // nagFindings returns the unsuppressed AwsSolutions findings of a stack at
-// one level ("Error" or "Warning"), as "PATH: MESSAGE".
-func nagFindings(stack awscdk.Stack, level string) []string {
-	a := assertions.Annotations_FromStack(stack)
-	match := assertions.Match_StringLikeRegexp(jsii.String(`(AwsSolutions-|CdkNagValidationFailure).*`))
-	var msgs *[]*cxapi.SynthesisMessage
+// one level ("Error" or "Warning"), as "PATH: MESSAGE", from the messages
+// of its synthesized assembly. (assertions.Annotations_FromStack would
+// find the same messages, but it synthesizes the whole app again, rewriting
+// the assembly that parallel tests read, four times per context.)
+func nagFindings(assembly cxapi.CloudAssembly, stack awscdk.Stack, level string) []string {
+	want := cxapi.SynthesisMessageLevel_WARNING
 	if level == "Error" {
-		msgs = a.FindError(jsii.String("*"), match)
-	} else {
-		msgs = a.FindWarning(jsii.String("*"), match)
+		want = cxapi.SynthesisMessageLevel_ERROR
 	}
 	var out []string
-	for _, m := range *msgs {
-		out = append(out, fmt.Sprintf("%s: %v", *m.Id, m.Entry.Data))
+	for _, m := range *assembly.GetStackArtifact(stack.ArtifactId()).Messages() {
+		if data, ok := m.Entry.Data.(string); ok && m.Level == want && nagFindingRE.MatchString(data) {
+			out = append(out, fmt.Sprintf("%s: %v", *m.Id, data))
+		}
 	}
 	return out
 }
@@ -43,7 +49,7 @@ func TestNagClean(t *testing.T) {
 			s := synth(t, ctx)
 			for _, stack := range []awscdk.Stack{s.App.Platform.Stack, s.App.Services.Stack} {
 				for _, level := range []string{"Error", "Warning"} {
-					for _, f := range nagFindings(stack, level) {
+					for _, f := range nagFindings(s.Assembly, stack, level) {
 						t.Errorf("%s %s: %s", *stack.StackName(), level, f)
 					}
 				}
@@ -97,7 +103,7 @@ func TestNagCatchesFindings(t *testing.T) {
 		sg := awsec2.NewSecurityGroup(stack, jsii.String("Open"), &awsec2.SecurityGroupProps{Vpc: vpc})
 		sg.AddIngressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_AllTcp(), jsii.String("planted"), nil)
 		assembly := app.Synth(nil)
-		errs := strings.Join(nagFindings(stack, "Error"), "\n")
+		errs := strings.Join(nagFindings(assembly, stack, "Error"), "\n")
 		if got := strings.Contains(errs, "AwsSolutions-EC23"); got == nagOff {
 			t.Errorf("nag off=%v: EC23 reported=%v, errors:\n%s", nagOff, got, errs)
 		}
@@ -258,14 +264,14 @@ func TestSessionManager(t *testing.T) {
 	stacks.AddNagChecks(app)
 	stack := awscdk.NewStack(app, jsii.String("Ssm"), nil)
 	cluster.New(stack, "Cluster", &cluster.Props{EC2: &cluster.EC2Capacity{SessionManager: true}})
-	app.Synth(nil)
+	assembly := app.Synth(nil)
 	check(t, "managed policy", func() {
 		assertions.Template_FromStack(stack, nil).HasResourceProperties(jsii.String("AWS::IAM::Role"), map[string]any{
 			"ManagedPolicyArns": []any{map[string]any{"Fn::Join": []any{"", assertions.Match_ArrayWith(&[]any{":iam::aws:policy/" + cluster.SessionManagerPolicy})}}},
 		})
 	})
 	for _, level := range []string{"Error", "Warning"} {
-		for _, f := range nagFindings(stack, level) {
+		for _, f := range nagFindings(assembly, stack, level) {
 			t.Errorf("%s: %s", level, f)
 		}
 	}
@@ -286,7 +292,7 @@ func TestVpcEndpoints(t *testing.T) {
 			props.EC2 = &cluster.EC2Capacity{}
 		}
 		cluster.New(stack, "Cluster", props)
-		app.Synth(nil)
+		assembly := app.Synth(nil)
 		tpl := assertions.Template_FromStack(stack, nil)
 		interfaces := 3.0
 		if ec2 {
@@ -297,7 +303,7 @@ func TestVpcEndpoints(t *testing.T) {
 			tpl.ResourcePropertiesCountIs(jsii.String("AWS::EC2::VPCEndpoint"), map[string]any{"VpcEndpointType": "Gateway"}, jsii.Number(1))
 		})
 		for _, level := range []string{"Error", "Warning"} {
-			for _, f := range nagFindings(stack, level) {
+			for _, f := range nagFindings(assembly, stack, level) {
 				t.Errorf("ec2=%v %s: %s", ec2, level, f)
 			}
 		}

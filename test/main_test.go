@@ -252,7 +252,8 @@ func parallel(t *testing.T) { t.Parallel() }
 
 // jsiiTest runs a test that calls the jsii kernel itself (it builds
 // constructs or asserts through assertions.Template) beside the others,
-// holding the kernel from its start to its end, subtests included.
+// holding the kernel from its start to its end, subtests included. Its
+// subtests run one at a time (none calls t.Parallel): they share the hold.
 func jsiiTest(t *testing.T) {
 	t.Parallel()
 	jsiiMu.Lock()

@@ -248,7 +248,13 @@ var (
 
 // parallel runs a test beside the others. Its only use of the jsii kernel
 // may be synth (and synthShop), which take the kernel for each synthesis.
-func parallel(t *testing.T) { t.Parallel() }
+func parallel(t *testing.T) {
+	t.Helper()
+	if holdsJSII(t) {
+		t.Fatal("a subtest of a jsiiTest shares its hold on the kernel and cannot run in parallel")
+	}
+	t.Parallel()
+}
 
 // jsiiTest runs a test that calls the jsii kernel itself (it builds
 // constructs or asserts through assertions.Template) beside the others,
@@ -273,15 +279,21 @@ func jsiiTest(t *testing.T) {
 // of) holds it already through jsiiTest, and returns the function that
 // gives it back.
 func holdJSII(t testing.TB) (release func()) {
-	holderMu.Lock()
-	h := jsiiHolder
-	holderMu.Unlock()
-	if h != "" && (t.Name() == h || strings.HasPrefix(t.Name(), h+"/")) {
+	if holdsJSII(t) {
 		return func() {}
 	}
 	jsiiMu.Lock()
 	warmUp(t)
 	return jsiiMu.Unlock
+}
+
+// holdsJSII reports whether t, or the test it is a subtest of, holds the
+// kernel through jsiiTest.
+func holdsJSII(t testing.TB) bool {
+	holderMu.Lock()
+	h := jsiiHolder
+	holderMu.Unlock()
+	return h != "" && (t.Name() == h || strings.HasPrefix(t.Name(), h+"/"))
 }
 
 var warmUpOnce sync.Once

@@ -253,6 +253,7 @@ func parallel(t *testing.T) {
 	if holdsJSII(t) {
 		t.Fatal("a subtest of a jsiiTest shares its hold on the kernel and cannot run in parallel")
 	}
+	declareSubprocessInputs()
 	t.Parallel()
 }
 
@@ -261,6 +262,7 @@ func parallel(t *testing.T) {
 // holding the kernel from its start to its end, subtests included. Its
 // subtests run one at a time (none calls t.Parallel): they share the hold.
 func jsiiTest(t *testing.T) {
+	declareSubprocessInputs()
 	t.Parallel()
 	jsiiMu.Lock()
 	warmUp(t)

@@ -265,16 +265,16 @@ func jsiiTest(t *testing.T) {
 	declareSubprocessInputs()
 	t.Parallel()
 	jsiiMu.Lock()
-	warmUp(t)
-	holderMu.Lock()
-	jsiiHolder = t.Name()
-	holderMu.Unlock()
-	t.Cleanup(func() {
+	t.Cleanup(func() { // registered first: a failed warm-up must not keep the kernel
 		holderMu.Lock()
 		jsiiHolder = ""
 		holderMu.Unlock()
 		jsiiMu.Unlock()
 	})
+	warmUp(t)
+	holderMu.Lock()
+	jsiiHolder = t.Name()
+	holderMu.Unlock()
 }
 
 // holdJSII takes the kernel for t, unless t (or the test it is a subtest
@@ -285,7 +285,14 @@ func holdJSII(t testing.TB) (release func()) {
 		return func() {}
 	}
 	jsiiMu.Lock()
+	warmed := false
+	defer func() {
+		if !warmed { // t.Fatal in the warm-up: give the kernel back
+			jsiiMu.Unlock()
+		}
+	}()
 	warmUp(t)
+	warmed = true
 	return jsiiMu.Unlock
 }
 

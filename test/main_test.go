@@ -26,11 +26,23 @@ import (
 	"github.com/ecsplit/ecsplit/stacks"
 )
 
+// defaultParallel is this package's -parallel unless the command line sets
+// it: most tests wait on the jsii kernel or on processes of their own, so
+// more of them than the machine's cores (go test's default) keep the cores
+// busy.
+const defaultParallel = "16"
+
 func TestMain(m *testing.M) {
 	os.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", defaultParallel) //nolint:errcheck // a valid value of a flag testing defines
+	}
 	code := m.Run()
 	jsii.Close()
-	workers.close()
+	worker.close()
 	if os.Getenv("ECSPLIT_KEEP_SYNTH") == "" {
 		for _, d := range []string{synthRoot, binDir} {
 			if d != "" {
@@ -305,6 +317,7 @@ func holdsJSII(t testing.TB) bool {
 	return h != "" && (t.Name() == h || strings.HasPrefix(t.Name(), h+"/"))
 }
 
+// warmUpOnce makes warmUp synthesize allStates once per test binary.
 var warmUpOnce sync.Once
 
 // warmUp synthesizes allStates, in a run of the whole package, the first
@@ -321,9 +334,13 @@ func warmUp(t testing.TB) {
 		// app's resource types are a subset of those it was made for, and
 		// an EC2 app has every type a Fargate app has, and more.
 		ec2First := slices.Clone(allStates)
-		slices.SortStableFunc(ec2First, func(a, b map[string]string) int {
-			return cmp.Compare(b["capacity"], a["capacity"])
-		})
+		rank := func(ctx map[string]string) int {
+			if ctx["capacity"] == "ec2" {
+				return 0
+			}
+			return 1
+		}
+		slices.SortStableFunc(ec2First, func(a, b map[string]string) int { return cmp.Compare(rank(a), rank(b)) })
 		for _, ctx := range ec2First {
 			synthesize(t, contextKey(ctx), ctx)
 		}

@@ -2,8 +2,9 @@
 // cdk-diff-worker.js runs `cdk diff` commands of the pinned CDK CLI
 // (node_modules/aws-cdk) one after another in this one Node process, so that
 // the CLI's 16 MB bundle is loaded once rather than once per diff (0.6 s of
-// CPU each). The tests (test/validate_templates_test.go) use it; a test there
-// checks that its output and exit code are the CLI's own, byte for byte.
+// CPU each). The tests use it (test/cdkdiff_test.go), where
+// TestCdkDiffWorkerMatchesCLI checks that its output and exit code are the
+// CLI's own, byte for byte.
 //
 // Protocol: one JSON request per line on stdin, {"args": ["diff", ...]};
 // one JSON answer per line on stdout, in order: {"out": TEXT, "code": N},

@@ -34,6 +34,7 @@ func TestServiceList(t *testing.T) {
 	}
 }
 
+// declareOnce makes declareBuildInputs stat the module's files once.
 var declareOnce sync.Once
 
 // declareBuildInputs stats, once, every file of this module that build.sh

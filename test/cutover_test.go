@@ -82,7 +82,7 @@ func describe(rules []routedRule) string {
 // microservices' own paths are disjoint, so their relative order does not
 // matter), and whether the monolith still runs.
 func TestCutoverStates(t *testing.T) {
-	jsiiTest(t)
+	parallel(t)
 	tests := []struct {
 		stage, rules string
 		services     int
@@ -130,7 +130,7 @@ func TestCutoverStates(t *testing.T) {
 // TestCutoverEndsAtSplit: every service at 100 % is exactly the split
 // stage, template for template.
 func TestCutoverEndsAtSplit(t *testing.T) {
-	jsiiTest(t)
+	parallel(t)
 	all := synth(t, map[string]string{"stage": "posts:100,users:100,threads:100", "capacity": "fargate"})
 	split := synth(t, map[string]string{"stage": "split", "capacity": "fargate"})
 	for _, stack := range []string{"EcsplitPlatform", "EcsplitServices"} {
@@ -143,7 +143,7 @@ func TestCutoverEndsAtSplit(t *testing.T) {
 // TestCutoverStickinessTemplate: the stickiness context key turns on target group
 // stickiness on weighted rules only.
 func TestCutoverStickinessTemplate(t *testing.T) {
-	jsiiTest(t)
+	parallel(t)
 	s := synth(t, map[string]string{"stage": "users:100,threads:10", "capacity": "fargate", "stickiness": "10m"})
 	for _, r := range routedRules(t, s) {
 		want := 0

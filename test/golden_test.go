@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -54,7 +55,7 @@ func goldenName(ctx map[string]string) string {
 //
 //	go test ./test/ -run TestGoldenTemplates -update-golden
 func TestGoldenTemplates(t *testing.T) {
-	jsiiTest(t)
+	parallel(t)
 	for _, ctx := range goldenContexts {
 		s := synth(t, ctx)
 		for _, stack := range []string{"EcsplitPlatform", "EcsplitServices"} {
@@ -86,7 +87,7 @@ func TestGoldenTemplates(t *testing.T) {
 // TestGoldenCatchesPlantedFault: a template that differs from its golden
 // file in one property is reported, with the line.
 func TestGoldenCatchesPlantedFault(t *testing.T) {
-	jsiiTest(t)
+	parallel(t)
 	ctx := goldenContexts[0]
 	normal, err := normalizeTemplate(synth(t, ctx).TemplateJSON(t, "EcsplitServices"))
 	if err != nil {
@@ -211,7 +212,7 @@ func TestSynthMatchesCLI(t *testing.T) {
 		}
 		cmd := exec.Command(cdkCLI(t), args...)
 		cmd.Dir = repoRoot
-		cmd.Env = append(os.Environ(), append(cliEnv, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20")...)
+		cmd.Env = slices.Concat(os.Environ(), cliEnv, []string{"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20"})
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("cdk %v: %v\n%s", args, err, b)
 		}

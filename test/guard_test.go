@@ -102,12 +102,11 @@ func controlTowerFailuresOf(t *testing.T, templates ...string) map[string][]stri
 	}
 	results := make([]map[string][]string, len(batches))
 	errs := make([]error, len(batches))
-	slots := make(chan struct{}, 2)
 	var wg sync.WaitGroup
 	for i, b := range batches {
 		wg.Go(func() {
-			slots <- struct{}{}
-			defer func() { <-slots }()
+			guardSlots <- struct{}{}
+			defer func() { <-guardSlots }()
 			results[i], errs[i] = runGuard(bin, b.rules, b.templates)
 		})
 	}
@@ -127,6 +126,9 @@ func controlTowerFailuresOf(t *testing.T, templates ...string) map[string][]stri
 	}
 	return failures
 }
+
+// guardSlots lets two cfn-guard processes run at a time, across the tests.
+var guardSlots = make(chan struct{}, 2)
 
 // guardTypeRE matches a CloudFormation resource type in a rule file.
 var guardTypeRE = regexp.MustCompile(`AWS::[A-Za-z0-9]+::[A-Za-z0-9]+`)
@@ -181,8 +183,8 @@ func relevantRules(t *testing.T, rules map[string][]byte, template string) []str
 		present[r.Type] = true
 	}
 	var kept []string
-	for name, b := range rules {
-		types := guardTypeRE.FindAllString(string(b), -1)
+	for name, rule := range rules {
+		types := guardTypeRE.FindAllString(string(rule), -1)
 		if len(types) == 0 || slices.ContainsFunc(types, func(typ string) bool { return present[typ] }) {
 			kept = append(kept, name)
 		}
@@ -198,6 +200,7 @@ func relevantRules(t *testing.T, rules map[string][]byte, template string) []str
 // report.
 type guardReport struct {
 	Name         string `json:"name"`
+	Status       string `json:"status"`
 	NotCompliant []struct {
 		Rule struct {
 			Name string `json:"name"`
@@ -250,6 +253,9 @@ func runGuard(bin, rules string, templates []string) (map[string][]string, error
 			if !slices.Contains(failures[tpl], id) {
 				failures[tpl] = append(failures[tpl], id)
 			}
+		}
+		if r.Status == "FAIL" && len(failures[tpl]) == 0 {
+			return nil, fmt.Errorf("cfn-guard reports %s as FAIL without a failed rule:\n%s", tpl, out)
 		}
 	}
 	if err != nil && len(failures) == 0 {

@@ -25,6 +25,7 @@ var subprocessInputs = []string{
 	"testdata",
 }
 
+// declareOnce makes declareSubprocessInputs stat the inputs once.
 var declareOnce sync.Once
 
 // declareSubprocessInputs stats every file of subprocessInputs, once per
@@ -35,6 +36,7 @@ var declareOnce sync.Once
 // missing input is left to the test that needs it to report.
 func declareSubprocessInputs() { declareOnce.Do(statInputs) }
 
+// statInputs stats every file under each of subprocessInputs.
 func statInputs() {
 	for _, root := range subprocessInputs {
 		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error { //nolint:errcheck // see above

@@ -64,7 +64,7 @@ func TestNagClean(t *testing.T) {
 // TestNagSuppressionsHaveReasons: every suppression in the templates names
 // one rule and gives a reason a reviewer can read.
 func TestNagSuppressionsHaveReasons(t *testing.T) {
-	jsiiTest(t)
+	parallel(t)
 	for _, ctx := range stagesAndCapacities {
 		s := synth(t, ctx)
 		for _, stackName := range []string{stacks.PlatformStackName, stacks.ServicesStackName} {

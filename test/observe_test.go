@@ -67,7 +67,7 @@ func serviceResource(t *testing.T, tpl map[string]any, svc, typ, idPrefix string
 // rule just before its routing rule forwards its paths' requests that carry
 // X-Ecsplit-Preview: NAME to its target group; the monolith has one too.
 func TestPreviewRules(t *testing.T) {
-	jsiiTest(t)
+	parallel(t)
 	for _, stage := range guardedStates {
 		tpl := synth(t, map[string]string{"stage": stage, "capacity": "fargate"}).TemplateMap(t, stacks.ServicesStackName)
 		for _, svc := range running(t, stage) {
@@ -112,7 +112,7 @@ var alarmSpecs = []alarmSpec{
 // stable names, an action on the alarm topic; and its ECS service rolls a
 // deployment back when one of them fires, on top of the circuit breaker.
 func TestAlarms(t *testing.T) {
-	jsiiTest(t)
+	parallel(t)
 	for _, stage := range guardedStates {
 		tpl := synth(t, map[string]string{"stage": stage, "capacity": "fargate"}).TemplateMap(t, stacks.ServicesStackName)
 		topics := resourcesOfType(tpl, "AWS::SNS::Topic")
@@ -316,7 +316,7 @@ const dashboardPicture = "docs/dashboard.svg"
 // 24-column grid, with its title and the labels of its metrics) and keeps
 // docs/dashboard.svg current (-update-diff rewrites it).
 func TestDashboardPicture(t *testing.T) {
-	jsiiTest(t)
+	parallel(t)
 	tpl := synth(t, map[string]string{"stage": "users:10,threads:100", "capacity": "fargate"}).TemplateMap(t, stacks.ServicesStackName)
 	body := dashboardBody(t, tpl)
 	// alarmName names the alarm of an ARN placeholder, "<ID.Arn>".

@@ -122,7 +122,7 @@ func TestRolloutTiming(t *testing.T) {
 // 45 s step) and a deregistration delay below the graceful shutdown are
 // reported.
 func TestRolloutTimingCatchesPlantedFaults(t *testing.T) {
-	jsiiTest(t)
+	parallel(t)
 	good := rolloutTiming{interval: 5 * time.Second, timeout: 3 * time.Second, deregistration: 15 * time.Second, stop: 20 * time.Second, shutdown: 10 * time.Second}
 	if p := good.problems(); len(p) != 0 {
 		t.Fatalf("the defaults break: %v", p)

@@ -52,7 +52,7 @@ func TestServiceCounts(t *testing.T) {
 // TestListenerRules: each service's rule holds its own path patterns, and
 // priorities are distinct and within the ALB's range.
 func TestListenerRules(t *testing.T) {
-	jsiiTest(t)
+	parallel(t)
 	want := map[string]map[string][]string{
 		"monolith": {"monolith": {"/api", "/api/*"}},
 		"split": {
@@ -323,7 +323,7 @@ func TestEC2Capacity(t *testing.T) {
 // the copy must hold it (a .dockerignore once excluded them) along with
 // build.sh, which every Dockerfile runs.
 func TestImageAssetsHoldTheirDockerfiles(t *testing.T) {
-	jsiiTest(t)
+	parallel(t)
 	for _, ctx := range stagesAndCapacities {
 		s := synth(t, ctx)
 		b, err := os.ReadFile(filepath.Join(s.Dir, "EcsplitServices.assets.json"))
@@ -360,7 +360,7 @@ func TestImageAssetsHoldTheirDockerfiles(t *testing.T) {
 // our routing table): each request reaches the service that owns it, and
 // what no service owns gets the listener's 404.
 func TestSplitRoutingFromTemplate(t *testing.T) {
-	jsiiTest(t)
+	parallel(t)
 	tests := []struct{ path, monolith, split string }{
 		{"/api/users/42", "monolith", "users"},
 		{"/api/users", "monolith", "users"},

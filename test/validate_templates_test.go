@@ -130,8 +130,8 @@ var lintRun struct {
 func lintAll(t *testing.T) (templates []string, findings []cfnLintFinding, planted string, plantedFindings []cfnLintFinding) {
 	t.Helper()
 	lintRun.once.Do(func() {
-		templates := allTemplates(t)
-		planted := filepath.Join(plantFault(t, synth(t, splitFargate).Dir, func(dir string) {
+		all := allTemplates(t)
+		plantedPath := filepath.Join(plantFault(t, synth(t, splitFargate).Dir, func(dir string) {
 			editTemplate(t, dir, "EcsplitServices", func(tpl map[string]any) {
 				tds := resourcesOfType(tpl, "AWS::ECS::TaskDefinition")
 				if len(tds) == 0 {
@@ -140,8 +140,8 @@ func lintAll(t *testing.T) (templates []string, findings []cfnLintFinding, plant
 				tds[0]["Properties"].(map[string]any)["Cpu"] = "300"
 			})
 		}), "EcsplitServices.template.json")
-		lintRun.findings = cfnLint(t, append(slices.Clone(templates), planted)...)
-		lintRun.templates, lintRun.planted, lintRun.done = templates, planted, true
+		lintRun.findings = cfnLint(t, append(slices.Clone(all), plantedPath)...)
+		lintRun.templates, lintRun.planted, lintRun.done = all, plantedPath, true
 	})
 	if !lintRun.done {
 		t.Fatal("the package's cfn-lint run failed: see the test that ran it")

@@ -137,7 +137,7 @@ func ConfigFromContext(app awscdk.App) (Config, error) {
 		AlarmEmail:             get(AlarmEmailKey),
 		AlarmTopicArn:          get(AlarmTopicKey),
 	}
-	if e := c.AlarmEmail; e != "" && !emailRE.MatchString(e) {
+	if e := c.AlarmEmail; e != "" && !migration.ValidEmail(e) {
 		keep(fmt.Errorf("context %s=%q is not valid: use an email address", AlarmEmailKey, e))
 	}
 	if a := c.AlarmTopicArn; a != "" && !topicArnRE.MatchString(a) {
@@ -173,7 +173,6 @@ func ParseStage(s string) (migration.State, error) {
 
 var (
 	bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
-	emailRE      = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 	topicArnRE   = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$`)
 )
 
@@ -202,7 +201,7 @@ func ParseStickiness(s string) (time.Duration, error) {
 		return 0, nil
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d < microservice.MinStickiness || d > microservice.MaxStickiness || d%time.Second != 0 {
+	if err != nil || d == 0 || !microservice.ValidStickiness(d) {
 		return 0, fmt.Errorf("context %s=%q is not valid: use a duration of whole seconds from 1s to 168h, such as 10m, or 0 for none", StickinessKey, s)
 	}
 	return d, nil

@@ -79,12 +79,12 @@ func NewPlatform(scope constructs.Construct, id string, props *PlatformProps) *P
 // cluster's default types runs as many awsvpc tasks as it has network
 // interfaces but one. Managed scaling launches only what the tasks need.
 func ec2Instances(services int) int {
-	perService := (microservice.DefaultMaxCapacity*microservice.DefaultMaxHealthyPercent + 99) / 100
-	perInstance, ok := cluster.AwsvpcTasksPerInstance(append([]string{cluster.DefaultInstanceType}, cluster.DefaultAlternativeInstanceTypes...))
+	perService := microservice.MaxTasks(microservice.DefaultMaxCapacity, microservice.DefaultMaxHealthyPercent)
+	perInstance, ok := cluster.AwsvpcTasksPerInstance(cluster.DefaultInstanceTypes())
 	if !ok {
 		panic("ecsplit: the cluster's default instance types are not in cluster.InstanceNetworkInterfaces")
 	}
-	return (services*perService + perInstance - 1) / perInstance
+	return cluster.InstancesFor(services*perService, perInstance)
 }
 
 // exportContract exports every value of the platform that a services stack
@@ -152,9 +152,10 @@ func NewServices(scope constructs.Construct, id string, props *ServicesProps) *S
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 	dir := cmp.Or(props.ServicesDir, DefaultServicesDir)
 	c := props.Platform.Cluster
+	placement := c.CapacityProviderStrategies()
 	withPlacement := func(f ForumService) microservice.Props {
 		p := f.props(dir)
-		p.CapacityProviderStrategies = c.CapacityProviderStrategies()
+		p.CapacityProviderStrategies = placement
 		return p
 	}
 	var services []microservice.Props
@@ -179,7 +180,9 @@ func NewServices(scope constructs.Construct, id string, props *ServicesProps) *S
 
 // App is the ecsplit app's two stacks.
 type App struct {
+	// Platform is the stack of the VPC, cluster and load balancer.
 	Platform *Platform
+	// Services is the stack of the services and their migration.
 	Services *Services
 }
 

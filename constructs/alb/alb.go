@@ -128,9 +128,10 @@ func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
 		AllowAllOutbound: jsii.Bool(false),
 	})
 	// One ingress rule per listener port, and no other.
+	vpc := awsec2.Peer_Ipv4(p.Vpc.VpcCidrBlock())
 	peer := awsec2.Peer_AnyIpv4()
 	if p.Internal {
-		peer = awsec2.Peer_Ipv4(p.Vpc.VpcCidrBlock())
+		peer = vpc
 	}
 	for _, port := range ports {
 		l.SecurityGroup.AddIngressRule(peer, awsec2.Port_Tcp(jsii.Number(port)),
@@ -141,7 +142,7 @@ func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
 	// gives the group its default egress to anywhere, and no service in
 	// another stack changes this one.
 	for _, port := range p.TargetPorts {
-		l.SecurityGroup.AddEgressRule(awsec2.Peer_Ipv4(p.Vpc.VpcCidrBlock()), awsec2.Port_Tcp(jsii.Number(port)),
+		l.SecurityGroup.AddEgressRule(vpc, awsec2.Port_Tcp(jsii.Number(port)),
 			jsii.String(fmt.Sprintf("The shared ALB to its targets on port %v", port)), jsii.Bool(false))
 	}
 	if !p.Internal {

@@ -72,7 +72,8 @@ type EC2Capacity struct {
 	// MaxCapacity is the maximum number of instances, at least 1 and at least
 	// MinCapacity. It must give the services on the cluster enough awsvpc
 	// task slots (see TasksPerInstance); synthesis fails with the numbers
-	// when it does not. Default: DefaultMaxCapacity.
+	// when it does not. Default: DefaultMaxCapacity, or MinCapacity when
+	// that is larger.
 	MaxCapacity int
 	// TasksPerInstance is how many awsvpc tasks one instance runs: without
 	// ENI trunking, one per network interface but the instance's own.

@@ -17,6 +17,7 @@ import (
 // addEC2Capacity adds the Auto Scaling group, its launch template and
 // instance role, and the capacity provider to the cluster.
 func (c *Cluster) addEC2Capacity(id string, ec2 *EC2Capacity) {
+	c.ec2 = ec2
 	sg := awsec2.NewSecurityGroup(c, jsii.String("InstanceSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:         c.Vpc,
 		Description: jsii.String("ecsplit ECS container instances: no inbound rules; tasks use their own ENIs; reach instances with SSM Session Manager"),
@@ -109,7 +110,7 @@ func (c *Cluster) addEC2Capacity(id string, ec2 *EC2Capacity) {
 		Owner:        fmt.Sprintf("cluster %q (%s)", id, *c.Node().Path()),
 		Architecture: ec2.architecture(),
 	})
-	c.checkTaskSlots(id, ec2)
+	c.checkTaskSlots(id)
 }
 
 // newInstanceRole creates the instances' role with the ECS container

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 	"github.com/ecsplit/ecsplit/constructs/internal/registry"
 )
 
@@ -68,6 +69,12 @@ func AwsvpcTasksPerInstance(instanceTypes []string) (tasks int, ok bool) {
 	return fewest - 1, fewest > 0
 }
 
+// InstancesFor returns the fewest instances that run tasks awsvpc tasks at
+// perInstance each.
+func InstancesFor(tasks, perInstance int) int {
+	return (tasks + perInstance - 1) / perInstance
+}
+
 // TaskSlots returns how many awsvpc tasks the EC2 capacity runs at its
 // maximum size, and false on a Fargate-only cluster or when the instance
 // types' network interfaces are unknown (see EC2Capacity.TasksPerInstance).
@@ -84,46 +91,45 @@ func (c *Cluster) TaskSlots() (int, bool) {
 // deployment) could need more task slots than the group's largest size
 // gives: tasks beyond the slots would wait in PROVISIONING, and a
 // deployment at the maximum scale would never finish.
-func (c *Cluster) checkTaskSlots(id string, ec2 *EC2Capacity) {
-	c.ec2 = ec2
-	c.Node().AddValidation(&slotCheck{c: c, id: id})
+func (c *Cluster) checkTaskSlots(id string) {
+	c.Node().AddValidation(&slotCheck{c: c, v: invalid.Construct{Kind: "cluster", ID: id}})
 }
 
 // slotCheck is the construct validation of checkTaskSlots: it runs at
 // synthesis, once every service has been added.
 type slotCheck struct {
-	c  *Cluster
-	id string
+	c *Cluster
+	v invalid.Construct
 }
 
 // Validate returns the error when the services need more slots than the
 // capacity has.
 func (v *slotCheck) Validate() *[]*string {
+	demands := registry.TaskDemands(*v.c.Cluster.ClusterArn())
+	if len(demands) == 0 {
+		return &[]*string{}
+	}
 	e := v.c.ec2
 	per, known := e.tasksPerInstance()
-	demands := registry.TaskDemands(*v.c.Cluster.ClusterArn())
 	need := 0
 	var parts []string
 	for _, d := range demands {
 		need += d.Tasks
 		parts = append(parts, fmt.Sprintf("%s %d", d.Owner, d.Tasks))
 	}
-	if len(demands) == 0 {
-		return &[]*string{}
-	}
 	if !known {
-		return jsii.Strings(fmt.Sprintf("ecsplit cluster %q: EC2.TasksPerInstance: the network interfaces of %s are not in cluster.InstanceNetworkInterfaces, "+
+		return jsii.Strings(v.v.Message("EC2.TasksPerInstance", "the network interfaces of %s are not in cluster.InstanceNetworkInterfaces, "+
 			"so the awsvpc task slots cannot be checked against the %d tasks the services may run; set EC2.TasksPerInstance "+
 			"(network interfaces minus one, or the trunking limit when the account has awsvpcTrunking on)",
-			v.id, strings.Join(e.instanceTypes(), ", "), need))
+			strings.Join(e.instanceTypes(), ", "), need))
 	}
 	have := per * e.MaxCapacity
 	if need <= have {
 		return &[]*string{}
 	}
-	return jsii.Strings(fmt.Sprintf("ecsplit cluster %q: EC2.MaxCapacity: %d instances (%s) give %d awsvpc task slots (%d per instance), "+
+	return jsii.Strings(v.v.Message("EC2.MaxCapacity", "%d instances (%s) give %d awsvpc task slots (%d per instance), "+
 		"but the services on this cluster may run %d tasks at once during deployments at their maximum scale (%s); "+
 		"raise EC2.MaxCapacity to at least %d, lower the services' MaxCapacity or MaxHealthyPercent, "+
 		"or set EC2.TasksPerInstance if the account has awsvpcTrunking on",
-		v.id, e.MaxCapacity, strings.Join(e.instanceTypes(), ", "), have, per, need, strings.Join(parts, ", "), (need+per-1)/per))
+		e.MaxCapacity, strings.Join(e.instanceTypes(), ", "), have, per, need, strings.Join(parts, ", "), InstancesFor(need, per)))
 }

@@ -122,3 +122,16 @@ const (
 	MinStickiness = time.Second
 	MaxStickiness = 7 * 24 * time.Hour
 )
+
+// MaxTasks returns the most tasks a service runs at once: maxCapacity
+// tasks, times maxHealthyPercent while a deployment starts their
+// replacements, rounded up as ECS rounds it.
+func MaxTasks(maxCapacity, maxHealthyPercent int) int {
+	return (maxCapacity*maxHealthyPercent + 99) / 100
+}
+
+// ValidStickiness reports whether d is a stickiness the ALB accepts: 0
+// (off), or whole seconds from MinStickiness to MaxStickiness.
+func ValidStickiness(d time.Duration) bool {
+	return d == 0 || (d >= MinStickiness && d <= MaxStickiness && d%time.Second == 0)
+}

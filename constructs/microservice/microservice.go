@@ -49,9 +49,10 @@ type Props struct {
 	// Image is the container image. Required. See ImageFromDirectory and
 	// ImageFromECR, or use any awsecs.ContainerImage.
 	Image awsecs.ContainerImage
-	// Priority is the listener rule priority, from MinPriority to
-	// MaxPriority. Default: 0, computed from Paths by AutoPriority so that
-	// more specific paths win.
+	// Priority is the listener rule priority, from MinPriority+1 to
+	// MaxPriority (the service's preview rule takes Priority-1). Default:
+	// 0, computed from Paths by AutoPriority so that more specific paths
+	// win.
 	Priority int
 	// ContainerPort is the port the container listens on, passed to it as
 	// PORT. Default: DefaultContainerPort.
@@ -272,7 +273,7 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 	if !fargate {
 		registry.AddTaskDemand(*p.Cluster.ClusterArn(), registry.TaskDemand{
 			Owner: owner,
-			Tasks: (p.MaxCapacity*p.MaxHealthyPercent + 99) / 100,
+			Tasks: MaxTasks(p.MaxCapacity, p.MaxHealthyPercent),
 		})
 	}
 	s.TargetGroup = newTargetGroup(s, p)

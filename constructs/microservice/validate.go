@@ -112,7 +112,7 @@ func withDefaults(id string, props *Props, fargate bool) Props {
 		if sh.Percent < 0 || sh.Percent > 100 {
 			v.Fail("Share.Percent", "must be from 0 to 100, got %d", sh.Percent)
 		}
-		if sh.Stickiness != 0 && (sh.Stickiness < MinStickiness || sh.Stickiness > MaxStickiness || sh.Stickiness%time.Second != 0) {
+		if !ValidStickiness(sh.Stickiness) {
 			v.Fail("Share.Stickiness", "must be 0 (off) or whole seconds from %s to %s, got %s", MinStickiness, MaxStickiness, sh.Stickiness)
 		}
 	}
@@ -143,7 +143,10 @@ func checkSize(v invalid.Construct, p *Props, fargate bool) {
 	if p.Architecture != X86_64 && p.Architecture != ARM64 {
 		v.Fail("Architecture", "must be %s or %s, got %q", X86_64, ARM64, p.Architecture)
 	}
-	if arch, ok := registry.LookupArchitecture(*p.Cluster.ClusterArn()); ok && !fargate && arch.Architecture != string(p.Architecture) {
+	if fargate {
+		return
+	}
+	if arch, ok := registry.LookupArchitecture(*p.Cluster.ClusterArn()); ok && arch.Architecture != string(p.Architecture) {
 		v.Fail("Architecture", "the cluster's EC2 capacity, %s, runs %s instances, got %s", arch.Owner, arch.Architecture, p.Architecture)
 	}
 }

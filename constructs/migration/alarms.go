@@ -41,7 +41,8 @@ type Alarms struct {
 	// Default: DefaultEvaluationPeriods.
 	EvaluationPeriods int
 	// DatapointsToAlarm is how many of those periods must breach, at most
-	// EvaluationPeriods. Default: DefaultDatapointsToAlarm.
+	// EvaluationPeriods. Default: DefaultDatapointsToAlarm, or
+	// EvaluationPeriods when that is smaller.
 	DatapointsToAlarm int
 	// NamePrefix begins every alarm's name, which is
 	// PREFIX-SERVICE-error-rate, -latency-p99 or -unhealthy-hosts.
@@ -84,20 +85,19 @@ func (a *ServiceAlarms) all() []awscloudwatch.Alarm {
 // serviceMetrics are the metrics of one service's target group that the
 // alarms and the dashboard show.
 type serviceMetrics struct {
-	name                 string
-	requests             awscloudwatch.Metric
-	errorRate            awscloudwatch.MathExpression
-	p50, p99             awscloudwatch.Metric
-	healthy, unhealthy   awscloudwatch.Metric
-	targetGroupFullName  *string
-	loadBalancerFullName *string
+	name               string
+	requests           awscloudwatch.Metric
+	errorRate          awscloudwatch.MathExpression
+	p50, p99           awscloudwatch.Metric
+	healthy, unhealthy awscloudwatch.Metric
 }
 
 // metricsOf returns a service's target group metrics over period.
 func metricsOf(s *microservice.Service, period time.Duration) *serviceMetrics {
+	every := awscdk.Duration_Seconds(jsii.Number(period.Seconds()))
 	opts := func(stat, label string) *awscloudwatch.MetricOptions {
 		return &awscloudwatch.MetricOptions{
-			Period:    awscdk.Duration_Seconds(jsii.Number(period.Seconds())),
+			Period:    every,
 			Statistic: jsii.String(stat),
 			Label:     jsii.String(s.Name + " " + label),
 		}
@@ -117,14 +117,12 @@ func metricsOf(s *microservice.Service, period time.Duration) *serviceMetrics {
 			Expression:   jsii.String(fmt.Sprintf("IF(%s > 0, 100 * FILL(%s, 0) / %s)", req, errs, req)),
 			UsingMetrics: &map[string]awscloudwatch.IMetric{req: requests, errs: errors},
 			Label:        jsii.String(s.Name + " 5xx %"),
-			Period:       awscdk.Duration_Seconds(jsii.Number(period.Seconds())),
+			Period:       every,
 		}),
-		p50:                  m.TargetResponseTime(opts("p50", "p50")),
-		p99:                  m.TargetResponseTime(opts("p99", "p99")),
-		healthy:              m.HealthyHostCount(opts("Minimum", "healthy hosts")),
-		unhealthy:            m.UnhealthyHostCount(opts("Maximum", "unhealthy hosts")),
-		targetGroupFullName:  s.TargetGroup.TargetGroupFullName(),
-		loadBalancerFullName: s.TargetGroup.FirstLoadBalancerFullName(),
+		p50:       m.TargetResponseTime(opts("p50", "p50")),
+		p99:       m.TargetResponseTime(opts("p99", "p99")),
+		healthy:   m.HealthyHostCount(opts("Minimum", "healthy hosts")),
+		unhealthy: m.UnhealthyHostCount(opts("Maximum", "unhealthy hosts")),
 	}
 }
 
@@ -133,6 +131,10 @@ func metricsOf(s *microservice.Service, period time.Duration) *serviceMetrics {
 // the service's ECS deployment alarms.
 func newAlarms(s *microservice.Service, m *serviceMetrics, a Alarms, topic awssns.ITopic) *ServiceAlarms {
 	var names []*string // literal names: ECS needs the names, and a Ref would tie the service to its alarms twice
+	var action awscloudwatchactions.SnsAction
+	if topic != nil {
+		action = awscloudwatchactions.NewSnsAction(topic)
+	}
 	alarm := func(id, suffix, description string, metric awscloudwatch.IMetric, threshold float64, op awscloudwatch.ComparisonOperator) awscloudwatch.Alarm {
 		name := fmt.Sprintf("%s-%s-%s", a.NamePrefix, s.Name, suffix)
 		names = append(names, jsii.String(name))
@@ -146,8 +148,7 @@ func newAlarms(s *microservice.Service, m *serviceMetrics, a Alarms, topic awssn
 			DatapointsToAlarm:  jsii.Number(a.DatapointsToAlarm),
 			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 		})
-		if topic != nil {
-			action := awscloudwatchactions.NewSnsAction(topic)
+		if action != nil {
 			al.AddAlarmAction(action)
 			al.AddOkAction(action)
 		}
@@ -165,10 +166,11 @@ func newAlarms(s *microservice.Service, m *serviceMetrics, a Alarms, topic awssn
 			m.unhealthy, float64(a.UnhealthyHosts), awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD),
 	}
 	if !a.NoDeploymentRollback {
+		svc := s.CfnService()
 		for _, al := range sa.all() {
 			// ECS checks the alarms when a deployment starts: create them
 			// first.
-			s.CfnService().AddResourceDependency(al.Node().DefaultChild().(awscdk.CfnResource), jsii.String("ECS checks its deployment alarms when a deployment starts"))
+			svc.AddResourceDependency(al.Node().DefaultChild().(awscdk.CfnResource), jsii.String("ECS checks its deployment alarms when a deployment starts"))
 		}
 		s.Service.EnableDeploymentAlarms(&names, &awsecs.DeploymentAlarmOptions{Behavior: awsecs.AlarmBehavior_ROLLBACK_ON_ALARM})
 	}

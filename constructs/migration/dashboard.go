@@ -45,14 +45,13 @@ func (m *Migration) newDashboard(name string, metrics map[string]*serviceMetrics
 	rows := [][]awscloudwatch.IWidget{{awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{
 		Markdown: jsii.String(text), Width: jsii.Number(dashboardWidth), Height: jsii.Number(textHeight),
 	})}}
-	mono := metrics[m.monolithName]
 	for _, e := range m.State.Extracted {
 		svc := metrics[e.Service]
 		sides := []*serviceMetrics{svc}
 		title := e.Service
 		if m.Monolith != nil {
-			sides = append(sides, mono)
-			title = fmt.Sprintf("%s (%d %%) vs %s", e.Service, e.Percent, m.monolithName)
+			sides = append(sides, metrics[m.Monolith.Name])
+			title = fmt.Sprintf("%s (%d %%) vs %s", e.Service, e.Percent, m.Monolith.Name)
 		}
 		graph := func(what string, width int, pick func(*serviceMetrics) []awscloudwatch.IMetric) awscloudwatch.IWidget {
 			var left []awscloudwatch.IMetric

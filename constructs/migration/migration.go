@@ -97,8 +97,6 @@ type Migration struct {
 	// Dashboard is the migration dashboard; nil when
 	// Props.Dashboard.Disabled.
 	Dashboard awscloudwatch.Dashboard
-	// monolithName is Props.Monolith.Name.
-	monolithName string
 	// names are the names of Props.Services, in extraction order.
 	names []string
 }
@@ -112,10 +110,7 @@ type Migration struct {
 func New(scope constructs.Construct, id string, props *Props) *Migration {
 	p := validate(scope, id, props)
 	m := &Migration{State: p.State, Services: map[string]*microservice.Service{}, PreviewHeader: p.PreviewHeader,
-		Alarms: map[string]*ServiceAlarms{}, monolithName: p.Monolith.Name}
-	if p.DisablePreview {
-		m.PreviewHeader = ""
-	}
+		Alarms: map[string]*ServiceAlarms{}}
 	preview := m.PreviewHeader
 	for _, s := range p.Services {
 		m.names = append(m.names, s.Name)
@@ -158,7 +153,7 @@ func (m *Migration) observe(p Props) {
 		}
 	}
 	metrics := map[string]*serviceMetrics{}
-	for _, name := range append([]string{m.monolithName}, m.names...) {
+	for _, name := range append([]string{p.Monolith.Name}, m.names...) {
 		s := m.Services[name]
 		if s == nil {
 			continue

@@ -68,7 +68,10 @@ func validate(scope constructs.Construct, id string, props *Props) Props {
 		}
 	}
 	p.PreviewHeader = cmp.Or(p.PreviewHeader, DefaultPreviewHeader)
-	if p.Stickiness != 0 && (p.Stickiness < microservice.MinStickiness || p.Stickiness > microservice.MaxStickiness || p.Stickiness%time.Second != 0) {
+	if p.DisablePreview {
+		p.PreviewHeader = ""
+	}
+	if !microservice.ValidStickiness(p.Stickiness) {
 		v.Fail("Stickiness", "must be 0 (off) or whole seconds from %s to %s, got %s", microservice.MinStickiness, microservice.MaxStickiness, p.Stickiness)
 	}
 	checkState(v, p)
@@ -86,6 +89,10 @@ var (
 	alarmPrefixRE   = regexp.MustCompile(`^[\x21-\x7e]+$`)
 	emailRE         = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 )
+
+// ValidEmail reports whether s looks like an email address that SNS can
+// subscribe (Alarms.Email): one @, no spaces, a dot in the domain.
+func ValidEmail(s string) bool { return emailRE.MatchString(s) }
 
 // maxAlarmName is CloudWatch's limit on an alarm name.
 const maxAlarmName = 255
@@ -125,7 +132,7 @@ func checkAlarms(v invalid.Construct, a *Alarms, stack string) {
 	if !alarmPrefixRE.MatchString(a.NamePrefix) || longest > maxAlarmName {
 		v.Fail("Alarms.NamePrefix", "must be printable ASCII without spaces, short enough for names of at most %d characters, got %q", maxAlarmName, a.NamePrefix)
 	}
-	if a.Email != "" && !emailRE.MatchString(a.Email) {
+	if a.Email != "" && !ValidEmail(a.Email) {
 		v.Fail("Alarms.Email", "must be an email address, got %q", a.Email)
 	}
 }

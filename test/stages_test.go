@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/ecsplit/ecsplit/constructs/microservice"
 	"github.com/ecsplit/ecsplit/internal/albemu"
 )
 
@@ -281,6 +282,16 @@ func TestEC2Capacity(t *testing.T) {
 			"NewInstancesProtectedFromScaleIn": assertions.Match_Absent(),
 		})
 	})
+	// On EC2 the task definition has no size: the container reserves the
+	// service's CPU units, which placement and the CPU target count against.
+	for _, td := range resourcesOfType(s.TemplateMap(t, "EcsplitServices"), "AWS::ECS::TaskDefinition") {
+		props := td["Properties"].(map[string]any)
+		for _, c := range props["ContainerDefinitions"].([]any) {
+			if cpu := c.(map[string]any)["Cpu"]; cpu != float64(microservice.DefaultCPU) {
+				t.Errorf("EC2 container %v reserves Cpu %v, want the service's CPU %d", c.(map[string]any)["Name"], cpu, microservice.DefaultCPU)
+			}
+		}
+	}
 	// The instance role has the ECS agent's permissions on this cluster and
 	// nothing else: no CloudWatch Logs (tasks log through their execution
 	// roles), no Systems Manager unless asked.

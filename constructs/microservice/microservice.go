@@ -58,7 +58,8 @@ type Props struct {
 	// PORT. Default: DefaultContainerPort.
 	ContainerPort int
 	// CPU is the task's CPU units; on Fargate one of 256, 512, 1024, 2048,
-	// 4096, 8192, 16384. Default: DefaultCPU.
+	// 4096, 8192, 16384, and on EC2 the container's reservation, from 128
+	// to 10240. Default: DefaultCPU.
 	CPU int
 	// MemoryMiB is the task's memory; on Fargate a size valid for CPU.
 	// Default: DefaultMemoryMiB.
@@ -257,7 +258,7 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 		EncryptionKey: s.LogKey,
 	})
 	s.TaskDefinition = newTaskDefinition(s, p, fargate)
-	s.Container = s.addContainer(p)
+	s.Container = s.addContainer(p, fargate)
 	suppressNagFindings(s)
 
 	s.SecurityGroup = awsec2.NewSecurityGroup(s, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{

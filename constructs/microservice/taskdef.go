@@ -30,8 +30,12 @@ func newTaskDefinition(s *Service, p Props, fargate bool) awsecs.TaskDefinition 
 // addContainer adds the service's one container: its environment with
 // PORT, its secrets (which the CDK lets the execution role read, each
 // exactly), awslogs to the service's log group, a read-only root
-// filesystem, a non-root user, no privilege and no Linux capability.
-func (s *Service) addContainer(p Props) awsecs.ContainerDefinition {
+// filesystem, a non-root user, no privilege and no Linux capability; its
+// memory limit is MemoryMiB. On EC2, where the task definition has no task
+// size, the container reserves CPU units: ECS places the task by them, and
+// the service's CPU utilization, which the CPU target tracks, is measured
+// against them.
+func (s *Service) addContainer(p Props, fargate bool) awsecs.ContainerDefinition {
 	env := map[string]*string{"PORT": jsii.String(fmt.Sprint(p.ContainerPort))}
 	for k, v := range p.Environment {
 		env[k] = jsii.String(v)
@@ -50,6 +54,9 @@ func (s *Service) addContainer(p Props) awsecs.ContainerDefinition {
 		Privileged:             jsii.Bool(false),
 		MemoryLimitMiB:         jsii.Number(p.MemoryMiB),
 		LinuxParameters:        noCapabilities(s),
+	}
+	if !fargate {
+		opts.Cpu = jsii.Number(p.CPU)
 	}
 	if len(p.Secrets) > 0 {
 		secrets := map[string]awsecs.Secret{}

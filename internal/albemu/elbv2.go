@@ -80,8 +80,8 @@ const (
 //
 // Load prepares each condition it reads for matching (patterns lower-cased
 // where the ALB ignores case, CIDR blocks parsed, the header name made
-// canonical) and fails on a value the ALB would refuse. A Condition made
-// by hand is prepared again at each request it is matched against.
+// canonical) and fails on a value the ALB would refuse; Router.SetListener
+// prepares a Condition made by hand.
 type Condition struct {
 	// Field is one of the Field constants.
 	Field string
@@ -95,7 +95,7 @@ type Condition struct {
 	// empty Key matches any key.
 	Query []KeyValue
 
-	prepared *matcher // set by Load
+	prepared *matcher // set by Load, or by Router.SetListener
 }
 
 // String describes the condition in one line, such as
@@ -134,20 +134,6 @@ type Action struct {
 	FixedResponse *FixedResponse
 	// Redirect answers with a redirect (a redirect action).
 	Redirect *Redirect
-}
-
-// Type is the action's type: ActionForward, ActionFixedResponse or
-// ActionRedirect, by the field that is set; "" when none is.
-func (a Action) Type() string {
-	switch {
-	case a.Forward != nil:
-		return ActionForward
-	case a.FixedResponse != nil:
-		return ActionFixedResponse
-	case a.Redirect != nil:
-		return ActionRedirect
-	}
-	return ""
 }
 
 // String describes the action in one line.
@@ -223,12 +209,6 @@ type Redirect struct {
 type TargetGroup struct {
 	// ID is the target group resource.
 	ID ResourceID
-	// Port is the group's port, the port its targets receive on unless a
-	// registration says another (an ECS service's ContainerPort does).
-	Port int
-	// Protocol is how the load balancer talks to the targets, such as
-	// "HTTP".
-	Protocol string
 	// HealthCheckPath is the path of the health check; "/" when the
 	// template does not set it (the ALB default).
 	HealthCheckPath string

@@ -23,8 +23,6 @@ const (
 func readTargetGroup(id ResourceID, p map[string]any) (*TargetGroup, error) {
 	tg := &TargetGroup{ID: id, HealthCheckPath: "/", HealthyCodes: "200", HealthCheckInterval: defaultHealthCheckInterval,
 		UnhealthyThreshold: defaultUnhealthyThreshold, DeregistrationDelay: defaultDeregistrationDelay}
-	tg.Port, _ = intValue(p["Port"])
-	tg.Protocol, _ = p["Protocol"].(string)
 	if s, ok := p["HealthCheckPath"].(string); ok {
 		tg.HealthCheckPath = s
 	}

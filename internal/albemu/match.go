@@ -98,15 +98,9 @@ func prepare(c Condition) (*matcher, error) {
 	return m, err
 }
 
-// matcher returns the condition's matcher: Load's, or, for a condition
-// made by hand, one prepared now.
-func (c *Condition) matcher() *matcher {
-	if c.prepared != nil {
-		return c.prepared
-	}
-	m, _ := prepare(*c)
-	return m
-}
+// matcher returns the condition's matcher, prepared by Load or by
+// Router.SetListener.
+func (c *Condition) matcher() *matcher { return c.prepared }
 
 // matchesAll reports whether every condition of a rule matches r.
 func matchesAll(conds []Condition, r *http.Request) bool {

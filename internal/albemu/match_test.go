@@ -141,7 +141,8 @@ func TestConditions(t *testing.T) {
 		if tt.remote != "" {
 			r.RemoteAddr = tt.remote
 		}
-		// As made by hand, and as Load prepares them.
+		// As Load prepares them, and as SetListener prepares a rule made
+		// by hand.
 		prepared := slices.Clone(tt.conds)
 		for i := range prepared {
 			m, err := prepare(prepared[i])
@@ -150,7 +151,8 @@ func TestConditions(t *testing.T) {
 			}
 			prepared[i].prepared = m
 		}
-		for _, conds := range [][]Condition{tt.conds, prepared} {
+		byRouter := preparedRule(&Rule{Conditions: tt.conds}).Conditions
+		for _, conds := range [][]Condition{prepared, byRouter} {
 			if got := matchesAll(conds, r); got != tt.want {
 				t.Errorf("%s: %v on %s %s %v = %v, want %v", tt.name, tt.conds, tt.method, tt.target, tt.header, got, tt.want)
 			}

@@ -60,9 +60,34 @@ func (rt *Router) Listener() *Listener { return rt.listener.Load() }
 // give it new ones rather than modifying them afterwards.
 func (rt *Router) SetListener(l *Listener) {
 	c := *l
-	c.Rules = slices.Clone(l.Rules)
+	c.Rules = make([]*Rule, len(l.Rules))
+	for i, rule := range l.Rules {
+		c.Rules[i] = preparedRule(rule)
+	}
 	sortRules(c.Rules)
 	rt.listener.Store(&c)
+}
+
+// preparedRule returns rule, or, when a condition of it was made by hand
+// rather than read by Load, a copy with every condition prepared: the
+// router matches only prepared conditions. A condition that does not
+// prepare (a bad CIDR block) matches nothing.
+func preparedRule(rule *Rule) *Rule {
+	if !slices.ContainsFunc(rule.Conditions, func(c Condition) bool { return c.prepared == nil }) {
+		return rule
+	}
+	c := *rule
+	c.Conditions = slices.Clone(rule.Conditions)
+	for i := range c.Conditions {
+		if c.Conditions[i].prepared == nil {
+			m, err := prepare(c.Conditions[i])
+			if err != nil {
+				m = &matcher{} // no value to match
+			}
+			c.Conditions[i].prepared = m
+		}
+	}
+	return &c
 }
 
 // Register adds a target (a task's base URL) to a target group; it does
@@ -162,8 +187,9 @@ func sticky(r *http.Request, f *Forward) (ResourceID, bool) {
 	if err != nil {
 		return ResourceID{}, false
 	}
+	stack, logical, _ := strings.Cut(v, "/") // ResourceID.String's form
 	for _, t := range f.TargetGroups {
-		if t.TargetGroup.String() == v {
+		if t.TargetGroup.Stack == stack && t.TargetGroup.LogicalID == logical {
 			return t.TargetGroup, true
 		}
 	}

@@ -1,6 +1,7 @@
 package albemu
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -131,5 +132,5 @@ func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys
 
 // CompareIDs orders resource ids by stack, then logical id.
 func CompareIDs(a, b ResourceID) int {
-	return strings.Compare(a.String(), b.String())
+	return cmp.Or(strings.Compare(a.Stack, b.Stack), strings.Compare(a.LogicalID, b.LogicalID))
 }

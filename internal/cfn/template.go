@@ -124,16 +124,13 @@ func (t *Template) Exports() map[string]any {
 // Fn::ImportValue of a literal name, sorted, each once.
 func (t *Template) Imports() []string {
 	seen := map[string]bool{}
-	walk(t.Resources, func(m map[string]any) {
+	imported := func(m map[string]any) {
 		if name, ok := m["Fn::ImportValue"].(string); ok && len(m) == 1 {
 			seen[name] = true
 		}
-	})
-	walk(t.Outputs, func(m map[string]any) {
-		if name, ok := m["Fn::ImportValue"].(string); ok && len(m) == 1 {
-			seen[name] = true
-		}
-	})
+	}
+	walk(t.Resources, imported)
+	walk(t.Outputs, imported)
 	return slices.Sorted(maps.Keys(seen))
 }
 
@@ -206,25 +203,26 @@ func (t *Template) DependsOnTransitively(a, b string) bool {
 	return visit(a)
 }
 
-// walk calls f on every JSON object inside v, depth first.
+// walk calls f on every JSON object inside v, depth first, in no
+// particular order (its callers collect sets).
 func walk(v any, f func(map[string]any)) {
 	switch x := v.(type) {
 	case map[string]any:
 		f(x)
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			walk(x[k], f)
+		for _, e := range x {
+			walk(e, f)
 		}
 	case []any:
 		for _, e := range x {
 			walk(e, f)
 		}
 	case map[string]*Resource:
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			walk(x[k].Properties, f)
+		for _, r := range x {
+			walk(r.Properties, f)
 		}
 	case map[string]*Output:
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			walk(x[k].Value, f)
+		for _, o := range x {
+			walk(o.Value, f)
 		}
 	}
 }

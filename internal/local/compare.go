@@ -164,21 +164,17 @@ func (d *Difference) compare(ignored map[string]bool) bool {
 		d.Body = d.Body || !bytes.Equal(r.Body, first.Body)
 	}
 	for _, name := range sortedKeys(names) {
-		v := headerValue(first.Header, name)
-		if slices.ContainsFunc(d.Responses[1:], func(r *Response) bool { return headerValue(r.Header, name) != v }) {
+		v := headerValues(first.Header, name)
+		if slices.ContainsFunc(d.Responses[1:], func(r *Response) bool { return !slices.Equal(headerValues(r.Header, name), v) }) {
 			d.Headers = append(d.Headers, name)
 		}
 	}
 	return d.Status || d.Body || len(d.Headers) > 0
 }
 
-// headerValue is what Compare compares of a header: its values in order,
-// quoted, without the Set-Cookie lines of the load balancer's own cookies.
-// An absent header is "[]", one empty value `[""]`.
-func headerValue(h http.Header, name string) string {
-	return fmt.Sprintf("%q", headerValues(h, name))
-}
-
+// headerValues is what Compare compares of a header: its values in order,
+// without the Set-Cookie lines of the load balancer's own cookies. An
+// absent header has no values, unlike one empty value.
 func headerValues(h http.Header, name string) []string {
 	vs := h[name]
 	if name == "Set-Cookie" {

@@ -104,13 +104,6 @@ func (s *Stage) tasksOf(svc albemu.ResourceID) []*ecsTask {
 	return slices.Clone(s.running[svc])
 }
 
-// processes returns the processes of every running task, by service.
-func (s *Stage) processes() []*task {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.processesLocked()
-}
-
 // processesLocked is processes with s.mu held.
 func (s *Stage) processesLocked() []*task {
 	var out []*task

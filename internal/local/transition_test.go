@@ -234,3 +234,10 @@ func TestSetRule(t *testing.T) {
 		t.Error("the updated rule is not the one served, or not recorded")
 	}
 }
+
+// processes returns the processes of every running task, by service.
+func (s *Stage) processes() []*task {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.processesLocked()
+}

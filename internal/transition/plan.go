@@ -18,6 +18,7 @@ import (
 	"reflect"
 	"slices"
 
+	"github.com/ecsplit/ecsplit/internal/albemu"
 	"github.com/ecsplit/ecsplit/internal/cfn"
 )
 
@@ -104,7 +105,7 @@ func NewPlan(old, new *cfn.Template) *Plan {
 // they change (they have no updatable property): a new physical id, so
 // that every resource referring to them is updated too, although its own
 // text is the same.
-var replacedOnUpdate = map[string]bool{"AWS::ECS::TaskDefinition": true}
+var replacedOnUpdate = map[string]bool{albemu.TypeTaskDefinition: true}
 
 // propagateReplacements adds an update step for each kept resource that
 // refers (Ref, Fn::GetAtt) to a resource replacedOnUpdate that this update

@@ -31,7 +31,7 @@ vet:
 # test runs every test: the services, the constructs, the CDK assertions on
 # every stage, and the template validators.
 test: deps vet
-	go test -timeout 20m -parallel 16 ./... ./services/...
+	go test -timeout 20m ./... ./services/...
 
 clean:
 	rm -rf cdk.out

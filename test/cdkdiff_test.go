@@ -211,7 +211,7 @@ func (w *diffWorker) close() {
 func TestCdkDiffWorkerMatchesCLI(t *testing.T) {
 	parallel(t)
 	mono := synth(t, monolithFargate)
-	split := synth(t, map[string]string{"stage": "split", "capacity": "fargate"})
+	split := synth(t, splitFargate)
 	args := diffArgs(filepath.Join(mono.Dir, "EcsplitServices.template.json"), split.Dir, "EcsplitServices", true)
 	out, code, ran, err := worker.diff(args)
 	if err != nil || !ran {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecsplit/ecsplit/constructs/migration"
 	"github.com/ecsplit/ecsplit/internal/albemu"
 )
 
@@ -26,14 +27,17 @@ type routedRule struct {
 // (container name) registered in it.
 func routedRules(t *testing.T, s *synthesis) []routedRule {
 	t.Helper()
-	a, err := albemu.Load(s.Dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := loadRouting(t, s.Dir)
 	var out []routedRule // a.Listener.Rules are in priority order
 	for _, r := range a.Listener.Rules {
 		if !r.PathsOnly() {
-			continue // a preview rule: it carries no share of the traffic
+			previewRule := slices.ContainsFunc(r.Conditions, func(c albemu.Condition) bool {
+				return c.Field == albemu.FieldHTTPHeader && strings.EqualFold(c.HeaderName, migration.DefaultPreviewHeader)
+			})
+			if !previewRule {
+				t.Fatalf("rule %s: neither a routing rule (path patterns only) nor a preview rule (%s header): %v", r.ID, migration.DefaultPreviewHeader, r.Conditions)
+			}
+			continue // it carries no share of the traffic
 		}
 		if len(r.Conditions) != 1 || r.Conditions[0].Field != albemu.FieldPathPattern || r.Action.Forward == nil {
 			t.Fatalf("rule %s: want one path-pattern condition and a forward, got %v -> %v", r.ID, r.Conditions, r.Action)

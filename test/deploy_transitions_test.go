@@ -193,7 +193,7 @@ func TestDeployStateChanges(t *testing.T) {
 // not export are each reported.
 func TestDeployTransitionsCatchPlantedFaults(t *testing.T) {
 	parallel(t)
-	from := synth(t, map[string]string{"stage": "split", "capacity": "fargate"})
+	from := synth(t, splitFargate)
 	to := synth(t, map[string]string{"stage": "split", "capacity": "fargate", "certificateArn": testCertificateArn})
 	plant := func(edit func(tpl map[string]any)) *synthesis {
 		dir := plantFault(t, to.Dir, func(dir string) { editTemplate(t, dir, "EcsplitPlatform", edit) })

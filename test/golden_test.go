@@ -197,34 +197,32 @@ func firstDifference(want, got string) string {
 // TestSynthMatchesCLI: the tests' synth writes, byte for byte, the
 // templates that `cdk synth` through the pinned CLI writes, so that what
 // the tests prove of templates (golden files, identical platforms) holds for
-// what users deploy. The CLI runs the app as cdk.json says (go run .).
+// what users deploy. The CLI runs the app as cdk.json says (go build, then
+// the binary).
 func TestSynthMatchesCLI(t *testing.T) {
 	parallel(t)
 	// One context with EC2 capacity, HTTPS, a weighted rule and the
 	// monolith: what each feature adds to a template is there.
-	for _, ctx := range []map[string]string{
-		{"stage": "users:100,threads:10", "capacity": "ec2", "certificateArn": testCertificateArn},
-	} {
-		out := t.TempDir()
-		args := []string{"synth", "--quiet", "-o", out}
-		for k, v := range ctx {
-			args = append(args, "-c", k+"="+v)
+	ctx := map[string]string{"stage": "users:100,threads:10", "capacity": "ec2", "certificateArn": testCertificateArn}
+	out := t.TempDir()
+	args := []string{"synth", "--quiet", "-o", out}
+	for k, v := range ctx {
+		args = append(args, "-c", k+"="+v)
+	}
+	cmd := exec.Command(cdkCLI(t), args...)
+	cmd.Dir = repoRoot
+	cmd.Env = slices.Concat(os.Environ(), cliEnv, []string{"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20"})
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("cdk %v: %v\n%s", args, err, b)
+	}
+	s := synth(t, ctx)
+	for _, stack := range []string{"EcsplitPlatform", "EcsplitServices"} {
+		cli, err := os.ReadFile(filepath.Join(out, stack+".template.json"))
+		if err != nil {
+			t.Fatal(err)
 		}
-		cmd := exec.Command(cdkCLI(t), args...)
-		cmd.Dir = repoRoot
-		cmd.Env = slices.Concat(os.Environ(), cliEnv, []string{"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20"})
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("cdk %v: %v\n%s", args, err, b)
-		}
-		s := synth(t, ctx)
-		for _, stack := range []string{"EcsplitPlatform", "EcsplitServices"} {
-			cli, err := os.ReadFile(filepath.Join(out, stack+".template.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := firstDifference(string(cli), string(s.TemplateJSON(t, stack))); d != "" {
-				t.Errorf("%s %s: the tests' synth differs from cdk synth's:\n%s", goldenName(ctx), stack, d)
-			}
+		if d := firstDifference(string(cli), string(s.TemplateJSON(t, stack))); d != "" {
+			t.Errorf("%s %s: the tests' synth differs from cdk synth's:\n%s", goldenName(ctx), stack, d)
 		}
 	}
 }

@@ -70,8 +70,7 @@ func controlTowerFailuresOf(t *testing.T, templates ...string) map[string][]stri
 		t.Fatalf("cfn-guard not installed (%v): run scripts/install-cfnguard.sh", err)
 	}
 	unique, sameAs := uniqueByContent(t, templates)
-	src := filepath.Join(guardDir, "rules", "control-tower", "cfn-guard")
-	all := readRules(t, src)
+	all := readRules(t)
 	// One batch per distinct rule set, each of more than two templates split
 	// in two, so that both cores stay busy.
 	byRules := map[string][]string{}
@@ -81,24 +80,27 @@ func controlTowerFailuresOf(t *testing.T, templates ...string) map[string][]stri
 		byRules[key] = append(byRules[key], tpl)
 	}
 	type batch struct {
-		rules     string
+		dir       string
+		control   map[string]string
 		templates []string
 	}
 	var batches []batch
 	for _, key := range slices.Sorted(maps.Keys(byRules)) {
 		dir := t.TempDir()
-		for _, name := range strings.Split(key, "\x00") {
-			if err := os.WriteFile(filepath.Join(dir, name), all[name], 0o644); err != nil {
+		names := strings.Split(key, "\x00")
+		for _, name := range names {
+			if err := os.WriteFile(filepath.Join(dir, name), all[name].body, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
+		control := guardControls(all, names)
 		tpls := byRules[key]
 		if len(tpls) > 2 {
 			half := (len(tpls) + 1) / 2
-			batches = append(batches, batch{dir, tpls[:half]}, batch{dir, tpls[half:]})
+			batches = append(batches, batch{dir, control, tpls[:half]}, batch{dir, control, tpls[half:]})
 			continue
 		}
-		batches = append(batches, batch{dir, tpls})
+		batches = append(batches, batch{dir, control, tpls})
 	}
 	results := make([]map[string][]string, len(batches))
 	errs := make([]error, len(batches))
@@ -107,7 +109,7 @@ func controlTowerFailuresOf(t *testing.T, templates ...string) map[string][]stri
 		wg.Go(func() {
 			guardSlots <- struct{}{}
 			defer func() { <-guardSlots }()
-			results[i], errs[i] = runGuard(bin, b.rules, b.templates)
+			results[i], errs[i] = runGuard(bin, b.dir, b.control, b.templates)
 		})
 	}
 	wg.Wait()
@@ -133,31 +135,58 @@ var guardSlots = make(chan struct{}, 2)
 // guardTypeRE matches a CloudFormation resource type in a rule file.
 var guardTypeRE = regexp.MustCompile(`AWS::[A-Za-z0-9]+::[A-Za-z0-9]+`)
 
-// readRules reads the Control Tower rule files under src, by file name.
-func readRules(t *testing.T, src string) map[string][]byte {
+// guardRule is one Control Tower rule file, read once per test binary.
+type guardRule struct {
+	body []byte
+	// types are the resource types the file names; rules, the rules it
+	// declares; control, its control's id (ct-s3-pr-10.guard: CT.S3.PR.10).
+	types, rules []string
+	control      string
+}
+
+// guardRules holds the rule files under guardDir, by file name.
+var guardRules struct {
+	once   sync.Once
+	byName map[string]*guardRule
+	err    error
+}
+
+// readRules returns the Control Tower rule files, by file name, reading
+// and scanning them the first time only.
+func readRules(t *testing.T) map[string]*guardRule {
 	t.Helper()
-	rules := map[string][]byte{}
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".guard") {
-			return err
+	guardRules.once.Do(func() {
+		src := filepath.Join(guardDir, "rules", "control-tower", "cfn-guard")
+		rules := map[string]*guardRule{}
+		err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".guard") {
+				return err
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			if _, dup := rules[d.Name()]; dup {
+				return fmt.Errorf("two rule files named %s under %s", d.Name(), src)
+			}
+			r := &guardRule{body: b, types: guardTypeRE.FindAllString(string(b), -1)}
+			for _, m := range guardRuleRE.FindAllStringSubmatch(string(b), -1) {
+				r.rules = append(r.rules, m[1])
+			}
+			base := strings.TrimSuffix(d.Name(), ".guard")
+			r.control = "CT." + strings.ToUpper(strings.ReplaceAll(strings.TrimPrefix(base, "ct-"), "-", "."))
+			rules[d.Name()] = r
+			return nil
+		})
+		if err == nil && len(rules) == 0 {
+			err = fmt.Errorf("no Control Tower rule files under %s", src)
 		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if _, dup := rules[d.Name()]; dup {
-			return fmt.Errorf("two rule files named %s under %s", d.Name(), src)
-		}
-		rules[d.Name()] = b
-		return nil
+		guardRules.byName, guardRules.err = rules, err
 	})
-	if err != nil {
-		t.Fatal(err)
+	if guardRules.err != nil {
+		t.Fatal(guardRules.err)
 	}
-	if len(rules) == 0 {
-		t.Fatalf("no Control Tower rule files under %s", src)
-	}
-	return rules
+	return guardRules.byName
 }
 
 // relevantRules returns the names, sorted, of the rules that can fail on
@@ -166,7 +195,7 @@ func readRules(t *testing.T, src string) map[string][]byte {
 // vacuously; leaving it out saves cfn-guard most of a second per
 // template (a services template needs 43 of the 79 rules that apply to
 // the platform's and services' types together).
-func relevantRules(t *testing.T, rules map[string][]byte, template string) []string {
+func relevantRules(t *testing.T, rules map[string]*guardRule, template string) []string {
 	t.Helper()
 	b, err := os.ReadFile(template)
 	if err != nil {
@@ -184,8 +213,7 @@ func relevantRules(t *testing.T, rules map[string][]byte, template string) []str
 	}
 	var kept []string
 	for name, rule := range rules {
-		types := guardTypeRE.FindAllString(string(rule), -1)
-		if len(types) == 0 || slices.ContainsFunc(types, func(typ string) bool { return present[typ] }) {
+		if len(rule.types) == 0 || slices.ContainsFunc(rule.types, func(typ string) bool { return present[typ] }) {
 			kept = append(kept, name)
 		}
 	}
@@ -211,13 +239,9 @@ type guardReport struct {
 // runGuard runs cfn-guard with the rules directory on templates in one
 // process and returns, by template, the ids of the controls it fails. It
 // asks for the structured JSON report, which takes cfn-guard a third less
-// time than the summary table, and maps each failed rule to the control of
-// the file that declares it (ct-s3-pr-10.guard: CT.S3.PR.10).
-func runGuard(bin, rules string, templates []string) (map[string][]string, error) {
-	control, err := guardControls(rules)
-	if err != nil {
-		return nil, err
-	}
+// time than the summary table, and maps each failed rule to its control
+// with control (guardControls of the directory's files).
+func runGuard(bin, rules string, control map[string]string, templates []string) (map[string][]string, error) {
 	args := []string{"validate", "-r", rules, "--structured", "-o", "json", "-S", "none"}
 	byAbs := map[string]string{}
 	for _, tpl := range templates {
@@ -267,35 +291,26 @@ func runGuard(bin, rules string, templates []string) (map[string][]string, error
 	return failures, nil
 }
 
-// guardControls maps each rule declared in the rule files of dir to the
+// guardControls maps each rule declared in the rule files names to the
 // control of its file (ct-s3-pr-10.guard declares the rules of
-// CT.S3.PR.10). A name that two files declare, such as a helper rule, is
-// left out: a failure of it could not be told apart.
-func guardControls(dir string) (map[string]string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
+// CT.S3.PR.10). A name that two of the files declare, such as a helper
+// rule, is left out: a failure of it could not be told apart.
+func guardControls(rules map[string]*guardRule, names []string) map[string]string {
 	control := map[string]string{}
 	shared := map[string]bool{}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			return nil, err
-		}
-		base := strings.TrimSuffix(e.Name(), ".guard")
-		id := "CT." + strings.ToUpper(strings.ReplaceAll(strings.TrimPrefix(base, "ct-"), "-", "."))
-		for _, m := range guardRuleRE.FindAllStringSubmatch(string(b), -1) {
-			if other, ok := control[m[1]]; ok && other != id {
-				shared[m[1]] = true
+	for _, name := range names {
+		r := rules[name]
+		for _, rule := range r.rules {
+			if other, ok := control[rule]; ok && other != r.control {
+				shared[rule] = true
 			}
-			control[m[1]] = id
+			control[rule] = r.control
 		}
 	}
 	for name := range shared {
 		delete(control, name)
 	}
-	return control, nil
+	return control
 }
 
 // TestControlTower: every template of both stages, every migration state

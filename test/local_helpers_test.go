@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
@@ -139,17 +138,10 @@ func plantInServices(t *testing.T, src, typ, prefix string, edit func(r map[stri
 	var id albemu.ResourceID
 	dir := plantFault(t, src, func(dir string) {
 		editTemplate(t, dir, "EcsplitServices", func(tpl map[string]any) {
-			for logical, r := range tpl["Resources"].(map[string]any) {
-				res := r.(map[string]any)
-				if res["Type"] == typ && strings.HasPrefix(logical, prefix) {
-					edit(res)
-					id = albemu.ResourceID{Stack: "EcsplitServices", LogicalID: logical}
-				}
-			}
+			logical, res := resourceWithPrefix(t, tpl, typ, prefix)
+			edit(res)
+			id = albemu.ResourceID{Stack: "EcsplitServices", LogicalID: logical}
 		})
 	})
-	if id.LogicalID == "" {
-		t.Fatalf("no %s %s* in %s to plant the fault in", typ, prefix, src)
-	}
 	return dir, id
 }

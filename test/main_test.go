@@ -205,26 +205,34 @@ func cachedSynthesis(key string) *synthesis {
 // read each one many times. Callers must not modify what it returns.
 type dirCache[T any] struct {
 	mu   sync.Mutex
-	read map[string]T
+	read map[string]*dirEntry[T]
 }
 
 // get returns what load reads from dir, reading it the first time only.
 func (c *dirCache[T]) get(t testing.TB, dir string, load func(string) (T, error)) T {
 	t.Helper()
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if v, ok := c.read[dir]; ok {
-		return v
-	}
-	v, err := load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if c.read == nil {
-		c.read = map[string]T{}
+		c.read = map[string]*dirEntry[T]{}
 	}
-	c.read[dir] = v
-	return v
+	e := c.read[dir]
+	if e == nil {
+		e = &dirEntry[T]{}
+		c.read[dir] = e
+	}
+	c.mu.Unlock()
+	e.once.Do(func() { e.v, e.err = load(dir) }) // other directories load meanwhile
+	if e.err != nil {
+		t.Fatal(e.err)
+	}
+	return e.v
+}
+
+// dirEntry is one directory's entry in a dirCache, read once.
+type dirEntry[T any] struct {
+	once sync.Once
+	v    T
+	err  error
 }
 
 var (
@@ -383,6 +391,25 @@ var allStates = func() []map[string]string {
 	}
 	return all
 }()
+
+// resourceWithPrefix returns the one resource of type typ whose logical id
+// starts with prefix, and its id; it fails the test unless exactly one
+// does.
+func resourceWithPrefix(t testing.TB, template map[string]any, typ, prefix string) (string, map[string]any) {
+	t.Helper()
+	var ids []string
+	res, _ := template["Resources"].(map[string]any)
+	for id, r := range res {
+		if r.(map[string]any)["Type"] == typ && strings.HasPrefix(id, prefix) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) != 1 {
+		slices.Sort(ids)
+		t.Fatalf("want one %s whose logical id starts with %s, got %v", typ, prefix, ids)
+	}
+	return ids[0], res[ids[0]].(map[string]any)
+}
 
 // resourcesOfType returns the resources of one type in a parsed template.
 func resourcesOfType(template map[string]any, typ string) []map[string]any {

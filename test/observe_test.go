@@ -52,15 +52,7 @@ func forumPaths(name string) []any {
 // resource of a type whose logical id begins with a service's name.
 func serviceResource(t *testing.T, tpl map[string]any, svc, typ, idPrefix string) (string, map[string]any) {
 	t.Helper()
-	res := tpl["Resources"].(map[string]any)
-	for _, id := range slices.Sorted(maps.Keys(res)) {
-		r := res[id].(map[string]any)
-		if r["Type"] == typ && strings.HasPrefix(id, svc+idPrefix) {
-			return id, r
-		}
-	}
-	t.Fatalf("no %s %s%s...", typ, svc, idPrefix)
-	return "", nil
+	return resourceWithPrefix(t, tpl, typ, svc+idPrefix)
 }
 
 // TestPreviewRules: while a service runs, at any share (0 % included), a
@@ -206,7 +198,7 @@ func dashboardBody(t *testing.T, tpl map[string]any) map[string]any {
 // the target group of that service or of the monolith; the alarm widget
 // lists both sides' alarms.
 func TestDashboard(t *testing.T) {
-	jsiiTest(t)
+	parallel(t)
 	for _, stage := range guardedStates {
 		s := synth(t, map[string]string{"stage": stage, "capacity": "fargate"})
 		for _, p := range dashboardProblems(t, stage, s.App.Services.Migration.StateText(), s.TemplateMap(t, stacks.ServicesStackName)) {
@@ -218,7 +210,7 @@ func TestDashboard(t *testing.T) {
 // TestDashboardCatchesPlantedFault: a dashboard whose users graphs show
 // the threads target group is reported.
 func TestDashboardCatchesPlantedFault(t *testing.T) {
-	jsiiTest(t)
+	parallel(t)
 	stage := "users:10,threads:100"
 	s := synth(t, map[string]string{"stage": stage, "capacity": "fargate"})
 	tpl := s.TemplateMap(t, stacks.ServicesStackName)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ecsplit/ecsplit/constructs/microservice"
 	"github.com/ecsplit/ecsplit/internal/albemu"
+	"github.com/ecsplit/ecsplit/stacks"
 )
 
 const (
@@ -27,7 +28,13 @@ const (
 	typeSG           = "AWS::EC2::SecurityGroup"
 )
 
-func name(ctx map[string]string) string { return ctx["stage"] + "/" + ctx["capacity"] }
+func name(ctx map[string]string) string {
+	n := ctx["stage"] + "/" + ctx["capacity"]
+	if ctx[stacks.CertificateKey] != "" {
+		n += "/https"
+	}
+	return n
+}
 
 // TestServiceCounts: one service, target group and pair of rules in the
 // monolith stage, three in the split stage.
@@ -388,10 +395,7 @@ func TestSplitRoutingFromTemplate(t *testing.T) {
 	}
 	for _, capacity := range []string{"fargate", "ec2"} {
 		for _, stage := range []string{"monolith", "split"} {
-			a, err := albemu.Load(synth(t, map[string]string{"stage": stage, "capacity": capacity}).Dir)
-			if err != nil {
-				t.Fatal(err)
-			}
+			a := loadRouting(t, synth(t, map[string]string{"stage": stage, "capacity": capacity}).Dir)
 			router := albemu.NewRouter(a.Listener, nil, 1)
 			for _, tt := range tests {
 				want := tt.monolith

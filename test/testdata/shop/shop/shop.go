@@ -119,7 +119,8 @@ func Main(name string, parts ...func(*http.ServeMux)) {
 }
 
 // serve serves mux as service name on $HOST:$PORT, with the health check
-// /healthz (the microservice construct's default), until SIGTERM, then drains for up to five seconds and returns.
+// /healthz (the microservice construct's default), until SIGTERM, then
+// drains the requests in flight for up to five seconds and returns.
 func serve(name string, mux *http.ServeMux) error {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
@@ -130,16 +131,19 @@ func serve(name string, mux *http.ServeMux) error {
 	}
 	fmt.Fprintf(os.Stderr, "%s listening on %s\n", name, ln.Addr())
 	srv := &http.Server{Handler: named(name, mux), ReadHeaderTimeout: 5 * time.Second}
+	drained := make(chan error, 1)
 	go func() {
 		<-ctx.Done()
 		drain, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		srv.Shutdown(drain)
+		drained <- srv.Shutdown(drain)
 	}()
+	// Serve returns as soon as Shutdown starts; the answers in flight end
+	// when Shutdown returns.
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	return nil
+	return <-drained
 }
 
 // named marks each answer with the service that gave it.

@@ -176,11 +176,14 @@ type Share struct {
 	// Percent is the share of requests sent to this service, from 0 to 100;
 	// the rest goes to Other.
 	Percent int
-	// Other is the target group that receives the rest. Required. When
-	// its service is created in the same deployment, make the routing
-	// rule (Service.ListenerRule) depend on that service too, as package
-	// migration does, so that no share reaches it before it is stable.
+	// Other is the target group that receives the rest. Required.
 	Other elbv2.IApplicationTargetGroup
+	// OtherService is the ECS service registered in Other, when the app
+	// creates it (a Service's CfnService): the routing rule then depends
+	// on it, as on this service, so that CloudFormation sends no share to
+	// it before it is stable. Default: nil, for an Other whose targets
+	// exist already.
+	OtherService awscdk.CfnResource
 	// Stickiness keeps a client that returns the ALB's AWSALBTG cookie on
 	// the target group it first reached, for MinStickiness to
 	// MaxStickiness. Default: 0, no stickiness.

@@ -80,7 +80,7 @@ func (s *Service) newPreviewRule(listener elbv2.IApplicationListener, p Props) e
 
 // newRoutingRule creates the routing rule: a forward of the service's paths
 // to its target group, or a weighted split with share.Other. It depends on
-// the ECS service.
+// the ECS service, and on share.OtherService when set.
 func (s *Service) newRoutingRule(listener elbv2.IApplicationListener, p Props) elbv2.CfnListenerRule {
 	action := &elbv2.CfnListenerRule_ActionProperty{Type: jsii.String("forward")}
 	if p.Share == nil {
@@ -114,5 +114,8 @@ func (s *Service) newRoutingRule(listener elbv2.IApplicationListener, p Props) e
 		Actions: &[]*elbv2.CfnListenerRule_ActionProperty{action},
 	})
 	rule.AddResourceDependency(s.CfnService(), jsii.String("no request reaches the target group before the service is stable"))
+	if p.Share != nil && p.Share.OtherService != nil {
+		rule.AddResourceDependency(p.Share.OtherService, jsii.String("no share reaches the other target group before its service is stable"))
+	}
 	return rule
 }

@@ -20,7 +20,6 @@ import (
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 
 	"github.com/ecsplit/ecsplit/constructs/microservice"
 )
@@ -129,16 +128,12 @@ func New(scope constructs.Construct, id string, props *Props) *Migration {
 		}
 		svc.Cluster, svc.Listener, svc.PreviewHeader = p.Cluster, p.Listener, preview
 		if percent < 100 {
-			svc.Share = &microservice.Share{Percent: percent, Other: m.Monolith.TargetGroup, Stickiness: p.Stickiness}
+			// The rest goes to the monolith, which a rollback from split
+			// may be creating again: the rule waits for it too.
+			svc.Share = &microservice.Share{Percent: percent, Other: m.Monolith.TargetGroup,
+				OtherService: m.Monolith.CfnService(), Stickiness: p.Stickiness}
 		}
-		s := microservice.New(m, svc.Name, &svc)
-		if svc.Share != nil {
-			// The share of the rest goes to the monolith: CloudFormation
-			// must not route it there before the monolith is stable, such
-			// as when a rollback from split creates the monolith again.
-			s.ListenerRule.AddResourceDependency(m.Monolith.CfnService(), jsii.String("no share reaches the monolith before it is stable"))
-		}
-		m.Services[svc.Name] = s
+		m.Services[svc.Name] = microservice.New(m, svc.Name, &svc)
 	}
 	m.observe(p)
 	return m

@@ -4,12 +4,14 @@ import (
 	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+
+	"github.com/ecsplit/ecsplit/constructs/internal/registry"
 )
 
 // Instance architectures, as ECS names them.
 const (
-	archX86 = "X86_64"
-	archARM = "ARM64"
+	archX86 = registry.X86_64
+	archARM = registry.ARM64
 )
 
 // gravitonRE matches the instance families of AWS Graviton (Arm)

@@ -16,10 +16,12 @@ import (
 	"sync"
 )
 
+// mu guards the records.
 var (
-	mu          sync.Mutex
-	targetPorts = map[string]TargetPorts{}
-	demands     = map[string][]TaskDemand{}
+	mu            sync.Mutex
+	targetPorts   = map[string]TargetPorts{}
+	demands       = map[string][]TaskDemand{}
+	architectures = map[string]Architecture{}
 )
 
 // TargetPorts is what a load balancer's security group lets out: the
@@ -79,11 +81,16 @@ func TaskDemands(clusterArn string) []TaskDemand {
 type Architecture struct {
 	// Owner names the cluster construct, for messages.
 	Owner string
-	// Architecture is "X86_64" or "ARM64".
+	// Architecture is X86_64 or ARM64.
 	Architecture string
 }
 
-var architectures = map[string]Architecture{}
+// The CPU architectures, as ECS names them: the one spelling that package
+// cluster records and package microservice compares with.
+const (
+	X86_64 = "X86_64"
+	ARM64  = "ARM64"
+)
 
 // SetArchitecture records the architecture of the EC2 capacity of the
 // cluster with ARN token clusterArn.

@@ -57,22 +57,33 @@ func AutoPriority(paths []string) int {
 	return (maxSpecificity-least)*slotsPerBand + int(h.Sum32()%slotsPerBand) + MinPriority
 }
 
+// claims are the claims on one listener: its stack, and the suffix of the
+// claims' ids that names the listener.
+type claims struct {
+	stack awscdk.Stack
+	at    string
+}
+
+// claimsOn returns the claims on listener.
+func claimsOn(listener elbv2.IApplicationListener) claims {
+	return claims{stack: awscdk.Stack_Of(listener), at: "@" + url.PathEscape(*listener.Node().Path())}
+}
+
 // claim records that owner uses key (a path pattern or a priority) on a
 // listener. It returns the previous owner when another service already
 // claimed key on the same listener. Claims are plain constructs with no
 // resources, kept in the listener's stack under the listener's path: they
 // change no template, and they work across stacks and with imported
 // listeners.
-func claim(listener elbv2.IApplicationListener, kind, key, owner string) (previous string, taken bool) {
-	id := "EcsplitClaim" + kind + url.PathEscape(key) + "@" + url.PathEscape(*listener.Node().Path())
-	stack := awscdk.Stack_Of(listener)
-	if c := stack.Node().TryFindChild(&id); c != nil {
+func (l claims) claim(kind, key, owner string) (previous string, taken bool) {
+	id := "EcsplitClaim" + kind + url.PathEscape(key) + l.at
+	if c := l.stack.Node().TryFindChild(&id); c != nil {
 		for _, child := range *c.Node().Children() {
 			prev, _ := url.PathUnescape(*child.Node().Id())
 			return prev, true
 		}
 	}
-	c := constructs.NewConstruct(stack, &id)
+	c := constructs.NewConstruct(l.stack, &id)
 	ownerID := url.PathEscape(owner)
 	constructs.NewConstruct(c, &ownerID)
 	return "", false
@@ -81,8 +92,9 @@ func claim(listener elbv2.IApplicationListener, kind, key, owner string) (previo
 // claimRoutes registers the service's path patterns and priority on the
 // listener and panics, naming both services, on a conflict.
 func claimRoutes(listener elbv2.IApplicationListener, owner string, paths []string, priority int, explicit bool) {
+	on := claimsOn(listener)
 	for _, p := range paths {
-		if prev, taken := claim(listener, "Path", p, owner); taken {
+		if prev, taken := on.claim("Path", p, owner); taken {
 			panic(fmt.Sprintf("ecsplit microservice %s: Paths: path pattern %q is already routed to %s on the same listener; each path pattern belongs to one service", owner, p, prev))
 		}
 	}
@@ -94,7 +106,7 @@ func claimRoutes(listener elbv2.IApplicationListener, owner string, paths []stri
 		n    int
 		what string
 	}{{priority, "listener rule priority"}, {priority - 1, "listener rule priority of the preview rule (Priority - 1)"}} {
-		if prev, taken := claim(listener, "Priority", fmt.Sprint(pr.n), owner); taken {
+		if prev, taken := on.claim("Priority", fmt.Sprint(pr.n), owner); taken {
 			panic(fmt.Sprintf("ecsplit microservice %s: %s: %s %d is already used by %s on the same listener; set Priority explicitly (%d-%d) on one of them", owner, how, pr.what, pr.n, prev, MinPriority+1, MaxPriority))
 		}
 	}

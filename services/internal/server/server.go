@@ -29,8 +29,11 @@ const (
 // Limits of the HTTP server.
 const (
 	readHeaderTimeout = 5 * time.Second
-	readTimeout       = 10 * time.Second
-	writeTimeout      = 15 * time.Second
+	// readTimeout bounds the reading of a request, body included. It need
+	// not be below the shutdown timeout: a drain cuts off a body still
+	// arriving at once (see readCutoff).
+	readTimeout  = 10 * time.Second
+	writeTimeout = 15 * time.Second
 	// idleTimeout is longer than the ALB's idle timeout (60 s by default),
 	// so the load balancer, not the target, closes idle keep-alive
 	// connections; the other way round causes sporadic 502s.
@@ -82,11 +85,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 }
 
 // Main runs the service named name with handler h until SIGTERM or SIGINT,
-// then drains it and returns; the process exits 0. It logs and exits 1 when
-// the configuration is invalid, the port cannot be bound, or the drain
-// exceeds the shutdown timeout. A second signal during the drain kills the
-// process at once, after writing out the buffered log lines. Logs go to
-// stdout (see Log); every line is written before the process exits.
+// then drains it (see Run) and returns; the process exits 0. A drain that
+// ends because slow clients were cut off is a clean exit. Main logs and
+// exits 1 when the configuration is invalid, the port cannot be bound, or a
+// handler is still running (or its answer still being sent) when the
+// shutdown timeout ends. A second signal during the drain kills the process
+// at once, after writing out the buffered log lines. Logs go to stdout (see
+// Log); every line is written before the process exits.
 func Main(name string, h http.Handler) {
 	logs := NewLog(os.Stdout, name)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
@@ -130,11 +135,27 @@ func killOnSecondSignal(stop context.CancelFunc, logs *Log) {
 	}()
 }
 
-// Run serves h on cfg.Host and cfg.Port until ctx is done, then stops accepting
-// connections, waits up to cfg.ShutdownTimeout for in-flight requests and
-// returns nil once all are answered. It logs to logs: one line per request,
-// and "listening", "shutting down" and "stopped" lines. When Run returns,
-// every line it logged has been written out.
+// Run serves h on cfg.Host and cfg.Port until ctx is done, then drains the
+// server: it stops accepting connections, closes idle ones, cuts off every
+// read that waits for a client, and waits up to cfg.ShutdownTimeout for the
+// handlers to return and their answers to be sent. The cut-off reads are:
+//
+//   - a request that has not arrived whole (its headers are still coming):
+//     its connection is closed without an answer, as net/http never serves
+//     a request that arrives during a drain;
+//   - a request body still arriving: reading it fails at once with a
+//     timeout error, which a handler reading the body answers (a handler
+//     that does not read it answers as usual); the answer is sent and
+//     logged, then the connection is closed.
+//
+// Run returns nil when every handler has returned and its answer has been
+// sent within cfg.ShutdownTimeout: requests whose body was cut off count as
+// answered. It returns an error when it cannot listen, when the server
+// fails, or when a handler is still running, or its answer still being
+// sent, at the end of cfg.ShutdownTimeout (their connections are then
+// closed). It logs to logs: one line per request, and "listening",
+// "shutting down" and "stopped" lines. When Run returns, every line it
+// logged has been written out.
 func Run(ctx context.Context, cfg Config, logs *Log, h http.Handler) error {
 	defer logs.Flush() //nolint:errcheck // the caller's own lines will meet the same writer
 	logger := logs.Logger()
@@ -142,8 +163,9 @@ func Run(ctx context.Context, cfg Config, logs *Log, h http.Handler) error {
 	if err != nil {
 		return err
 	}
+	cutoff := newReadCutoff()
 	srv := &http.Server{
-		Handler:           LogRequests(logs, LimitBody(h)),
+		Handler:           LogRequests(logs, cutoff.track(LimitBody(h))),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -152,7 +174,10 @@ func Run(ctx context.Context, cfg Config, logs *Log, h http.Handler) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		// Let h answer "OPTIONS *" too, rather than net/http's empty 200.
 		DisableGeneralOptionsHandler: true,
+		ConnContext:                  cutoff.connContext,
+		ConnState:                    cutoff.connState,
 	}
+	srv.RegisterOnShutdown(cutoff.cutOff)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	logger.Info("listening", "addr", ln.Addr().String())

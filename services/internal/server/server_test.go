@@ -124,25 +124,33 @@ func (s *syncBuffer) String() string {
 // listens, and returns its address and Run's result channel.
 func runSlow(t *testing.T, ctx context.Context, cfg Config, delay time.Duration) (string, <-chan error) {
 	t.Helper()
-	logs := &syncBuffer{}
 	slow := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		time.Sleep(delay)
 		io.WriteString(w, "done")
 	})
+	url, _, done := startRun(t, ctx, cfg, slow)
+	return url, done
+}
+
+// startRun starts Run with handler h, waits until it listens, and returns
+// its URL, its log and Run's result channel.
+func startRun(t *testing.T, ctx context.Context, cfg Config, h http.Handler) (string, *syncBuffer, <-chan error) {
+	t.Helper()
+	logs := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, cfg, NewLog(logs, "test"), slow) }()
+	go func() { done <- Run(ctx, cfg, NewLog(logs, "test"), h) }()
 	for range 100 {
 		for _, line := range strings.Split(logs.String(), "\n") {
 			var l struct{ Msg, Addr string }
 			if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "listening" {
 				_, port, _ := net.SplitHostPort(l.Addr)
-				return "http://127.0.0.1:" + port, done
+				return "http://127.0.0.1:" + port, logs, done
 			}
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("no listening line: %s", logs)
-	return "", nil
+	return "", nil, nil
 }
 
 // TestRunDrainsInFlightRequest cancels Run while a slow request is in its

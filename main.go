@@ -3,9 +3,11 @@
 // capacity=fargate|ec2, and the other context keys of the README. The
 // cdk-nag AwsSolutions checks run on every synth (-c nag=false turns them
 // off). The app exits 1, with one "ecsplit:" line per problem and no stack
-// trace, on a bad context value, a construct's rejection of a prop, a failed
-// construct validation, or an error annotation such as an unsuppressed
-// cdk-nag error.
+// trace, on a context key it does not know (a misspelt key would otherwise
+// leave its default in place), a bad context value, a construct's
+// rejection of a prop, a failed construct validation, or an error
+// annotation such as an unsuppressed cdk-nag error. An empty value is the
+// key unset.
 package main
 
 import (

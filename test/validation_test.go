@@ -276,43 +276,31 @@ func TestInvalidInput(t *testing.T) {
 			microservice.ImageFromECR(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "Svc", "repo", "")
 		}, []string{`microservice "Svc"`, "Image", `"repo"`}},
 		// context values
-		{"context stage", func() { _, err := stacks.ParseStage("prod"); panic(err) }, []string{stacks.StageKey, `"prod"`}},
-		{"context capacity", func() { _, err := stacks.ParseCapacity("lambda"); panic(err) }, []string{stacks.CapacityKey, `"lambda"`, "fargate"}},
-		{"context nag", func() {
-			_, err := stacks.ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.NagKey: "perhaps"}}))
-			panic(err)
-		}, []string{stacks.NagKey, `"perhaps"`, "true or false"}},
-		{"context stickiness", func() {
-			_, err := stacks.ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.StickinessKey: "5 minutes"}}))
-			panic(err)
-		}, []string{stacks.StickinessKey, `"5 minutes"`, "1s to 168h"}},
-		{"context stage and capacity both wrong", func() {
-			_, err := stacks.ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.StageKey: "splt", stacks.CapacityKey: "arm"}}))
-			panic(err)
-		}, []string{`stage="splt"`, `capacity="arm"`}},
-		{"context deletionProtection", func() {
-			_, err := stacks.ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.DeletionProtectionKey: "off"}}))
-			panic(err)
-		}, []string{stacks.DeletionProtectionKey, `"off"`, "true or false"}},
-		{"context alarmEmail", func() {
-			_, err := stacks.ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.AlarmEmailKey: "ops-at-example"}}))
-			panic(err)
-		}, []string{stacks.AlarmEmailKey, `"ops-at-example"`, "email address"}},
-		{"context alarmTopicArn", func() {
-			_, err := stacks.ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.AlarmTopicKey: "arn:aws:sqs:eu-west-1:123456789012:q"}}))
-			panic(err)
-		}, []string{stacks.AlarmTopicKey, `"arn:aws:sqs:eu-west-1:123456789012:q"`, "SNS topic ARN"}},
-		{"context serverAccessLogsBucket", func() {
-			_, err := stacks.ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.ServerAccessLogsBucketKey: "Logs_Bucket"}}))
-			panic(err)
-		}, []string{stacks.ServerAccessLogsBucketKey, `"Logs_Bucket"`, "S3 bucket name"}},
-		{"context stage percent", func() { _, err := stacks.ParseStage("users:100,threads:150"); panic(err) }, []string{stacks.StageKey, `"150"`, "0 to 100"}},
-		{"context certificateArn", func() {
+		{"context key unknown", contextErr(map[string]any{"stagee": "split"}), []string{`context key "stagee" is not known: did you mean "stage"?`}},
+		{"context value a list", contextErr(map[string]any{stacks.StageKey: []any{"split"}}), []string{`context stage=["split"] is not valid`, "use a string"}},
+		{"context stage", contextErr(map[string]any{stacks.StageKey: "prod"}), []string{`context stage="prod" is not valid`, `"prod" is not SERVICE:PERCENT`}},
+		{"context stage percent", contextErr(map[string]any{stacks.StageKey: "users:100,threads:150"}), []string{`context stage="users:100,threads:150" is not valid`, `"150"`, "0 to 100"}},
+		{"context capacity", contextErr(map[string]any{stacks.CapacityKey: "lambda"}), []string{`context capacity="lambda" is not valid`, "fargate"}},
+		{"context stage and capacity both wrong", contextErr(map[string]any{stacks.StageKey: "splt", stacks.CapacityKey: "arm"}), []string{`stage="splt"`, `capacity="arm"`}},
+		{"context certificateArn, through the app's build", func() {
 			app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.CertificateKey: "not-an-arn"}})
 			if _, _, err := stacks.Build(app); err != nil {
 				panic(err)
 			}
-		}, []string{"CertificateArn", `"not-an-arn"`}},
+		}, []string{`context certificateArn="not-an-arn" is not valid`, "ACM certificate ARN"}},
+		{"context stickiness", contextErr(map[string]any{stacks.StickinessKey: "5 minutes"}), []string{`context stickiness="5 minutes" is not valid`, "1s to 168h"}},
+		{"context alarmEmail", contextErr(map[string]any{stacks.AlarmEmailKey: "ops-at-example"}), []string{`context alarmEmail="ops-at-example" is not valid`, "email address"}},
+		{"context alarmTopicArn", contextErr(map[string]any{stacks.AlarmTopicKey: "arn:aws:sqs:eu-west-1:123456789012:q"}),
+			[]string{`context alarmTopicArn="arn:aws:sqs:eu-west-1:123456789012:q" is not valid`, "SNS topic ARN"}},
+		{"context alarmEmail with alarmTopicArn", contextErr(map[string]any{stacks.AlarmEmailKey: "ops@example.com", stacks.AlarmTopicKey: "arn:aws:sns:eu-west-1:123456789012:t"}),
+			[]string{`context alarmEmail="ops@example.com" is not valid with alarmTopicArn="arn:aws:sns:eu-west-1:123456789012:t"`, "subscribe the address to your topic yourself"}},
+		{"context deletionProtection", contextErr(map[string]any{stacks.DeletionProtectionKey: "off"}), []string{`context deletionProtection="off" is not valid`, "true or false"}},
+		{"context serverAccessLogsBucket characters", contextErr(map[string]any{stacks.ServerAccessLogsBucketKey: "Logs_Bucket"}),
+			[]string{`context serverAccessLogsBucket="Logs_Bucket" is not valid`, "S3 bucket name", "lower-case"}},
+		{"context serverAccessLogsBucket reserved suffix", contextErr(map[string]any{stacks.ServerAccessLogsBucketKey: "logs-s3alias"}),
+			[]string{`context serverAccessLogsBucket="logs-s3alias" is not valid`, `"-s3alias"`}},
+		{"context nag", contextErr(map[string]any{stacks.NagKey: "perhaps"}), []string{`context nag="perhaps" is not valid`, "true or false"}},
+		{"context servicesDir", contextErr(map[string]any{stacks.ServicesDirKey: "no-such-dir"}), []string{`context servicesDir="no-such-dir" is not valid`, "NAME/Dockerfile"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

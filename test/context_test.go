@@ -1,11 +1,17 @@
 package test
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -182,6 +188,172 @@ func TestContextEmptyValues(t *testing.T) {
 			if got, err := read(map[string]any{key: v}); err != nil || !reflect.DeepEqual(got, unset) {
 				t.Errorf("%s=%q: %+v, %v; want %+v", key, v, got, err, unset)
 			}
+		}
+	}
+}
+
+var (
+	appBinaryOnce sync.Once
+	appBinary     string
+	appBinaryErr  error
+)
+
+// buildApp builds the app's binary (main.go), once per test binary, into
+// a directory of its own: cdk.json's app command builds bin/ecsplit-app,
+// which TestSynthMatchesCLI may be running at the same time.
+func buildApp(t *testing.T) string {
+	t.Helper()
+	appBinaryOnce.Do(func() {
+		appBinary = filepath.Join(sharedBinDir(t), "ecsplit-app")
+		cmd := exec.Command("go", "build", "-o", appBinary, ".")
+		cmd.Dir = repoRoot
+		if out, err := cmd.CombinedOutput(); err != nil {
+			appBinaryErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if appBinaryErr != nil {
+		t.Fatal(appBinaryErr)
+	}
+	return appBinary
+}
+
+// exitCode returns the exit code of a command that ran, and fails t if it
+// did not run.
+func exitCode(t *testing.T, err error) int {
+	t.Helper()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exit):
+		return exit.ExitCode()
+	}
+	t.Fatal(err)
+	return -1
+}
+
+// TestContextTypoBinary runs the app's binary as the CLI runs it, from the
+// repository root with the context in CDK_CONTEXT_JSON, with a misspelt
+// key: it exits 1, and its stderr is exactly the one line that names the
+// key and the nearest one, and no stack trace.
+func TestContextTypoBinary(t *testing.T) {
+	parallel(t)
+	app := buildApp(t)
+	for ctx, want := range map[string]string{
+		`{"stagee":"split"}`:                            `ecsplit: context key "stagee" is not known: did you mean "stage"?`,
+		`{"stage":"split","Stage":"monolith","nag":""}`: `ecsplit: context key "Stage" is not known: did you mean "stage"?`,
+		`{"alarmEmail":"ops@example.com","alarmTopicArn":"arn:aws:sns:eu-west-1:123456789012:t"}`: `ecsplit: context alarmEmail="ops@example.com" is not valid with alarmTopicArn="arn:aws:sns:eu-west-1:123456789012:t": ` +
+			`the app subscribes an address to the alarm topic it makes, not to yours; leave out alarmEmail and subscribe the address to your topic yourself`,
+	} {
+		cmd := exec.Command(app)
+		cmd.Dir = repoRoot
+		cmd.Env = append(os.Environ(), "CDK_CONTEXT_JSON="+ctx, "CDK_OUTDIR="+t.TempDir(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20")
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		code := exitCode(t, cmd.Run())
+		if code != 1 || stderr.String() != want+"\n" || stdout.Len() != 0 {
+			t.Errorf("CDK_CONTEXT_JSON=%s: exit %d\nstderr %q\nstdout %q\nwant exit 1 and stderr %q", ctx, code, stderr.String(), stdout.String(), want+"\n")
+		}
+	}
+}
+
+// TestContextTypoCLI runs `cdk synth -c stagee=split` through the pinned
+// CLI, which adds cdk.json's context and its own: the synth fails with the
+// app's one line and the CLI's line that the app exited with 1, and
+// nothing else. -a runs the binary that buildApp built (see there).
+func TestContextTypoCLI(t *testing.T) {
+	parallel(t)
+	app := buildApp(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-c", "stagee=split"}, `ecsplit: context key "stagee" is not known: did you mean "stage"?`},
+		// -c KEY= is the key unset: the default, no error
+		{[]string{"-c", "Stage=split", "-c", "nag=", "-c", "capacity=", "-c", "stage="}, `ecsplit: context key "Stage" is not known: did you mean "stage"?`},
+	} {
+		args := slices.Concat([]string{"synth", "--quiet", "--no-notices", "-a", app, "-o", t.TempDir()}, c.args)
+		cmd := exec.Command(cdkCLI(t), args...)
+		cmd.Dir = repoRoot
+		cmd.Env = slices.Concat(os.Environ(), cliEnv, []string{"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20"})
+		out, err := cmd.CombinedOutput()
+		code := exitCode(t, err)
+		want := c.want + "\n" + app + ": Subprocess exited with error 1\n"
+		if code != 1 || string(out) != want {
+			t.Errorf("cdk %s: exit %d, output:\n%s\nwant exit 1, output:\n%s", strings.Join(c.args, " "), code, out, want)
+		}
+	}
+}
+
+// TestContextKeysOfTheCLI reads the pinned CLI's bundle for the context
+// keys it writes to cdk.json or cdk.context.json, reads from there, or
+// sends the app, and asserts that the app takes each for the CDK's
+// (stacks.CDKContextKey): an upgraded CLI with a new key fails here, not in
+// a user's synth.
+func TestContextKeysOfTheCLI(t *testing.T) {
+	parallel(t)
+	bundle, err := os.ReadFile(filepath.Join(repoRoot, "node_modules", "aws-cdk", "lib", "index.js"))
+	if err != nil {
+		t.Fatalf("%v: run `npm ci` at the repository root", err)
+	}
+	found := map[string][]string{}
+	for what, re := range map[string]*regexp.Regexp{
+		// configuration.context.get("...") and .set("...", ...)
+		"context.get/set": regexp.MustCompile(`context\.(?:get|set)\("([^"]+)"`),
+		// cx-api's context key constants, such as ENABLE_DIFF_NO_FAIL_CONTEXT
+		"cx-api constant": regexp.MustCompile(`exports2\.[A-Z_]+_CONTEXT(?:_KEY)? = "([^"]+)"`),
+		// the key cdk migrate adds to the new project's cdk.json (addMigrateContext)
+		"cdk.json context": regexp.MustCompile(`\.context = \{\s*\.\.\.config2\.context,\s*"([^"]+)"`),
+	} {
+		for _, m := range re.FindAllSubmatch(bundle, -1) {
+			found[what] = append(found[what], string(m[1]))
+		}
+		if len(found[what]) == 0 {
+			t.Errorf("no %s in the CLI's bundle: update this test to the CLI", what)
+		}
+	}
+	// The context the CLI sends the app from its settings (toolkit-lib's
+	// contextFromSettings), by name or by cx-api's constant.
+	_, fn, _ := bytes.Cut(bundle, []byte("function contextFromSettings("))
+	fn, _, _ = bytes.Cut(fn, []byte("return context;"))
+	constant := func(name string) string {
+		m := regexp.MustCompile(`exports2\.` + name + ` = "([^"]+)"`).FindSubmatch(bundle)
+		if m == nil {
+			t.Errorf("cx-api's %s not found in the CLI's bundle", name)
+			return ""
+		}
+		return string(m[1])
+	}
+	for _, m := range regexp.MustCompile(`context\[(?:"([^"]+)"|cxapi\d*\.([A-Z_]+))\] =`).FindAllSubmatch(fn, -1) {
+		k := string(m[1])
+		if len(m[2]) > 0 {
+			k = constant(string(m[2]))
+		}
+		found["contextFromSettings"] = append(found["contextFromSettings"], k)
+	}
+	if len(found["contextFromSettings"]) == 0 {
+		t.Error("no contextFromSettings in the CLI's bundle: update this test to the CLI")
+	}
+	// A lookup's result is cached as "PROVIDER:PROPS" (aws-cdk-lib's
+	// ContextProvider.getKey), for each provider of the schema.
+	for _, m := range regexp.MustCompile(`ContextProvider\d*\["[A-Z_]+"\] = "([a-z-]+)"`).FindAllSubmatch(bundle, -1) {
+		found["context provider"] = append(found["context provider"], string(m[1])+":account=123456789012:region=eu-west-1")
+	}
+	if len(found["context provider"]) < 12 {
+		t.Errorf("context providers: %q; want the schema's 12", found["context provider"])
+	}
+	var all []string
+	for what, keys := range found {
+		for _, k := range keys {
+			all = append(all, k)
+			if !stacks.CDKContextKey(k) {
+				t.Errorf("the CLI's key %q (%s) is not stacks.CDKContextKey", k, what)
+			}
+		}
+	}
+	for _, k := range []string{"acknowledged-issue-numbers", "cli-telemetry", "cdk-migrate", "aws-cdk:enableDiffNoFail", "aws:cdk:enable-path-metadata", "aws:cdk:bundling-stacks"} {
+		if !slices.Contains(all, k) {
+			t.Errorf("%q not found in the CLI's bundle: update this test to the CLI", k)
 		}
 	}
 }

@@ -24,23 +24,11 @@ const (
 // Load reads its routing.
 type reader struct {
 	asm     *cfn.Assembly
-	exports map[string]export // by export name
-}
-
-// export is an output's export: the stack (artifact id) and the value.
-type export struct {
-	stack string
-	value any
+	exports map[string]cfn.Export // by export name
 }
 
 func newReader(asm *cfn.Assembly) *reader {
-	r := &reader{asm: asm, exports: map[string]export{}}
-	for _, st := range asm.Artifacts {
-		for name, v := range asm.Stacks[st.ID].Exports() {
-			r.exports[name] = export{stack: st.ID, value: v}
-		}
-	}
-	return r
+	return &reader{asm: asm, exports: asm.Exports()}
 }
 
 // resolve turns a reference to a resource ({"Ref": ID} in stack, or
@@ -62,7 +50,7 @@ func (r *reader) resolve(stack string, v any) (ResourceID, error) {
 		if !ok {
 			return ResourceID{}, fmt.Errorf("Fn::ImportValue %s: no stack of the assembly exports it", name)
 		}
-		return r.resolve(e.stack, e.value)
+		return r.resolve(e.Stack, e.Value)
 	}
 	return ResourceID{}, fmt.Errorf("%v is not a Ref or an Fn::ImportValue", v)
 }

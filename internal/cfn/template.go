@@ -24,6 +24,22 @@ type Template struct {
 	Resources map[string]*Resource `json:"Resources"`
 	// Outputs holds the template's outputs by logical id.
 	Outputs map[string]*Output `json:"Outputs"`
+	// Parameters holds the template's parameters by name.
+	Parameters map[string]*Parameter `json:"Parameters"`
+	// Conditions holds the template's condition expressions by name.
+	Conditions map[string]any `json:"Conditions"`
+	// Mappings holds the template's mappings: map name, top-level key,
+	// second-level key.
+	Mappings map[string]map[string]map[string]any `json:"Mappings"`
+}
+
+// Parameter is one parameter of a template.
+type Parameter struct {
+	// Type is the parameter's type, such as "String" or
+	// "AWS::SSM::Parameter::Value<String>".
+	Type string `json:"Type"`
+	// Default is the value it takes when a deployment gives none.
+	Default any `json:"Default"`
 }
 
 // Resource is one resource of a template.

@@ -21,6 +21,7 @@ var subprocessInputs = []string{
 	filepath.Join(repoRoot, "package.json"),
 	filepath.Join(repoRoot, "package-lock.json"),
 	filepath.Join(repoRoot, "node_modules", "aws-cdk", "package.json"),
+	filepath.Join(repoRoot, "node_modules", "@cloud-copilot", "iam-simulate", "package.json"),
 	filepath.Join(repoRoot, ".tools", "cfnguard", "VERSION"),
 	"testdata",
 }

@@ -1,0 +1,146 @@
+package permission
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ecsplit/ecsplit/internal/cfn"
+)
+
+// CloudWatchPrincipal is the service principal CloudWatch alarms act as.
+const CloudWatchPrincipal = "cloudwatch.amazonaws.com"
+
+// alarm finds the paths of an alarm's actions: CloudWatch publishing to
+// each topic it notifies and, for an encrypted topic, using its key.
+func (d *deriver) alarm(at ref, res *cfn.Resource) error {
+	name, err := d.r.Name(at.stack, at.id)
+	if err != nil {
+		return err
+	}
+	alarmArn, err := d.arn(at)
+	if err != nil {
+		return err
+	}
+	for _, prop := range []string{"AlarmActions", "OKActions", "InsufficientDataActions"} {
+		if res.Properties[prop] == nil {
+			continue
+		}
+		actions, err := d.r.Strings(at.stack, res.Properties[prop])
+		if err != nil {
+			return fmt.Errorf("%s: %w", prop, err)
+		}
+		for _, action := range actions {
+			if !strings.HasPrefix(action, "arn:") || strings.Split(action, ":")[2] != "sns" {
+				return fmt.Errorf("%s: action %s is not an SNS topic, which no rule covers (add one to internal/permission)", prop, action)
+			}
+			if err := d.alarmAction(name, alarmArn, action); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// alarmAction adds the paths of one alarm notifying one topic.
+func (d *deriver) alarmAction(alarm, alarmArn, topicArn string) error {
+	p := Path{
+		Kind: AlarmAction,
+		What: fmt.Sprintf("alarm %q notifies topic %s", alarm, topicArn),
+		Request: Request{
+			Principal:       CloudWatchPrincipal,
+			Action:          "sns:Publish",
+			Resource:        topicArn,
+			ResourceAccount: accountOf(topicArn),
+			Context:         map[string]any{"aws:SourceArn": alarmArn},
+		},
+		Doc: docAlarmAction,
+	}
+	topic, ok := d.byArn[topicArn]
+	if !ok || d.resource(topic).Type != "AWS::SNS::Topic" {
+		p.Outside = "SNS topic " + topicArn
+		d.add(p)
+		return nil
+	}
+	policy, err := d.topicPolicy(topic, topicArn)
+	if err != nil {
+		return err
+	}
+	p.ResourcePolicy = policy
+	d.add(p)
+	keyID, err := d.str(topic, d.resource(topic), "KmsMasterKeyId")
+	if err != nil || keyID == "" {
+		return err
+	}
+	key, keyArn, keyPolicy, err := d.key(keyID)
+	if err != nil {
+		return fmt.Errorf("topic %s: %w", topic, err)
+	}
+	for _, action := range []string{"kms:GenerateDataKey", "kms:Decrypt"} {
+		d.add(Path{
+			Kind: AlarmTopicKey,
+			What: fmt.Sprintf("alarm %q publishes to topic %s, encrypted with key %s", alarm, topicArn, key),
+			Request: Request{
+				Principal: CloudWatchPrincipal,
+				Action:    action,
+				Resource:  keyArn,
+			},
+			ResourcePolicy: keyPolicy,
+			Doc:            docAlarmTopicKey,
+		})
+	}
+	return nil
+}
+
+// topicPolicy returns the policy of a topic of the assembly, from the one
+// AWS::SNS::TopicPolicy that names it. A topic with none keeps SNS's
+// default policy, which the proof does not model: that is an error.
+func (d *deriver) topicPolicy(topic ref, topicArn string) (*Policy, error) {
+	var found []*Policy
+	for _, at := range d.all() {
+		res := d.resource(at)
+		if res.Type != "AWS::SNS::TopicPolicy" {
+			continue
+		}
+		topics, err := d.r.Strings(at.stack, res.Properties["Topics"])
+		if err != nil {
+			return nil, fmt.Errorf("%s: Topics: %w", at, err)
+		}
+		for _, t := range topics {
+			if t == topicArn {
+				doc, err := d.document(at, res.Properties["PolicyDocument"])
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", at, err)
+				}
+				found = append(found, &Policy{Source: at.String(), Document: doc})
+			}
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("topic %s has no AWS::SNS::TopicPolicy: SNS's default policy is not modelled", topic)
+	case 1:
+		return found[0], nil
+	}
+	return nil, fmt.Errorf("topic %s has %d topic policies, and only the last one applied would hold", topic, len(found))
+}
+
+// key finds a KMS key of the assembly by id or ARN, and returns it, its
+// ARN and its key policy.
+func (d *deriver) key(idOrArn string) (ref, string, *Policy, error) {
+	at, ok := d.byArn[idOrArn]
+	if !ok {
+		at, ok = d.byName[idOrArn]
+	}
+	if !ok || d.resource(at).Type != "AWS::KMS::Key" {
+		return ref{}, "", nil, fmt.Errorf("KMS key %s is not in the templates, and no rule covers a key from elsewhere", idOrArn)
+	}
+	arn, err := d.arn(at)
+	if err != nil {
+		return ref{}, "", nil, err
+	}
+	doc, err := d.document(at, d.resource(at).Properties["KeyPolicy"])
+	if err != nil {
+		return ref{}, "", nil, fmt.Errorf("%s: KeyPolicy: %w", at, err)
+	}
+	return at, arn, &Policy{Source: at.String(), Document: doc}, nil
+}

@@ -1,0 +1,265 @@
+package permission
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/ecsplit/ecsplit/internal/cfn"
+)
+
+var testEnv = cfn.Env{Partition: "aws", Region: "eu-west-1", Account: "123456789012"}
+
+// evaluator runs the repository's evaluator script (npm ci installs it).
+var evaluator = Evaluator{Root: "../.."}
+
+const (
+	topicArn = "arn:aws:sns:eu-west-1:123456789012:alarms"
+	alarmArn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:svc-error-rate"
+)
+
+func doc(statements ...map[string]any) map[string]any {
+	list := make([]any, len(statements))
+	for i, s := range statements {
+		list[i] = s
+	}
+	return map[string]any{"Version": "2012-10-17", "Statement": list}
+}
+
+// enforceSSL is the only statement of a topic policy that CDK's EnforceSSL
+// writes.
+var enforceSSL = map[string]any{"Sid": "AllowPublishThroughSSLOnly", "Effect": "Deny", "Principal": "*", "Action": "sns:Publish",
+	"Resource": topicArn, "Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}}}
+
+func publish(condition map[string]any) map[string]any {
+	st := map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": CloudWatchPrincipal}, "Action": "sns:Publish", "Resource": topicArn}
+	if condition != nil {
+		st["Condition"] = condition
+	}
+	return st
+}
+
+// TestEvaluatorDecides holds the evaluator to IAM's rules on the requests
+// the proof makes: a topic policy replaces SNS's default one, so one that
+// only denies allows nothing; a condition on a context key the request
+// does not carry (because no AWS page documents it) does not match; the
+// encryption context, which iam-simulate drops unless the harness renames
+// it, is compared; a key the evaluator would ignore is an Error, never a
+// decision.
+func TestEvaluatorDecides(t *testing.T) {
+	alarmRequest := Request{Principal: CloudWatchPrincipal, Action: "sns:Publish", Resource: topicArn, ResourceAccount: testEnv.Account,
+		Context: map[string]any{"aws:SourceArn": alarmArn}}
+	logsKey := "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	logsRequest := func(group string) Request {
+		return Request{Principal: "logs.eu-west-1.amazonaws.com", Action: "kms:GenerateDataKey", Resource: logsKey, ResourceAccount: testEnv.Account,
+			Context: map[string]any{"kms:EncryptionContext:aws:logs:arn": group}}
+	}
+	logsPolicy := doc(map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": "logs.eu-west-1.amazonaws.com"},
+		"Action": []any{"kms:GenerateDataKey*", "kms:Decrypt"}, "Resource": "*",
+		"Condition": map[string]any{"ArnLike": map[string]any{"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:123456789012:log-group:*"}}})
+	tests := []struct {
+		name string
+		path Path
+		want Decision
+	}{
+		{"topic policy of enforceSSL alone", Path{Request: alarmRequest, ResourcePolicy: &Policy{Document: doc(enforceSSL)}}, ImplicitlyDenied},
+		{"an Allow for the alarm's ARN", Path{Request: alarmRequest, ResourcePolicy: &Policy{Document: doc(enforceSSL,
+			publish(map[string]any{"ArnLike": map[string]any{"aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:svc-*"}}))}}, Allowed},
+		{"an Allow for another alarm", Path{Request: alarmRequest, ResourcePolicy: &Policy{Document: doc(
+			publish(map[string]any{"ArnLike": map[string]any{"aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:other-*"}}))}}, ImplicitlyDenied},
+		{"an Allow on a key the request does not carry", Path{Request: alarmRequest, ResourcePolicy: &Policy{Document: doc(
+			publish(map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": testEnv.Account}}))}}, ImplicitlyDenied},
+		{"a Deny", Path{Request: alarmRequest, ResourcePolicy: &Policy{Document: doc(publish(nil),
+			map[string]any{"Effect": "Deny", "Principal": "*", "Action": "sns:*", "Resource": "*"})}}, ExplicitlyDenied},
+		{"the encryption context of the log group", Path{Request: logsRequest("arn:aws:logs:eu-west-1:123456789012:log-group:app"),
+			ResourcePolicy: &Policy{Document: logsPolicy}}, Allowed},
+		{"the encryption context of another Region's log group", Path{Request: logsRequest("arn:aws:logs:eu-west-2:123456789012:log-group:app"),
+			ResourcePolicy: &Policy{Document: logsPolicy}}, ImplicitlyDenied},
+		{"a key the evaluator ignores", Path{Request: Request{Principal: CloudWatchPrincipal, Action: "sns:Publish", Resource: topicArn,
+			ResourceAccount: testEnv.Account, Context: map[string]any{"ecs:cluster": "x"}}, ResourcePolicy: &Policy{Document: doc(publish(nil))}}, Error},
+		{"the role's own policy", Path{Request: Request{Principal: "arn:aws:iam::123456789012:role/r", Action: "ecr:GetAuthorizationToken",
+			Resource: "*", ResourceAccount: testEnv.Account}, IdentityPolicies: []Policy{{Source: "p", Document: allowAll("ecr:GetAuthorizationToken")}}}, Allowed},
+		{"a role without it", Path{Request: Request{Principal: "arn:aws:iam::123456789012:role/r", Action: "ecr:BatchGetImage",
+			Resource: "arn:aws:ecr:eu-west-1:123456789012:repository/app", ResourceAccount: testEnv.Account},
+			IdentityPolicies: []Policy{{Source: "p", Document: allowAll("ecr:GetAuthorizationToken")}}}, ImplicitlyDenied},
+	}
+	var paths []Path
+	for _, tt := range tests {
+		paths = append(paths, tt.path)
+	}
+	results, err := evaluator.Evaluate(context.Background(), paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tt := range tests {
+		if results[i].Decision != tt.want {
+			t.Errorf("%s: %s (%s), want %s", tt.name, results[i].Decision, results[i].Detail, tt.want)
+		}
+	}
+}
+
+// assembly parses one-stack templates into an assembly.
+func assembly(t *testing.T, stacks map[string]string) *cfn.Assembly {
+	t.Helper()
+	a := &cfn.Assembly{Stacks: map[string]*cfn.Template{}}
+	for _, id := range []string{"A", "B"} {
+		body, ok := stacks[id]
+		if !ok {
+			continue
+		}
+		tpl, err := cfn.Parse([]byte(body))
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		a.Stacks[id] = tpl
+		a.Artifacts = append(a.Artifacts, cfn.Stack{ID: id, Name: id})
+	}
+	return a
+}
+
+// TestDeriveCoversEveryType: a resource type that no rule covers fails the
+// derivation, naming it, so that a new kind of resource cannot slip past
+// the proof.
+func TestDeriveCoversEveryType(t *testing.T) {
+	a := assembly(t, map[string]string{"A": `{"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {}}}}`})
+	_, err := Derive(a, testEnv)
+	if err == nil || !strings.Contains(err.Error(), "A/Q: resource type AWS::SQS::Queue: no rule") {
+		t.Errorf("error %v", err)
+	}
+}
+
+// alarmStack is an alarm notifying a topic encrypted with a key, whose
+// policy is topicPolicy (a JSON statement list).
+func alarmStack(topicPolicy string) string {
+	return `{"Resources": {
+	  "Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Version": "2012-10-17", "Statement": [
+	    {"Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"}]}}},
+	  "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "alarms", "KmsMasterKeyId": {"Fn::GetAtt": ["Key", "Arn"]}}},
+	  "Policy": {"Type": "AWS::SNS::TopicPolicy", "Properties": {"Topics": [{"Ref": "Topic"}],
+	    "PolicyDocument": {"Version": "2012-10-17", "Statement": ` + topicPolicy + `}}},
+	  "Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"AlarmName": "svc-error-rate",
+	    "AlarmActions": [{"Ref": "Topic"}], "OKActions": [{"Ref": "Topic"}]}}
+	}}`
+}
+
+// TestDeriveAlarm: an alarm's actions give CloudWatch's publish, with the
+// alarm's ARN as aws:SourceArn and the topic's policy, once for both
+// actions; and the topic key's use, with no context.
+func TestDeriveAlarm(t *testing.T) {
+	allow, _ := json.Marshal([]any{enforceSSL, publish(map[string]any{"ArnLike": map[string]any{"aws:SourceArn": alarmArn}})})
+	paths, err := Derive(assembly(t, map[string]string{"A": alarmStack(string(allow))}), testEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, p := range paths {
+		kinds = append(kinds, string(p.Kind)+" "+p.Request.Action)
+	}
+	if strings.Join(kinds, "|") != "alarm-action sns:Publish|alarm-topic-key kms:GenerateDataKey|alarm-topic-key kms:Decrypt" {
+		t.Fatalf("paths %v", kinds)
+	}
+	if got := paths[0].Request.Context["aws:SourceArn"]; got != alarmArn || len(paths[0].Request.Context) != 1 {
+		t.Errorf("the publish's context %v, want aws:SourceArn %s only", paths[0].Request.Context, alarmArn)
+	}
+	if paths[0].ResourcePolicy == nil || paths[0].ResourcePolicy.Source != "A/Policy" || len(paths[1].Request.Context) != 0 {
+		t.Errorf("policies %+v %+v", paths[0].ResourcePolicy, paths[1].Request)
+	}
+	results, err := evaluator.Evaluate(context.Background(), paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		if r.Decision != Allowed {
+			t.Errorf("%s: %s %s", r.Path, r.Decision, r.Detail)
+		}
+	}
+}
+
+// TestDeriveAlarmOutside: an alarm that notifies a topic of another stack
+// or account gives a path marked Outside, which Evaluate does not decide;
+// an action that is not a topic, and a topic without a policy, are errors.
+func TestDeriveAlarmOutside(t *testing.T) {
+	a := assembly(t, map[string]string{"A": `{"Resources": {"Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"AlarmName": "x",
+	  "AlarmActions": ["arn:aws:sns:eu-west-1:999999999999:theirs"]}}}}`})
+	paths, err := Derive(a, testEnv)
+	if err != nil || len(paths) != 1 || paths[0].Outside != "SNS topic arn:aws:sns:eu-west-1:999999999999:theirs" || paths[0].Request.ResourceAccount != "999999999999" {
+		t.Fatalf("paths %+v, %v", paths, err)
+	}
+	results, err := evaluator.Evaluate(context.Background(), paths)
+	if err != nil || results[0].Decision != Outside {
+		t.Errorf("results %+v, %v", results, err)
+	}
+	for body, want := range map[string]string{
+		`{"Resources": {"Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"AlarmActions": ["arn:aws:automate:eu-west-1:ec2:stop"]}}}}`:                            "is not an SNS topic",
+		`{"Resources": {"T": {"Type": "AWS::SNS::Topic", "Properties": {}}, "Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"AlarmActions": [{"Ref": "T"}]}}}}`: "has no AWS::SNS::TopicPolicy",
+	} {
+		if _, err := Derive(assembly(t, map[string]string{"A": body}), testEnv); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v, want %q", err, want)
+		}
+	}
+}
+
+// TestDeriveTaskDefinition: a task definition gives ECS assuming both its
+// roles (with aws:SourceAccount only), and the execution role's calls:
+// the ECR pull of its image in its repository, the awslogs stream under
+// the container's prefix, and each secret, read from its ARN without the
+// JSON key that follows it.
+func TestDeriveTaskDefinition(t *testing.T) {
+	body := `{"Resources": {
+	  "Exec": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Statement": [
+	    {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}},
+	  "Task": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Statement": [
+	    {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}},
+	  "ExecPolicy": {"Type": "AWS::IAM::Policy", "Properties": {"Roles": [{"Ref": "Exec"}], "PolicyDocument": {"Statement": [
+	    {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}]}}},
+	  "Def": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"Family": "app",
+	    "ExecutionRoleArn": {"Fn::GetAtt": ["Exec", "Arn"]}, "TaskRoleArn": {"Fn::GetAtt": ["Task", "Arn"]},
+	    "ContainerDefinitions": [{"Name": "web", "Image": {"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/repo:tag"},
+	      "LogConfiguration": {"LogDriver": "awslogs", "Options": {"awslogs-group": "grp", "awslogs-stream-prefix": "web"}},
+	      "Secrets": [{"Name": "DB", "ValueFrom": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf:password::"},
+	                  {"Name": "FLAG", "ValueFrom": "flag"}]}]}}
+	}}`
+	paths, err := Derive(assembly(t, map[string]string{"A": body}), testEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Request{}
+	for _, p := range paths {
+		got[string(p.Kind)+" "+p.Request.Action+" "+p.Request.Resource] = p.Request
+	}
+	for _, want := range []string{
+		"task-execution ecr:BatchGetImage arn:aws:ecr:eu-west-1:123456789012:repository/repo",
+		"task-execution ecr:GetAuthorizationToken *",
+		"task-execution logs:CreateLogStream arn:aws:logs:eu-west-1:123456789012:log-group:grp:log-stream:web/web/0123456789abcdef0123456789abcdef",
+		"task-execution secretsmanager:GetSecretValue arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf",
+		"task-execution ssm:GetParameters arn:aws:ssm:eu-west-1:123456789012:parameter/flag",
+	} {
+		if _, ok := got[want]; !ok {
+			t.Errorf("no path %s among %v", want, paths)
+		}
+	}
+	trusts := 0
+	for _, p := range paths {
+		if p.Kind == RoleTrust {
+			trusts++
+			if len(p.Request.Context) != 1 || p.Request.Context["aws:SourceAccount"] != testEnv.Account {
+				t.Errorf("%s: context %v", p, p.Request.Context)
+			}
+		}
+	}
+	if trusts != 2 {
+		t.Errorf("%d trust paths, want the task role's and the execution role's", trusts)
+	}
+	// Only GetAuthorizationToken is allowed: the proof would fail the rest.
+	results, err := evaluator.Evaluate(context.Background(), paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		allowed := r.Path.Kind == RoleTrust || r.Path.Request.Action == "ecr:GetAuthorizationToken"
+		if (r.Decision == Allowed) != allowed {
+			t.Errorf("%s: %s", r.Path, r.Decision)
+		}
+	}
+}

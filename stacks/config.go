@@ -133,10 +133,12 @@ func ConfigFromContext(app awscdk.App) (Config, error) {
 
 // ParseContext reads Config from an app's context (cdk.json's, the CLI's
 // and -c KEY=VALUE, as CDK_CONTEXT_JSON carries them). A value is text:
-// a string, trimmed of spaces, or a JSON boolean or number as it is
-// written; an empty value, like a null one, is unset: the key's default.
-// Each value is checked against the rules of the construct or the AWS
-// service that takes it, so that no bad value reaches them. Its error has
+// a string, trimmed of spaces, or a JSON boolean or number as text; an
+// empty value, like a null one, is unset: the key's default. Each value is
+// checked against the rules of the construct, the CDK or the AWS service
+// that takes it, so that no bad value reaches them (servicesDir when it is
+// set: DefaultServicesDir, relative to wherever the app runs, is left to
+// microservice.ImageFromDirectory, which names the directory). Its error has
 // one line per problem: a key that is neither the app's (ContextKeys) nor
 // the CDK's (CDKContextKey), naming the nearest of the app's keys; a bad
 // value, as `context KEY="VALUE" is not valid: ...` with what is allowed;
@@ -185,8 +187,8 @@ func ParseContext(ctx map[string]any) (Config, error) {
 }
 
 // contextText returns a context value as text: a string trimmed of spaces,
-// a boolean or a number as JSON writes it, "" for null. A list or an
-// object is not valid for any key.
+// a boolean or a number formatted, "" for null. A list or an object is not
+// valid for any key.
 func contextText(key string, v any) (string, error) {
 	switch v := v.(type) {
 	case nil:

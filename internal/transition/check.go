@@ -17,7 +17,10 @@ import (
 //   - a rule that routes a share (a weight above 0) to a target group whose
 //     service is created in this update depends on that service, directly
 //     or not, so CloudFormation creates or updates the rule only once the
-//     service is stable;
+//     service is stable; and on the service's scalable target, if it has
+//     one, so that Application Auto Scaling has raised the service's desired
+//     count from the one task ECS starts it with to its minimum capacity
+//     (it does so when it registers the target) before the share comes;
 //   - a rule that routes a share to a service this update deletes is
 //     either updated not to (updates come before the cleanup phase) or
 //     deleted before the service (it depends on it).
@@ -40,6 +43,12 @@ func Check(from, to *albemu.Assembly) []string {
 				if !dependsOn(to, r.ID, svc) {
 					problems = append(problems, fmt.Sprintf("%s routes a share to %s, which this update creates, without depending on it: "+
 						"the share reaches a target group with no healthy target (503) until the service is stable", r.ID, svc))
+				}
+				for _, target := range scalableTargets(to, svc) {
+					if !dependsOn(to, r.ID, target) {
+						problems = append(problems, fmt.Sprintf("%s routes a share to %s, which this update creates, without depending on its scalable target %s: "+
+							"the share reaches the one task ECS starts a new service with, until Application Auto Scaling raises it to its minimum", r.ID, svc, target.LogicalID))
+					}
 				}
 			}
 		}
@@ -78,6 +87,20 @@ func shares(r *albemu.Rule) []albemu.ResourceID {
 	for _, t := range r.Action.Forward.TargetGroups {
 		if t.Weight > 0 {
 			out = append(out, t.TargetGroup)
+		}
+	}
+	return out
+}
+
+// scalableTargets returns the Application Auto Scaling targets of an ECS
+// service of the assembly: those of its stack that refer to it (their
+// ResourceId names the service).
+func scalableTargets(a *albemu.Assembly, svc albemu.ResourceID) []albemu.ResourceID {
+	t := a.Templates.Stacks[svc.Stack]
+	var out []albemu.ResourceID
+	for _, id := range t.OfType("AWS::ApplicationAutoScaling::ScalableTarget") {
+		if slices.Contains(t.References(id), svc.LogicalID) {
+			out = append(out, albemu.ResourceID{Stack: svc.Stack, LogicalID: id})
 		}
 	}
 	return out

@@ -50,6 +50,27 @@ func writeAssembly(t *testing.T, services map[string]any) string {
 // apiService is the resources of a service behind a rule that sends it
 // all of /api/*; dependsOn says whether the rule depends on the service.
 func apiService(dependsOn bool) map[string]any {
+	return apiServiceWaitingFor(map[bool]any{true: "Svc", false: nil}[dependsOn])
+}
+
+// scaledService is apiService with a scalable target, which the rule
+// depends on, with the service, when waits is set.
+func scaledService(waits bool) map[string]any {
+	deps := []any{"Svc"}
+	if waits {
+		deps = append(deps, "Target")
+	}
+	r := apiServiceWaitingFor(deps)
+	r["Target"] = map[string]any{"Type": "AWS::ApplicationAutoScaling::ScalableTarget", "Properties": map[string]any{
+		"MinCapacity": 2, "MaxCapacity": 10, "ScalableDimension": "ecs:service:DesiredCount", "ServiceNamespace": "ecs",
+		"ResourceId": map[string]any{"Fn::Join": []any{"", []any{"service/cluster/", map[string]any{"Fn::GetAtt": []any{"Svc", "Name"}}}}},
+	}}
+	return r
+}
+
+// apiServiceWaitingFor is apiService whose rule has DependsOn deps (none
+// when nil).
+func apiServiceWaitingFor(deps any) map[string]any {
 	ref := func(id string) map[string]any { return map[string]any{"Ref": id} }
 	rule := map[string]any{"Type": "AWS::ElasticLoadBalancingV2::ListenerRule", "Properties": map[string]any{
 		"ListenerArn": map[string]any{"Fn::ImportValue": "Platform:Listener"},
@@ -57,8 +78,8 @@ func apiService(dependsOn bool) map[string]any {
 		"Conditions":  []any{map[string]any{"Field": "path-pattern", "PathPatternConfig": map[string]any{"Values": []any{"/api/*"}}}},
 		"Actions":     []any{map[string]any{"Type": "forward", "TargetGroupArn": ref("TG")}},
 	}}
-	if dependsOn {
-		rule["DependsOn"] = "Svc"
+	if deps != nil {
+		rule["DependsOn"] = deps
 	}
 	return map[string]any{
 		"TG": map[string]any{"Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Properties": map[string]any{"Port": 8080, "Protocol": "HTTP"}},
@@ -93,6 +114,20 @@ func TestCheckStackNamedOtherThanItsArtifact(t *testing.T) {
 		if c.want == "" && got != "" || !strings.Contains(got, c.want) {
 			t.Errorf("%s: problems %q, want %q", c.name, got, c.want)
 		}
+	}
+}
+
+// TestCheckScalableTarget: a rule that routes a share to a service this
+// update creates waits for its scalable target too, whose registration
+// raises the service from one task to its minimum capacity.
+func TestCheckScalableTarget(t *testing.T) {
+	none := writeAssembly(t, map[string]any{})
+	if got := check(t, none, writeAssembly(t, scaledService(true))); len(got) != 0 {
+		t.Errorf("a rule waiting for the service and its scalable target: problems %q", got)
+	}
+	got := strings.Join(check(t, none, writeAssembly(t, scaledService(false))), "\n")
+	if !strings.Contains(got, "Services/Rule routes a share to Services/Svc, which this update creates, without depending on its scalable target Target") {
+		t.Errorf("a rule waiting for the service only: problems %q", got)
 	}
 }
 

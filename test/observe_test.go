@@ -94,15 +94,22 @@ type alarmSpec struct {
 }
 
 var alarmSpecs = []alarmSpec{
-	{"error-rate", "GreaterThanThreshold", migration.DefaultErrorRatePercent, "HTTPCode_Target_5XX_Count RequestCount"},
-	{"latency-p99", "GreaterThanThreshold", migration.DefaultLatencyP99.Seconds(), "TargetResponseTime"},
-	{"unhealthy-hosts", "GreaterThanOrEqualToThreshold", float64(migration.DefaultUnhealthyHosts), "UnHealthyHostCount"},
+	{migration.ErrorRateSuffix, "GreaterThanThreshold", migration.DefaultErrorRatePercent, "HTTPCode_Target_5XX_Count TargetConnectionErrorCount RequestCount"},
+	{migration.ClientErrorRateSuffix, "GreaterThanThreshold", migration.DefaultClientErrorRatePercent, "HTTPCode_Target_4XX_Count RequestCount"},
+	{migration.LatencySuffix, "GreaterThanThreshold", migration.DefaultLatencyP99.Seconds(), "TargetResponseTime"},
+	{migration.UnhealthyHostsSuffix, "GreaterThanOrEqualToThreshold", float64(migration.DefaultUnhealthyHosts), "UnHealthyHostCount"},
+	{migration.NoHealthyHostsSuffix, "LessThanThreshold", 1, "HealthyHostCount"},
 }
 
-// TestAlarms: every running service, the monolith included, has its three
+// loadBalancerAlarmName is the name of the alarm on the load balancer's own
+// 5xx answers.
+var loadBalancerAlarmName = stacks.ServicesStackName + "-" + migration.LoadBalancerAlarmSuffix
+
+// TestAlarms: every running service, the monolith included, has its five
 // alarms on its own target group, with the default thresholds and periods,
 // stable names, an action on the alarm topic; and its ECS service rolls a
-// deployment back when one of them fires, on top of the circuit breaker.
+// deployment back when one of them, or the load balancer's alarm, fires,
+// on top of the circuit breaker.
 func TestAlarms(t *testing.T) {
 	parallel(t)
 	for _, stage := range guardedStates {
@@ -144,18 +151,55 @@ func TestAlarms(t *testing.T) {
 			}
 			_, service := serviceResource(t, tpl, svc, typeService, "Service")
 			dc := service["Properties"].(map[string]any)["DeploymentConfiguration"].(map[string]any)
-			want := map[string]any{"AlarmNames": names, "Enable": true, "Rollback": true}
+			want := map[string]any{"AlarmNames": append(names, loadBalancerAlarmName), "Enable": true, "Rollback": true}
 			if fmt.Sprint(dc["Alarms"]) != fmt.Sprint(want) {
 				t.Errorf("%s %s: deployment alarms %v, want %v", stage, svc, dc["Alarms"], want)
 			}
 			if fmt.Sprint(dc["DeploymentCircuitBreaker"]) != "map[Enable:true Rollback:true]" {
 				t.Errorf("%s %s: circuit breaker %v", stage, svc, dc["DeploymentCircuitBreaker"])
 			}
-			for _, dep := range []string{"ErrorRateAlarm", "LatencyAlarm", "UnhealthyHostsAlarm"} {
-				if !strings.Contains(fmt.Sprint(service["DependsOn"]), svc+dep) {
+			for _, dep := range []string{svc + "ErrorRateAlarm", svc + "ClientErrorRateAlarm", svc + "LatencyAlarm",
+				svc + "UnhealthyHostsAlarm", svc + "NoHealthyHostsAlarm", "LoadBalancerErrorRateAlarm"} {
+				if !strings.Contains(fmt.Sprint(service["DependsOn"]), dep) {
 					t.Errorf("%s %s: the ECS service does not wait for its %s", stage, svc, dep)
 				}
 			}
+		}
+	}
+}
+
+// TestLoadBalancerAlarm: one alarm watches the 5xx answers the load
+// balancer gives itself (502, 503, 504), which CloudWatch has per load
+// balancer only, as a rate of its answers, on the shared load balancer
+// (its full name taken from the imported listener's ARN), with the default
+// threshold, and notifies the alarm topic.
+func TestLoadBalancerAlarm(t *testing.T) {
+	parallel(t)
+	for _, stage := range guardedStates {
+		tpl := synth(t, map[string]string{"stage": stage, "capacity": "fargate"}).TemplateMap(t, stacks.ServicesStackName)
+		p := alarmNamed(t, tpl, loadBalancerAlarmName)["Properties"].(map[string]any)
+		if p["ComparisonOperator"] != "GreaterThanThreshold" || p["Threshold"] != migration.DefaultLoadBalancerErrorRatePercent ||
+			p["TreatMissingData"] != "notBreaching" || !strings.Contains(fmt.Sprint(p["AlarmActions"]), "AlarmTopic") {
+			t.Errorf("%s: load balancer alarm %v", stage, p)
+		}
+		resolved, err := resolveIntrinsics(p["Metrics"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var metrics []string
+		for _, m := range resolved.([]any) {
+			m := m.(map[string]any)
+			if ms, ok := m["MetricStat"].(map[string]any); ok {
+				metric := ms["Metric"].(map[string]any)
+				dims := fmt.Sprint(metric["Dimensions"])
+				if dims != "[map[Name:LoadBalancer Value:"+testLoadBalancerFullName+"]]" {
+					t.Errorf("%s: load balancer alarm metric %v on %s, want the shared load balancer only", stage, metric["MetricName"], dims)
+				}
+				metrics = append(metrics, fmt.Sprint(metric["MetricName"]))
+			}
+		}
+		if slices.Sort(metrics); fmt.Sprint(metrics) != "[HTTPCode_ELB_5XX_Count RequestCount]" {
+			t.Errorf("%s: load balancer alarm watches %v", stage, metrics)
 		}
 	}
 }
@@ -247,6 +291,14 @@ func dashboardProblems(t *testing.T, stage, state string, tpl map[string]any) []
 	for _, w := range widgets[1:] {
 		w := w.(map[string]any)
 		rows[w["y"].(float64)] = append(rows[w["y"].(float64)], w)
+	}
+	// The first row: the text, and the load balancer's own 5xx rate.
+	top := rows[0]
+	delete(rows, 0)
+	if len(top) != 1 || !strings.HasPrefix(fmt.Sprint(top[0]["properties"].(map[string]any)["title"]), "load balancer") {
+		fail("the first row holds %v, want the text and the load balancer's 5xx", top)
+	} else if b, _ := json.Marshal(top[0]["properties"]); !strings.Contains(string(b), loadBalancerAlarmName) && !strings.Contains(string(b), "LoadBalancerErrorRateAlarm") {
+		fail("the load balancer widget does not show its alarm: %s", b)
 	}
 	if len(rows) != len(st.Extracted) {
 		fail("%d rows, want one per extracted service (%d)", len(rows), len(st.Extracted))
@@ -349,7 +401,13 @@ func TestDashboardPicture(t *testing.T) {
 			}
 		default:
 			lines = append(lines, fmt.Sprint(props["title"]))
-			for _, m := range props["metrics"].([]any) {
+			annotations, _ := props["annotations"].(map[string]any)
+			alarms, _ := annotations["alarms"].([]any)
+			for _, a := range alarms { // an alarm widget: the alarm's own graph
+				lines = append(lines, "— "+strings.TrimPrefix(alarmName(fmt.Sprint(a)), stacks.ServicesStackName+"-")+" (its metric and threshold)")
+			}
+			metrics, _ := props["metrics"].([]any)
+			for _, m := range metrics {
 				m := m.([]any)
 				opts, _ := m[len(m)-1].(map[string]any)
 				if opts["visible"] == false {

@@ -75,8 +75,8 @@ func newLogBucket(scope constructs.Construct, id string, serverLogs awss3.IBucke
 			LogFilePrefix:         jsii.String(DefaultServerAccessLogsPrefix),
 		})
 		// A bucket given by the user (imported) keeps its own policy: this
-		// adds nothing to it.
-		serverLogs.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		// adds nothing to it, and an info message says what it must allow.
+		res := serverLogs.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:        jsii.String("S3ServerAccessLogs"),
 			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logging.s3.amazonaws.com"), nil)},
 			Actions:    jsii.Strings("s3:PutObject"),
@@ -86,6 +86,12 @@ func newLogBucket(scope constructs.Construct, id string, serverLogs awss3.IBucke
 				"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Stack_Of(scope).Account()},
 			},
 		}))
+		if res.StatementAdded == nil || !*res.StatementAdded {
+			awscdk.Annotations_Of(scope).AddInfo(jsii.String("ecsplit: the S3 server access logs of the access logs bucket go to a bucket this app does not manage: " +
+				"its bucket policy must allow the service principal logging.s3.amazonaws.com s3:PutObject on " + DefaultServerAccessLogsPrefix +
+				"* with aws:SourceArn the access logs bucket and aws:SourceAccount this account, and it must use SSE-S3 and have no Object Lock " +
+				"(S3 User Guide, Enabling Amazon S3 server access logging)"))
+		}
 	}
 	return b
 }

@@ -161,10 +161,11 @@ func New(scope constructs.Construct, id string, props *Props) *Cluster {
 			Retention:     DefaultFlowLogRetention,
 			EncryptionKey: kmskey.ForLogs(c, "FlowLogsKey", "ecsplit: encrypts the VPC flow logs"),
 		})
-		c.Vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
+		flowLog := c.Vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
 			Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(c.FlowLogGroup, nil),
 			TrafficType: awsec2.FlowLogTrafficType_ALL,
 		})
+		allowFlowLogDelivery(flowLog.IamRole(), c.FlowLogGroup)
 	}
 	c.Cluster = awsecs.NewCluster(c, jsii.String("Cluster"), &awsecs.ClusterProps{
 		Vpc:                            c.Vpc,

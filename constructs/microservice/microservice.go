@@ -178,12 +178,11 @@ type Share struct {
 	Percent int
 	// Other is the target group that receives the rest. Required.
 	Other elbv2.IApplicationTargetGroup
-	// OtherService is the ECS service registered in Other, when the app
-	// creates it (a Service's CfnService): the routing rule then depends
-	// on it, as on this service, so that CloudFormation sends no share to
-	// it before it is stable. Default: nil, for an Other whose targets
-	// exist already.
-	OtherService awscdk.CfnResource
+	// OtherReady are the resources the routing rule waits for before it
+	// sends Other a share, when the app creates Other's service: that
+	// Service's Ready(), as for this service. Default: none, for an Other
+	// whose targets exist already.
+	OtherReady []awscdk.CfnResource
 	// Stickiness keeps a client that returns the ALB's AWSALBTG cookie on
 	// the target group it first reached, for MinStickiness to
 	// MaxStickiness. Default: 0, no stickiness.
@@ -216,9 +215,10 @@ type Service struct {
 	TargetGroup elbv2.ApplicationTargetGroup
 	// ListenerRule, the routing rule, forwards the service's paths to
 	// TargetGroup, or splits them by weight (Props.Share). It depends on
-	// the ECS service: CloudFormation creates it once the service is stable
-	// and deletes it before the service, so that no request reaches the
-	// target group while it has no healthy target.
+	// the service's Ready() resources: CloudFormation creates it once the
+	// service is stable and its scalable target registered, and deletes
+	// it before them, so that no request reaches the target group while it
+	// has no healthy target.
 	ListenerRule elbv2.CfnListenerRule
 	// Priority is ListenerRule's priority.
 	Priority int
@@ -282,8 +282,8 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 	}
 	s.TargetGroup = newTargetGroup(s, p)
 	s.PreviewRule = s.newPreviewRule(listener, p)
-	s.ListenerRule = s.newRoutingRule(listener, p)
 	s.Scaling = s.addScaling(p)
+	s.ListenerRule = s.newRoutingRule(listener, p)
 	return s
 }
 
@@ -291,6 +291,21 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 // that must wait until the service is stable: rule.AddResourceDependency(svc.CfnService(), reason).
 func (s *Service) CfnService() awscdk.CfnResource {
 	return s.Service.Node().DefaultChild().(awscdk.CfnResource)
+}
+
+// Ready returns the resources that a rule which sends this service a share
+// of traffic must wait for: the ECS service, which CloudFormation creates
+// once it is stable (ECS starts a new service with one task, the desired
+// count CloudFormation gives a service without one, and that task is
+// healthy in the target group), and its scalable target. Application Auto
+// Scaling raises a registered service's desired count to the minimum
+// capacity when it registers the target ("it changes the resource's
+// current capacity to a value that is inside of this range",
+// RegisterScalableTarget), so when the rule takes its share, MinCapacity
+// tasks are wanted, not one: the rest start as the rule comes in.
+func (s *Service) Ready() []awscdk.CfnResource {
+	target := s.Scaling.Node().FindChild(jsii.String("Target")).Node().DefaultChild().(awscdk.CfnResource)
+	return []awscdk.CfnResource{s.CfnService(), target}
 }
 
 // Connections returns the network connections of the service's tasks, so

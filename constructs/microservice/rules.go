@@ -18,9 +18,10 @@ import (
 //     listener, which ECS requires before it creates the service, without
 //     carrying a share of the traffic: the ECS service depends on it.
 //   - The routing rule (ListenerRule) carries the paths' traffic, or a
-//     weighted share of it. It depends on the ECS service, so that
-//     CloudFormation creates it only once the service is stable (its tasks
-//     pass the health check), and deletes it before the service.
+//     weighted share of it. It depends on the ECS service and its scalable
+//     target (Service.Ready), so that CloudFormation creates it only once
+//     the service is stable (its first task passes the health check) and
+//     its desired count raised to MinCapacity, and deletes it before them.
 //
 // The CDK would make the ECS service depend on every rule that forwards to
 // its target group; the routing rule is therefore a CfnListenerRule, which
@@ -80,7 +81,7 @@ func (s *Service) newPreviewRule(listener elbv2.IApplicationListener, p Props) e
 
 // newRoutingRule creates the routing rule: a forward of the service's paths
 // to its target group, or a weighted split with share.Other. It depends on
-// the ECS service, and on share.OtherService when set.
+// the service's Ready() resources, and on share.OtherReady.
 func (s *Service) newRoutingRule(listener elbv2.IApplicationListener, p Props) elbv2.CfnListenerRule {
 	action := &elbv2.CfnListenerRule_ActionProperty{Type: jsii.String("forward")}
 	if p.Share == nil {
@@ -113,9 +114,13 @@ func (s *Service) newRoutingRule(listener elbv2.IApplicationListener, p Props) e
 		}},
 		Actions: &[]*elbv2.CfnListenerRule_ActionProperty{action},
 	})
-	rule.AddResourceDependency(s.CfnService(), jsii.String("no request reaches the target group before the service is stable"))
-	if p.Share != nil && p.Share.OtherService != nil {
-		rule.AddResourceDependency(p.Share.OtherService, jsii.String("no share reaches the other target group before its service is stable"))
+	for _, r := range s.Ready() {
+		rule.AddResourceDependency(r, jsii.String("no share reaches the target group before its service is stable and scaled to its minimum"))
+	}
+	if p.Share != nil {
+		for _, r := range p.Share.OtherReady {
+			rule.AddResourceDependency(r, jsii.String("no share reaches the other target group before its service is stable and scaled to its minimum"))
+		}
 	}
 	return rule
 }

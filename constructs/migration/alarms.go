@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/ecsplit/ecsplit/constructs/microservice"
@@ -18,16 +19,37 @@ import (
 
 // Alarms configures the alarms on each service's target group, the
 // monolith's included, so that the two sides of a weighted rule can be
-// compared, and the ECS deployment alarms that roll a service's deployment
-// back when one of its alarms fires. Each zero field takes its default.
+// compared; the alarm on the load balancer's own 5xx answers; and the ECS
+// deployment alarms that roll a service's deployment back when one of its
+// alarms fires. Together they see what clients see: the errors a side's
+// tasks return, the connections the load balancer cannot make to them, a
+// side without a healthy task, slow answers, a storm of client errors,
+// and the 502, 503 and 504 the load balancer answers itself. Each zero
+// field takes its default.
 type Alarms struct {
 	// Disabled turns the alarms, and with them the deployment alarms and
 	// the dashboard's alarm widgets, off. Default: false.
 	Disabled bool
-	// ErrorRatePercent is the 5xx rate (the target group's target 5xx
-	// responses per request, in percent) above which the error-rate alarm
-	// fires. Default: DefaultErrorRatePercent.
+	// ErrorRatePercent is the rate of server errors that a side's clients
+	// get, in percent of its requests, above which its error-rate alarm
+	// fires: its tasks' 5xx answers, and the requests the load balancer
+	// could not connect to a task for (it answers those 502 or 504
+	// itself). Default: DefaultErrorRatePercent.
 	ErrorRatePercent float64
+	// ClientErrorRatePercent is the rate of 4xx answers of a side's tasks,
+	// in percent of its requests, above which its client-error-rate alarm
+	// fires: a storm of 404s where the monolith answered is how a service
+	// that misses a route shows. Default: DefaultClientErrorRatePercent.
+	ClientErrorRatePercent float64
+	// LoadBalancerErrorRatePercent is the rate of the 5xx answers that the
+	// load balancer itself gives (HTTPCode_ELB_5XX_Count: 502 when a task
+	// resets or refuses, 503 when a target group has no registered target,
+	// 504 when a task does not answer in time), in percent of all its
+	// answers, above which the load-balancer-5xx alarm fires. CloudWatch
+	// has this metric per load balancer only, not per target group, so it
+	// is one alarm for every service. Default:
+	// DefaultLoadBalancerErrorRatePercent.
+	LoadBalancerErrorRatePercent float64
 	// LatencyP99 is the 99th percentile of the target response time above
 	// which the latency alarm fires. Default: DefaultLatencyP99.
 	LatencyP99 time.Duration
@@ -45,41 +67,66 @@ type Alarms struct {
 	// EvaluationPeriods when that is smaller.
 	DatapointsToAlarm int
 	// NamePrefix begins every alarm's name, which is
-	// PREFIX-SERVICE-error-rate, -latency-p99 or -unhealthy-hosts.
-	// Default: the stack's name.
+	// PREFIX-SERVICE-SUFFIX (see the Suffix constants) or
+	// PREFIX-load-balancer-5xx. Default: the stack's name.
 	NamePrefix string
 	// NoDeploymentRollback leaves the ECS services without deployment
 	// alarms: a deployment is then rolled back by the circuit breaker
 	// only. Default: false (a service's deployment rolls back when one of
-	// its alarms fires).
+	// its alarms, or the load balancer's, fires).
 	NoDeploymentRollback bool
 	// Topic is the SNS topic the alarms notify when they fire and when
-	// they recover. Default: a new topic, encrypted with a KMS key that
-	// only CloudWatch alarms of the account may use; subscribe to it, or
-	// set Email. (Every alarm has an action: Control Tower
+	// they recover. A topic this app does not manage (imported) must let
+	// CloudWatch publish, and its key let CloudWatch use it: the migration
+	// cannot change their policies, so the synth says so in an info
+	// message. Default: a new topic, encrypted with a KMS key that
+	// CloudWatch may use, whose policy lets these alarms publish; subscribe
+	// to it, or set Email. (Every alarm has an action: Control Tower
 	// CT.CLOUDWATCH.PR.1.)
 	Topic awssns.ITopic
-	// Email subscribes an address to the new topic (ignored when Topic is
-	// set). Default: "" (no subscription).
+	// Email subscribes an address to the new topic; it cannot be set with
+	// Topic (subscribe to your own topic yourself). Default: "" (no
+	// subscription: the synth warns that nobody is told).
 	Email string
 }
 
+// The suffixes of a service's alarm names, PREFIX-SERVICE-SUFFIX, and the
+// name of the load balancer's alarm, PREFIX-LoadBalancerAlarmSuffix.
+const (
+	ErrorRateSuffix         = "error-rate"
+	ClientErrorRateSuffix   = "client-error-rate"
+	LatencySuffix           = "latency-p99"
+	UnhealthyHostsSuffix    = "unhealthy-hosts"
+	NoHealthyHostsSuffix    = "no-healthy-hosts"
+	LoadBalancerAlarmSuffix = "load-balancer-5xx"
+)
+
 // ServiceAlarms are the alarms on one service's target group.
 type ServiceAlarms struct {
-	// ErrorRate fires when the target 5xx rate is above
-	// Alarms.ErrorRatePercent; periods without requests count as fine.
+	// ErrorRate fires when the rate of server errors the service's
+	// clients get (its tasks' 5xx answers and the load balancer's failed
+	// connections to them) is above Alarms.ErrorRatePercent; periods
+	// without requests count as fine.
 	ErrorRate awscloudwatch.Alarm
+	// ClientErrorRate fires when the rate of its tasks' 4xx answers is
+	// above Alarms.ClientErrorRatePercent.
+	ClientErrorRate awscloudwatch.Alarm
 	// Latency fires when the p99 target response time is above
 	// Alarms.LatencyP99.
 	Latency awscloudwatch.Alarm
 	// UnhealthyHosts fires when Alarms.UnhealthyHosts targets or more
 	// fail their health check.
 	UnhealthyHosts awscloudwatch.Alarm
+	// NoHealthyHosts fires when the target group has registered targets
+	// and none is healthy: the load balancer then sends every request to
+	// unhealthy tasks (it fails open).
+	NoHealthyHosts awscloudwatch.Alarm
 }
 
-// all returns the alarms in a fixed order.
-func (a *ServiceAlarms) all() []awscloudwatch.Alarm {
-	return []awscloudwatch.Alarm{a.ErrorRate, a.Latency, a.UnhealthyHosts}
+// All returns the alarms in a fixed order: error rate, client error rate,
+// latency, unhealthy hosts, no healthy hosts.
+func (a *ServiceAlarms) All() []awscloudwatch.Alarm {
+	return []awscloudwatch.Alarm{a.ErrorRate, a.ClientErrorRate, a.Latency, a.UnhealthyHosts, a.NoHealthyHosts}
 }
 
 // serviceMetrics are the metrics of one service's target group that the
@@ -88,36 +135,55 @@ type serviceMetrics struct {
 	name               string
 	requests           awscloudwatch.Metric
 	errorRate          awscloudwatch.MathExpression
+	clientErrorRate    awscloudwatch.MathExpression
 	p50, p99           awscloudwatch.Metric
 	healthy, unhealthy awscloudwatch.Metric
 }
 
+// every returns period as a CDK duration.
+func every(period time.Duration) awscdk.Duration {
+	return awscdk.Duration_Seconds(jsii.Number(period.Seconds()))
+}
+
 // metricsOf returns a service's target group metrics over period.
 func metricsOf(s *microservice.Service, period time.Duration) *serviceMetrics {
-	every := awscdk.Duration_Seconds(jsii.Number(period.Seconds()))
 	opts := func(stat, label string) *awscloudwatch.MetricOptions {
 		return &awscloudwatch.MetricOptions{
-			Period:    every,
+			Period:    every(period),
 			Statistic: jsii.String(stat),
 			Label:     jsii.String(s.Name + " " + label),
 		}
 	}
 	m := s.TargetGroup.Metrics()
 	requests := m.RequestCount(opts("Sum", "requests"))
-	errors := m.HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, opts("Sum", "5xx"))
 	// Metric math ids are unique in a graph that shows several services.
 	id := strings.ReplaceAll(s.Name, "-", "_")
-	req, errs := "requests_"+id, "errors_"+id
+	req := "requests_" + id
+	rate := func(label, expression string, using map[string]awscloudwatch.IMetric) awscloudwatch.MathExpression {
+		using[req] = requests
+		// IF without an else drops the periods without requests: the
+		// alarm treats the missing points as fine, so no traffic is no
+		// alarm.
+		return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+			Expression:   jsii.String(fmt.Sprintf("IF(%s > 0, 100 * (%s) / %s)", req, expression, req)),
+			UsingMetrics: &using,
+			Label:        jsii.String(s.Name + " " + label),
+			Period:       every(period),
+		})
+	}
+	errs, conn, client := "errors_"+id, "connection_errors_"+id, "client_errors_"+id
 	return &serviceMetrics{
 		name:     s.Name,
 		requests: requests,
-		// IF without an else drops the periods without requests: the alarm
-		// treats the missing points as fine, so no traffic is no alarm.
-		errorRate: awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
-			Expression:   jsii.String(fmt.Sprintf("IF(%s > 0, 100 * FILL(%s, 0) / %s)", req, errs, req)),
-			UsingMetrics: &map[string]awscloudwatch.IMetric{req: requests, errs: errors},
-			Label:        jsii.String(s.Name + " 5xx %"),
-			Period:       every,
+		// A request the load balancer could not connect to a task for is
+		// counted in RequestCount (a target was chosen) and answered 502
+		// or 504 by the load balancer, not by the task.
+		errorRate: rate("5xx %", fmt.Sprintf("FILL(%s, 0) + FILL(%s, 0)", errs, conn), map[string]awscloudwatch.IMetric{
+			errs: m.HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, opts("Sum", "5xx")),
+			conn: m.TargetConnectionErrorCount(opts("Sum", "connection errors")),
+		}),
+		clientErrorRate: rate("4xx %", fmt.Sprintf("FILL(%s, 0)", client), map[string]awscloudwatch.IMetric{
+			client: m.HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_4XX_COUNT, opts("Sum", "4xx")),
 		}),
 		p50:       m.TargetResponseTime(opts("p50", "p50")),
 		p99:       m.TargetResponseTime(opts("p99", "p99")),
@@ -126,50 +192,114 @@ func metricsOf(s *microservice.Service, period time.Duration) *serviceMetrics {
 	}
 }
 
-// newAlarms creates a service's alarms, under the service's construct,
-// notifies topic (when set), and, unless a.NoDeploymentRollback, makes them
-// the service's ECS deployment alarms.
-func newAlarms(s *microservice.Service, m *serviceMetrics, a Alarms, topic awssns.ITopic) *ServiceAlarms {
-	var names []*string // literal names: ECS needs the names, and a Ref would tie the service to its alarms twice
-	var action awscloudwatchactions.SnsAction
-	if topic != nil {
-		action = awscloudwatchactions.NewSnsAction(topic)
-	}
-	alarm := func(id, suffix, description string, metric awscloudwatch.IMetric, threshold float64, op awscloudwatch.ComparisonOperator) awscloudwatch.Alarm {
-		name := fmt.Sprintf("%s-%s-%s", a.NamePrefix, s.Name, suffix)
-		names = append(names, jsii.String(name))
-		al := awscloudwatch.NewAlarm(s, jsii.String(id), &awscloudwatch.AlarmProps{
-			AlarmName:          jsii.String(name),
-			AlarmDescription:   jsii.String(description),
-			Metric:             metric,
-			Threshold:          jsii.Number(threshold),
-			ComparisonOperator: op,
-			EvaluationPeriods:  jsii.Number(a.EvaluationPeriods),
-			DatapointsToAlarm:  jsii.Number(a.DatapointsToAlarm),
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+// loadBalancerErrorRate is the rate of the 5xx answers the load balancer
+// of listener gives itself, over period, in percent of its answers. Its
+// RequestCount leaves out the requests for which it chose no target (503
+// without a registered target), so the 5xx answers are added to it: the
+// 502 and 504 of a chosen target are then counted twice, which can only
+// lower the rate (to 50 % when every answer is one).
+func loadBalancerErrorRate(listener elbv2.IApplicationListener, period time.Duration) awscloudwatch.MathExpression {
+	// arn:PARTITION:elasticloadbalancing:REGION:ACCOUNT:listener/app/NAME/ID/LISTENER-ID
+	parts := awscdk.Fn_Split(jsii.String("/"), listener.ListenerArn(), nil)
+	fullName := awscdk.Fn_Join(jsii.String("/"), &[]*string{
+		awscdk.Fn_Select(jsii.Number(1), parts), awscdk.Fn_Select(jsii.Number(2), parts), awscdk.Fn_Select(jsii.Number(3), parts),
+	})
+	metric := func(name, label string) awscloudwatch.Metric {
+		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace:     jsii.String("AWS/ApplicationELB"),
+			MetricName:    jsii.String(name),
+			DimensionsMap: &map[string]*string{"LoadBalancer": fullName},
+			Statistic:     jsii.String("Sum"),
+			Period:        every(period),
+			Label:         jsii.String(label),
 		})
-		if action != nil {
-			al.AddAlarmAction(action)
-			al.AddOkAction(action)
-		}
-		return al
 	}
+	return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression: jsii.String("IF(FILL(lb_requests, 0) + FILL(lb_5xx, 0) > 0, 100 * FILL(lb_5xx, 0) / (FILL(lb_requests, 0) + FILL(lb_5xx, 0)))"),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{
+			"lb_requests": metric("RequestCount", "load balancer requests"),
+			"lb_5xx":      metric("HTTPCode_ELB_5XX_Count", "load balancer 5xx"),
+		},
+		Label:  jsii.String("load balancer 5xx %"),
+		Period: every(period),
+	})
+}
+
+// alarmMaker makes the migration's alarms with the same evaluation and
+// actions.
+type alarmMaker struct {
+	a      Alarms
+	action awscloudwatchactions.SnsAction
+	// names are the names of the alarms made, by alarm.
+	names map[awscloudwatch.Alarm]string
+}
+
+// alarm makes one alarm under scope, named PREFIX-suffix.
+func (am *alarmMaker) alarm(scope constructs.Construct, id, suffix, description string, metric awscloudwatch.IMetric,
+	threshold float64, op awscloudwatch.ComparisonOperator) awscloudwatch.Alarm {
+	name := am.a.NamePrefix + "-" + suffix
+	al := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
+		AlarmName:          jsii.String(name),
+		AlarmDescription:   jsii.String(description),
+		Metric:             metric,
+		Threshold:          jsii.Number(threshold),
+		ComparisonOperator: op,
+		EvaluationPeriods:  jsii.Number(am.a.EvaluationPeriods),
+		DatapointsToAlarm:  jsii.Number(am.a.DatapointsToAlarm),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	if am.action != nil {
+		al.AddAlarmAction(am.action)
+		al.AddOkAction(am.action)
+	}
+	if am.names == nil {
+		am.names = map[awscloudwatch.Alarm]string{}
+	}
+	am.names[al] = name
+	return al
+}
+
+// newLoadBalancerAlarm creates the alarm on the load balancer's own 5xx
+// answers, under scope.
+func (am *alarmMaker) newLoadBalancerAlarm(scope constructs.Construct, rate awscloudwatch.IMetric) awscloudwatch.Alarm {
+	return am.alarm(scope, "LoadBalancerErrorRateAlarm", LoadBalancerAlarmSuffix,
+		fmt.Sprintf("ecsplit: more than %g %% of the load balancer's answers are 5xx that it gives itself (502, 503, 504: a task that resets, no registered task, a task that does not answer)", am.a.LoadBalancerErrorRatePercent),
+		rate, am.a.LoadBalancerErrorRatePercent, awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD)
+}
+
+// newAlarms creates a service's alarms, under the service's construct,
+// and, unless a.NoDeploymentRollback, makes them and lb (the load
+// balancer's alarm) the service's ECS deployment alarms.
+func (am *alarmMaker) newAlarms(s *microservice.Service, m *serviceMetrics, lb awscloudwatch.Alarm) *ServiceAlarms {
+	a := am.a
+	prefix := s.Name + "-"
 	sa := &ServiceAlarms{
-		ErrorRate: alarm("ErrorRateAlarm", "error-rate",
-			fmt.Sprintf("ecsplit: more than %g %% of the responses of %s's tasks are 5xx", a.ErrorRatePercent, s.Name),
+		ErrorRate: am.alarm(s, "ErrorRateAlarm", prefix+ErrorRateSuffix,
+			fmt.Sprintf("ecsplit: more than %g %% of the requests to %s end in a server error: its tasks' 5xx, or no connection to a task", a.ErrorRatePercent, s.Name),
 			m.errorRate, a.ErrorRatePercent, awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD),
-		Latency: alarm("LatencyAlarm", "latency-p99",
+		ClientErrorRate: am.alarm(s, "ClientErrorRateAlarm", prefix+ClientErrorRateSuffix,
+			fmt.Sprintf("ecsplit: more than %g %% of the answers of %s's tasks are 4xx", a.ClientErrorRatePercent, s.Name),
+			m.clientErrorRate, a.ClientErrorRatePercent, awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD),
+		Latency: am.alarm(s, "LatencyAlarm", prefix+LatencySuffix,
 			fmt.Sprintf("ecsplit: %s's p99 response time is above %s", s.Name, a.LatencyP99),
 			m.p99, a.LatencyP99.Seconds(), awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD),
-		UnhealthyHosts: alarm("UnhealthyHostsAlarm", "unhealthy-hosts",
+		UnhealthyHosts: am.alarm(s, "UnhealthyHostsAlarm", prefix+UnhealthyHostsSuffix,
 			fmt.Sprintf("ecsplit: %d or more of %s's tasks fail their health check", a.UnhealthyHosts, s.Name),
 			m.unhealthy, float64(a.UnhealthyHosts), awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD),
+		// HealthyHostCount is reported only while targets are registered:
+		// no data (no task yet, or none left) is not a breach here; the
+		// load balancer's 503s then show in its own alarm.
+		NoHealthyHosts: am.alarm(s, "NoHealthyHostsAlarm", prefix+NoHealthyHostsSuffix,
+			fmt.Sprintf("ecsplit: %s has registered tasks and none passes its health check: the load balancer sends its requests to unhealthy tasks", s.Name),
+			m.healthy, 1, awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD),
 	}
 	if !a.NoDeploymentRollback {
 		svc := s.CfnService()
-		for _, al := range sa.all() {
-			// ECS checks the alarms when a deployment starts: create them
-			// first.
+		var names []*string // literal names: ECS needs the names, and a Ref would tie the service to its alarms twice
+		for _, al := range append(sa.All(), lb) {
+			names = append(names, jsii.String(am.names[al]))
+			// ECS checks the alarms when a deployment starts: create
+			// them first.
 			svc.AddResourceDependency(al.Node().DefaultChild().(awscdk.CfnResource), jsii.String("ECS checks its deployment alarms when a deployment starts"))
 		}
 		s.Service.EnableDeploymentAlarms(&names, &awsecs.DeploymentAlarmOptions{Behavior: awsecs.AlarmBehavior_ROLLBACK_ON_ALARM})

@@ -9,10 +9,12 @@ import (
 )
 
 // Dashboard configures the migration dashboard: one CloudWatch dashboard
-// with a text widget that shows the state and the preview header, then a
-// row per extracted service, side by side with the monolith while it runs:
-// requests per target group (the real split), 5xx rate, p50 and p99
-// latency, healthy hosts, and the alarms' states.
+// with a text widget that shows the state and the preview header beside
+// the load balancer's own 5xx rate, then a row per extracted service, side
+// by side with the monolith while it runs: requests per target group (the
+// real split), the 5xx rate clients get (the tasks' 5xx and the failed
+// connections to them), the 4xx rate, p50 and p99 latency, healthy hosts,
+// and the alarms' states.
 type Dashboard struct {
 	// Disabled leaves the dashboard out. Default: false.
 	Disabled bool
@@ -23,15 +25,16 @@ type Dashboard struct {
 
 // Widget sizes on the dashboard's 24-column grid.
 const (
-	dashboardWidth = 24
-	graphWidth     = 6
-	smallWidth     = 3
-	rowHeight      = 6
-	textHeight     = 3
+	textWidth    = 16
+	lbGraphWidth = 8
+	graphWidth   = 4
+	wideWidth    = 5
+	smallWidth   = 3
+	rowHeight    = 6
 )
 
 // newDashboard creates the dashboard under m.
-func (m *Migration) newDashboard(name string, metrics map[string]*serviceMetrics) awscloudwatch.Dashboard {
+func (m *Migration) newDashboard(name string, metrics map[string]*serviceMetrics, lbRate awscloudwatch.IMetric) awscloudwatch.Dashboard {
 	preview := "Preview is off."
 	if m.PreviewHeader != "" {
 		preview = fmt.Sprintf("Preview a service on its paths whatever its share: send `%s: NAME` (for example `%s: %s`).",
@@ -42,9 +45,19 @@ func (m *Migration) newDashboard(name string, metrics map[string]*serviceMetrics
 		rowsAre = "Each row shows an extracted service, from its target group's metrics; the monolith is gone."
 	}
 	text := fmt.Sprintf("# Migration state: `%s`\n\n%s %s", m.StateText(), rowsAre, preview)
+	lbTitle := "load balancer: its own 5xx (502, 503, 504), % of its answers"
+	lbLeft := []awscloudwatch.IMetric{lbRate}
+	var lbGraph awscloudwatch.IWidget = awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+		Title: jsii.String(lbTitle), Left: &lbLeft, Width: jsii.Number(lbGraphWidth), Height: jsii.Number(rowHeight),
+	})
+	if m.LoadBalancerAlarm != nil {
+		lbGraph = awscloudwatch.NewAlarmWidget(&awscloudwatch.AlarmWidgetProps{
+			Title: jsii.String(lbTitle), Alarm: m.LoadBalancerAlarm, Width: jsii.Number(lbGraphWidth), Height: jsii.Number(rowHeight),
+		})
+	}
 	rows := [][]awscloudwatch.IWidget{{awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{
-		Markdown: jsii.String(text), Width: jsii.Number(dashboardWidth), Height: jsii.Number(textHeight),
-	})}}
+		Markdown: jsii.String(text), Width: jsii.Number(textWidth), Height: jsii.Number(rowHeight),
+	}), lbGraph}}
 	for _, e := range m.State.Extracted {
 		svc := metrics[e.Service]
 		sides := []*serviceMetrics{svc}
@@ -66,19 +79,20 @@ func (m *Migration) newDashboard(name string, metrics map[string]*serviceMetrics
 		row := []awscloudwatch.IWidget{
 			graph("requests", graphWidth, func(s *serviceMetrics) []awscloudwatch.IMetric { return []awscloudwatch.IMetric{s.requests} }),
 			graph("5xx rate (%)", graphWidth, func(s *serviceMetrics) []awscloudwatch.IMetric { return []awscloudwatch.IMetric{s.errorRate} }),
-			graph("latency p50, p99 (s)", graphWidth, func(s *serviceMetrics) []awscloudwatch.IMetric { return []awscloudwatch.IMetric{s.p50, s.p99} }),
+			graph("4xx rate (%)", graphWidth, func(s *serviceMetrics) []awscloudwatch.IMetric { return []awscloudwatch.IMetric{s.clientErrorRate} }),
+			graph("latency p50, p99 (s)", wideWidth, func(s *serviceMetrics) []awscloudwatch.IMetric { return []awscloudwatch.IMetric{s.p50, s.p99} }),
 			graph("healthy hosts", smallWidth, func(s *serviceMetrics) []awscloudwatch.IMetric { return []awscloudwatch.IMetric{s.healthy} }),
 		}
 		if len(m.Alarms) > 0 {
 			var alarms []interfacesawscloudwatch.IAlarmRef
 			for _, s := range sides {
-				for _, a := range m.Alarms[s.name].all() {
+				for _, a := range m.Alarms[s.name].All() {
 					alarms = append(alarms, a)
 				}
 			}
 			row = append(row, awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
 				Title: jsii.String(title + ": alarms"), Alarms: &alarms,
-				Width: jsii.Number(smallWidth), Height: jsii.Number(rowHeight),
+				Width: jsii.Number(graphWidth), Height: jsii.Number(rowHeight),
 			}))
 		}
 		rows = append(rows, row)

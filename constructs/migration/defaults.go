@@ -7,6 +7,15 @@ const (
 	// DefaultErrorRatePercent is the target 5xx rate, in percent of the
 	// requests, above which a service's error-rate alarm fires.
 	DefaultErrorRatePercent = 1.0
+	// DefaultClientErrorRatePercent is the rate of a service's 4xx
+	// answers, in percent of its requests, above which its
+	// client-error-rate alarm fires: a storm, well above the 404s an API
+	// answers to clients that ask for what is not there.
+	DefaultClientErrorRatePercent = 25.0
+	// DefaultLoadBalancerErrorRatePercent is the rate of the load
+	// balancer's own 5xx answers, in percent of its answers, above which
+	// the load-balancer-5xx alarm fires.
+	DefaultLoadBalancerErrorRatePercent = 1.0
 	// DefaultLatencyP99 is the p99 target response time above which a
 	// service's latency alarm fires.
 	DefaultLatencyP99 = time.Second

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -90,6 +91,10 @@ type Migration struct {
 	// Alarms holds every service's alarms by name, the monolith's
 	// included; empty when Props.Alarms.Disabled.
 	Alarms map[string]*ServiceAlarms
+	// LoadBalancerAlarm fires on the load balancer's own 5xx answers; it
+	// is a deployment alarm of every service. Nil when
+	// Props.Alarms.Disabled.
+	LoadBalancerAlarm awscloudwatch.Alarm
 	// AlarmTopic is the topic the alarms notify (Props.Alarms.Topic, or
 	// the new one); nil when Props.Alarms.Disabled.
 	AlarmTopic awssns.ITopic
@@ -131,7 +136,7 @@ func New(scope constructs.Construct, id string, props *Props) *Migration {
 			// The rest goes to the monolith, which a rollback from split
 			// may be creating again: the rule waits for it too.
 			svc.Share = &microservice.Share{Percent: percent, Other: m.Monolith.TargetGroup,
-				OtherService: m.Monolith.CfnService(), Stickiness: p.Stickiness}
+				OtherReady: m.Monolith.Ready(), Stickiness: p.Stickiness}
 		}
 		m.Services[svc.Name] = microservice.New(m, svc.Name, &svc)
 	}
@@ -141,25 +146,33 @@ func New(scope constructs.Construct, id string, props *Props) *Migration {
 
 // observe adds the alarms, their topic and the dashboard.
 func (m *Migration) observe(p Props) {
+	metrics := map[string]*serviceMetrics{}
+	for _, name := range append([]string{p.Monolith.Name}, m.names...) {
+		if s := m.Services[name]; s != nil {
+			metrics[name] = metricsOf(s, p.Alarms.Period)
+		}
+	}
+	lbRate := loadBalancerErrorRate(p.Listener, p.Alarms.Period)
 	if !p.Alarms.Disabled {
 		m.AlarmTopic = p.Alarms.Topic
 		if m.AlarmTopic == nil {
 			m.AlarmTopic = newAlarmTopic(m, p.Alarms.Email)
 		}
-	}
-	metrics := map[string]*serviceMetrics{}
-	for _, name := range append([]string{p.Monolith.Name}, m.names...) {
-		s := m.Services[name]
-		if s == nil {
-			continue
+		am := &alarmMaker{a: p.Alarms, action: awscloudwatchactions.NewSnsAction(m.AlarmTopic)}
+		m.LoadBalancerAlarm = am.newLoadBalancerAlarm(m, lbRate)
+		for _, name := range append([]string{p.Monolith.Name}, m.names...) {
+			if s := m.Services[name]; s != nil {
+				m.Alarms[name] = am.newAlarms(s, metrics[name], m.LoadBalancerAlarm)
+			}
 		}
-		metrics[name] = metricsOf(s, p.Alarms.Period)
-		if !p.Alarms.Disabled {
-			m.Alarms[name] = newAlarms(s, metrics[name], p.Alarms, m.AlarmTopic)
+		var names []string
+		for _, n := range am.names {
+			names = append(names, n)
 		}
+		letAlarmsPublish(m, m.AlarmTopic, names)
 	}
 	if !p.Dashboard.Disabled {
-		m.Dashboard = m.newDashboard(p.Dashboard.Name, metrics)
+		m.Dashboard = m.newDashboard(p.Dashboard.Name, metrics, lbRate)
 	}
 }
 

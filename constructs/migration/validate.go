@@ -106,6 +106,14 @@ func checkAlarms(v invalid.Construct, a *Alarms, stack string) {
 	if a.ErrorRatePercent < 0 || a.ErrorRatePercent > 100 {
 		v.Fail("Alarms.ErrorRatePercent", "must be above 0 and at most 100, got %g", a.ErrorRatePercent)
 	}
+	a.ClientErrorRatePercent = cmp.Or(a.ClientErrorRatePercent, DefaultClientErrorRatePercent)
+	if a.ClientErrorRatePercent < 0 || a.ClientErrorRatePercent > 100 {
+		v.Fail("Alarms.ClientErrorRatePercent", "must be above 0 and at most 100, got %g", a.ClientErrorRatePercent)
+	}
+	a.LoadBalancerErrorRatePercent = cmp.Or(a.LoadBalancerErrorRatePercent, DefaultLoadBalancerErrorRatePercent)
+	if a.LoadBalancerErrorRatePercent < 0 || a.LoadBalancerErrorRatePercent > 100 {
+		v.Fail("Alarms.LoadBalancerErrorRatePercent", "must be above 0 and at most 100, got %g", a.LoadBalancerErrorRatePercent)
+	}
 	a.LatencyP99 = cmp.Or(a.LatencyP99, DefaultLatencyP99)
 	if a.LatencyP99 < time.Millisecond {
 		v.Fail("Alarms.LatencyP99", "must be at least 1ms, got %s", a.LatencyP99)
@@ -127,13 +135,16 @@ func checkAlarms(v invalid.Construct, a *Alarms, stack string) {
 		v.Fail("Alarms.DatapointsToAlarm", "must be from 1 to EvaluationPeriods (%d), got %d", a.EvaluationPeriods, a.DatapointsToAlarm)
 	}
 	a.NamePrefix = cmp.Or(a.NamePrefix, stack)
-	// The longest name: PREFIX-NAME-unhealthy-hosts.
-	longest := len(a.NamePrefix) + 1 + microservice.MaxNameLength + len("-unhealthy-hosts")
+	// The longest name: PREFIX-NAME-client-error-rate.
+	longest := len(a.NamePrefix) + 1 + microservice.MaxNameLength + len("-"+ClientErrorRateSuffix)
 	if !alarmPrefixRE.MatchString(a.NamePrefix) || longest > maxAlarmName {
 		v.Fail("Alarms.NamePrefix", "must be printable ASCII without spaces, short enough for names of at most %d characters, got %q", maxAlarmName, a.NamePrefix)
 	}
 	if a.Email != "" && !ValidEmail(a.Email) {
 		v.Fail("Alarms.Email", "must be an email address, got %q", a.Email)
+	}
+	if a.Email != "" && a.Topic != nil {
+		v.Fail("Alarms.Email", "cannot be set with Alarms.Topic: the address would be subscribed to nothing; subscribe it to your topic yourself, got %q", a.Email)
 	}
 }
 

@@ -2,8 +2,10 @@
 // constructs: rotation on (Control Tower CT.KMS.PR.1, cdk-nag
 // AwsSolutions-KMS5), grants limited to AWS services (CT.KMS.PR.3), kept
 // when their stack is deleted, like what they decrypt; each usable by one
-// AWS service of the account: CloudWatch Logs for log groups (CT.CLOUDWATCH.PR.3),
-// CloudWatch alarms for an encrypted SNS topic.
+// AWS service: CloudWatch Logs for the log groups of the account and
+// Region (CT.CLOUDWATCH.PR.3), CloudWatch alarms for an encrypted SNS
+// topic. What each allows is proved from the templates by
+// internal/permission.
 package kmskey
 
 import (
@@ -15,7 +17,10 @@ import (
 )
 
 // ForLogs creates a key that CloudWatch Logs may use for the log groups of
-// this account and Region only.
+// this account and Region only. AWS's page "Encrypt log data in CloudWatch
+// Logs using AWS KMS" names the principal logs.REGION.amazonaws.com (in the
+// key's Region), and every request carries the log group's ARN as
+// kms:EncryptionContext:aws:logs:arn.
 func ForLogs(scope constructs.Construct, id, description string) awskms.Key {
 	key := newKey(scope, id, description)
 	stack := awscdk.Stack_Of(scope)
@@ -23,8 +28,9 @@ func ForLogs(scope constructs.Construct, id, description string) awskms.Key {
 	// than one log group: naming the log group's ARN would make the key
 	// depend on the log group that depends on the key.
 	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("CloudWatchLogsOfThisAccountAndRegion"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logs.amazonaws.com"), nil)},
+		Sid: jsii.String("CloudWatchLogsOfThisAccountAndRegion"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(
+			awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("logs."), stack.Region(), jsii.String(".amazonaws.com")}), nil)},
 		Actions: jsii.Strings("kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",
 			"kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"),
 		Resources: jsii.Strings("*"),
@@ -43,21 +49,32 @@ func ForLogs(scope constructs.Construct, id, description string) awskms.Key {
 	return key
 }
 
-// ForAlarms creates a key for an SNS topic that the CloudWatch alarms of
-// this account publish to: CloudWatch needs to make and use data keys.
+// ForAlarms creates a key for an SNS topic that CloudWatch alarms publish
+// to (CloudWatchAlarmsStatement).
 func ForAlarms(scope constructs.Construct, id, description string) awskms.Key {
 	key := newKey(scope, id, description)
-	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("CloudWatchAlarmsOfThisAccount"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
-		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{
-			"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Stack_Of(scope).Account()},
-		},
-	}), jsii.Bool(false))
+	key.AddToResourcePolicy(awsiam.PolicyStatement_FromJson(CloudWatchAlarmsStatement()), jsii.Bool(false))
 	denyOtherGrants(key)
 	return key
+}
+
+// CloudWatchAlarmsStatement is the key policy statement that lets
+// CloudWatch alarms publish to a topic encrypted with the key: AWS's
+// guidance ("Enable compatibility between event sources from AWS services
+// and encrypted topics", SNS Developer Guide) grants the service principal
+// kms:GenerateDataKey* and kms:Decrypt, without a condition: no AWS page
+// documents a request context key (aws:SourceAccount, aws:SourceArn, an
+// encryption context) on these calls, so none is relied on. The key is
+// the topic's alone; CloudWatch can use it only for a topic encrypted with
+// it, which only this account can make.
+func CloudWatchAlarmsStatement() map[string]any {
+	return map[string]any{
+		"Sid":       "CloudWatchAlarms",
+		"Effect":    "Allow",
+		"Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
+		"Action":    []any{"kms:Decrypt", "kms:GenerateDataKey*"},
+		"Resource":  "*",
+	}
 }
 
 // newKey creates a key with rotation, retained on stack deletion.

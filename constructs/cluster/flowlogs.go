@@ -1,0 +1,41 @@
+package cluster
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// allowFlowLogDelivery gives the flow log's role what AWS's page "IAM role
+// for publishing flow logs to CloudWatch Logs" says it "must include at
+// least": logs:CreateLogGroup, CreateLogStream, PutLogEvents,
+// DescribeLogGroups and DescribeLogStreams. The CDK's role holds three of
+// them, on the log group's ARN with ":*" (its streams): this adds the log
+// group's own ARN, which CreateLogGroup and DescribeLogStreams name, and
+// DescribeLogGroups, which takes no resource.
+func allowFlowLogDelivery(role awsiam.IRole, group awslogs.LogGroup) {
+	groupArn := awscdk.Stack_Of(group).FormatArn(&awscdk.ArnComponents{
+		Service:      jsii.String("logs"),
+		Resource:     jsii.String("log-group"),
+		ResourceName: group.LogGroupName(),
+		ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+	})
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("PublishToTheFlowLogGroup"),
+		Actions:   jsii.Strings("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
+		Resources: &[]*string{groupArn, group.LogGroupArn()},
+	}))
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("DescribeLogGroupsHasNoResource"),
+		Actions:   jsii.Strings("logs:DescribeLogGroups"),
+		Resources: jsii.Strings("*"),
+	}))
+	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("logs:DescribeLogGroups has no resource-level permissions, and AWS's page on the flow log role says the role " +
+			"must include it; the role's other actions name the flow log group only (its ARN, and its streams with :*)."),
+		AppliesTo: &[]any{"Resource::*"},
+	}}, jsii.Bool(true))
+}

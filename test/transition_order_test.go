@@ -45,7 +45,9 @@ func TestTransitionsSendNoShareToAMissingService(t *testing.T) {
 // TestTransitionsCatchPlantedFaults: a routing rule that does not wait for
 // the service it sends a share to is reported, when the service is
 // created (monolith -> users:10) and when it is deleted (users:10 ->
-// monolith).
+// monolith); so is one that waits for the service but not for its
+// scalable target, the registration that raises the new service from one
+// task to its minimum capacity.
 func TestTransitionsCatchPlantedFaults(t *testing.T) {
 	parallel(t)
 	mono := loadRouting(t, synth(t, monolithFargate).Dir)
@@ -54,6 +56,18 @@ func TestTransitionsCatchPlantedFaults(t *testing.T) {
 		delete(r, "DependsOn")
 	})
 	unwaited := loadRouting(t, dir)
+	// The users routing rule waiting for the ECS services only.
+	dir, _ = plantInServices(t, synth(t, fargate("users:10")).Dir, albemu.TypeListenerRule, "usersRule", func(r map[string]any) {
+		var services []any
+		for _, d := range r["DependsOn"].([]any) {
+			if strings.Contains(d.(string), "ServiceTaskCountTarget") {
+				continue
+			}
+			services = append(services, d)
+		}
+		r["DependsOn"] = services
+	})
+	unscaled := loadRouting(t, dir)
 	for _, c := range []struct {
 		name     string
 		from, to *albemu.Assembly
@@ -61,6 +75,7 @@ func TestTransitionsCatchPlantedFaults(t *testing.T) {
 	}{
 		{"created", mono, unwaited, "which this update creates, without depending on it"},
 		{"deleted", unwaited, mono, "which this update deletes, without depending on it"},
+		{"created, not scaled", mono, unscaled, "which this update creates, without depending on its scalable target usersServiceTaskCountTarget"},
 	} {
 		problems := transition.Check(c.from, c.to)
 		if !strings.Contains(strings.Join(problems, "\n"), c.want) {

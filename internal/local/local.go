@@ -31,6 +31,12 @@ const (
 	// health check: the ECS health check grace period of the microservice
 	// construct (30 s).
 	DefaultStartTimeout = 30 * time.Second
+	// FrontDoorGrace is how long Close lets the front door's requests in
+	// flight finish before it closes their connections. A local service
+	// answers in milliseconds: a request still in flight after a second
+	// waits for its client (a body or headers still arriving) or for a
+	// hung service.
+	FrontDoorGrace = time.Second
 	// StopTimeout is the time between SIGTERM and SIGKILL, as the ECS stop
 	// timeout of the task definitions (20 s).
 	StopTimeout = 20 * time.Second
@@ -169,9 +175,12 @@ func (s *Stage) startTasks(ctx context.Context) (map[albemu.ResourceID][]*url.UR
 	return targets, nil
 }
 
-// Close stops the front door, then sends SIGTERM to every task and waits
-// for it to drain and exit (SIGKILL after StopTimeout). It returns the
-// errors of the tasks that did not stop cleanly.
+// Close stops the front door: it stops accepting connections, lets the
+// requests in flight finish for up to FrontDoorGrace, then closes the
+// connections of those that have not (which is no error). Then it sends
+// SIGTERM to every task and waits for it to drain and exit (SIGKILL after
+// StopTimeout). It returns the errors of the tasks that did not stop
+// cleanly.
 //
 // Close waits for a transition under way (see Transition) to end first.
 func (s *Stage) Close() error {
@@ -179,9 +188,15 @@ func (s *Stage) Close() error {
 	defer s.transitionMu.Unlock()
 	var errs []error
 	if s.srv != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		errs = append(errs, s.srv.Shutdown(ctx))
+		ctx, cancel := context.WithTimeout(context.Background(), FrontDoorGrace)
+		err := s.srv.Shutdown(ctx)
 		cancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			s.logs.Printf("[front door] closed the connections of requests still in flight after %s", FrontDoorGrace)
+			s.srv.Close() //nolint:errcheck // Shutdown closed the listener; this closes the connections
+			err = nil
+		}
+		errs = append(errs, err)
 	}
 	s.mu.Lock()
 	tasks := s.processesLocked()

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -33,8 +35,9 @@ func TestMain(m *testing.M) {
 
 // serveTestService serves on $HOST:$PORT: /ping is its health check (500
 // in mode "unhealthy"), every other path answers with the environment it
-// got. In mode "echo" it drains and exits 0 on SIGTERM; in mode
-// "dies-on-term" SIGTERM kills it, as it kills `go run`.
+// got, once it has printed "test service: METHOD PATH". In mode "echo" it
+// drains and exits 0 on SIGTERM; in mode "dies-on-term" SIGTERM kills it,
+// as it kills `go run`.
 func serveTestService(mode string) error {
 	if mode != "dies-on-term" {
 		signal.Ignore(syscall.SIGTERM) // handled below
@@ -48,6 +51,9 @@ func serveTestService(mode string) error {
 		if r.URL.Path == "/ping" && mode == "unhealthy" {
 			w.WriteHeader(http.StatusInternalServerError)
 			return
+		}
+		if r.URL.Path != "/ping" {
+			fmt.Println("test service:", r.Method, r.URL.Path)
 		}
 		fmt.Fprintf(w, "%s %s host=%s region=%s extra=%s path=%s", os.Getenv("GREETING"), mode, os.Getenv("HOST"), os.Getenv("REGION"), os.Getenv("EXTRA"), r.URL.Path)
 	})}
@@ -97,6 +103,73 @@ func TestStartByCommand(t *testing.T) {
 		if err := s.Close(); err != nil {
 			t.Errorf("%s: Close: %v", mode, err)
 		}
+	}
+}
+
+// lineWaiter is a log destination that closes seen once a line holding
+// want has been written.
+type lineWaiter struct {
+	want string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (w *lineWaiter) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), w.want) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return len(p), nil
+}
+
+// TestCloseCutsClientsMidRequest closes a stage while a client is in the
+// middle of a request to its front door: its body still arriving (the
+// request has reached the service), or its headers. Close must give the
+// request a bounded time, then close its connection, and return nil.
+func TestCloseCutsClientsMidRequest(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		send string
+	}{
+		{"body arriving", "POST /echo/upload HTTP/1.1\r\nHost: door\r\nContent-Length: 1000\r\n\r\nsome of it"},
+		{"headers arriving", "GET /echo/1 HTTP/1.1\r\nHost: do"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			reached := &lineWaiter{want: "test service: POST /echo/upload", seen: make(chan struct{})}
+			s, err := Start(context.Background(), "testdata/echo", Options{Services: echoServices("echo", nil), Log: reached})
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
+			if err != nil {
+				s.Close()
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if _, err := io.WriteString(conn, tt.send); err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasPrefix(tt.send, "POST") {
+				select {
+				case <-reached.seen:
+				case <-time.After(10 * time.Second):
+					t.Fatal("the request did not reach the service within 10 s")
+				}
+			} else if _, err := Send(context.Background(), Door{URL: s.URL}, corpus.Request{Method: "GET", Target: "/echo/later"}); err != nil {
+				// The front door accepts connections in order: once a
+				// later one is answered, the first is accepted too.
+				t.Fatal(err)
+			}
+
+			start := time.Now()
+			err = s.Close()
+			took := time.Since(start)
+			if err != nil {
+				t.Errorf("Close: %v, want nil", err)
+			}
+			if limit := FrontDoorGrace + 5*time.Second; took > limit {
+				t.Errorf("Close took %v, want at most %v", took, limit)
+			}
+		})
 	}
 }
 

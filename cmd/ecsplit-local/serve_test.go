@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ecsplit/ecsplit/internal/local"
+)
+
+// The test binary runs as ecsplit-local itself with mainEnv=1 (its
+// arguments are the command line), and as the echo service of
+// internal/local/testdata/echo with serviceEnv=1.
+const (
+	mainEnv    = "ECSPLIT_LOCAL_TEST_MAIN"
+	serviceEnv = "ECSPLIT_LOCAL_TEST_SERVICE"
+)
+
+func TestMain(m *testing.M) {
+	switch {
+	case os.Getenv(serviceEnv) == "1": // first: a service inherits mainEnv
+		if err := serveEcho(); err != nil {
+			fmt.Fprintln(os.Stderr, "echo service:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	case os.Getenv(mainEnv) == "1":
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// serveEcho serves on $HOST:$PORT until SIGTERM, then drains: /ping is
+// its health check; any other request is printed ("echo: METHOD PATH"),
+// its body read, and answered with its size.
+func serveEcho() error {
+	ln, err := net.Listen("tcp", net.JoinHostPort(os.Getenv("HOST"), os.Getenv("PORT")))
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/ping" {
+			return
+		}
+		fmt.Println("echo:", r.Method, r.URL.Path)
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		fmt.Fprintf(w, "%d bytes", len(b))
+	})}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		srv.Shutdown(context.Background())
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// command is ecsplit-local running in a process of its own, and the lines
+// it writes to stderr.
+type command struct {
+	cmd   *exec.Cmd
+	lines chan string // closed at the end of stderr
+}
+
+// startCommand runs ecsplit-local with args.
+func startCommand(t *testing.T, args ...string) *command {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), mainEnv+"=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	c := &command{cmd: cmd, lines: make(chan string, 1000)}
+	go func() {
+		defer close(c.lines)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			c.lines <- sc.Text()
+		}
+	}()
+	return c
+}
+
+// await returns the first line to come that contains s, failing the test
+// after 30 s or at the end of stderr.
+func (c *command) await(t *testing.T, s string) string {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case line, ok := <-c.lines:
+			if !ok {
+				t.Fatalf("stderr ended without a line containing %q", s)
+			}
+			if strings.Contains(line, s) {
+				return line
+			}
+		case <-timeout:
+			t.Fatalf("no line containing %q within 30 s", s)
+		}
+	}
+}
+
+// interrupt sends SIGINT, as Ctrl-C does, and returns the exit code, the
+// time the command took to exit and the lines it wrote meanwhile; it
+// fails the test if the command does not exit within limit.
+func (c *command) interrupt(t *testing.T, limit time.Duration) (code int, took time.Duration, rest []string) {
+	t.Helper()
+	sent := time.Now()
+	if err := c.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() {
+		for line := range c.lines {
+			rest = append(rest, line)
+		}
+		exited <- c.cmd.Wait() // after stderr ends
+	}()
+	select {
+	case err := <-exited:
+		took = time.Since(sent)
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), took, rest
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0, took, rest
+	case <-time.After(limit):
+		c.cmd.Process.Kill()
+		t.Fatalf("still running %v after SIGINT", limit)
+		return 0, 0, nil
+	}
+}
+
+// TestServeInterruptedMidRequest interrupts ecsplit-local while a client
+// is in the middle of a request: its body is still arriving, and the
+// service is reading it. The command must exit 0, promptly: the front
+// door gives the request local.FrontDoorGrace, then closes it, and the
+// service drains.
+func TestServeInterruptedMidRequest(t *testing.T) {
+	dir := t.TempDir()
+	services, err := json.Marshal(map[string]any{"services": map[string]any{
+		"echo": map[string]any{"command": []string{os.Args[0]}, "env": map[string]string{serviceEnv: "1"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	servicesFile := filepath.Join(dir, "services.json")
+	if err := os.WriteFile(servicesFile, services, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	asm, err := filepath.Abs("../../internal/local/testdata/echo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := startCommand(t, "-assembly", asm, "-services", servicesFile, "-addr", "127.0.0.1:0")
+	up := c.await(t, "front door http://")
+	door := up[strings.LastIndex(up, "http://")+len("http://"):]
+	c.await(t, "Ctrl-C stops.")
+
+	conn, err := net.Dial("tcp", door)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "POST /echo/upload HTTP/1.1\r\nHost: door\r\nContent-Length: 1000\r\n\r\nsome of it"); err != nil {
+		t.Fatal(err)
+	}
+	c.await(t, "[echo] echo: POST /echo/upload")
+
+	limit := local.FrontDoorGrace + 5*time.Second
+	code, took, rest := c.interrupt(t, 2*limit)
+	if code != exitOK {
+		t.Errorf("exit %d, want %d; stderr after SIGINT:\n%s", code, exitOK, strings.Join(rest, "\n"))
+	}
+	if took > limit {
+		t.Errorf("exited %v after SIGINT, want at most %v", took.Round(time.Millisecond), limit)
+	}
+	t.Logf("exit %d %v after SIGINT", code, took.Round(time.Millisecond))
+}

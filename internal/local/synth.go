@@ -1,18 +1,30 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"time"
 )
+
+// synthStopDelay is how long an interrupted synthesis has between SIGTERM
+// and SIGKILL: the app and its jsii node process need no drain.
+const synthStopDelay = 2 * time.Second
 
 // Synth synthesizes the CDK app in appDir into outDir, as `cdk synth` does:
 // it runs the app command of appDir/cdk.json ("go run .") with CDK_OUTDIR
 // set to outDir and CDK_CONTEXT_JSON set to the context of cdk.json
-// overridden by ctx (the -c KEY=VALUE of the CLI).
+// overridden by context (the -c KEY=VALUE of the CLI).
+//
+// The app command runs in a process group of its own, so a Ctrl-C in the
+// terminal reaches only the runner. When ctx ends, Synth stops the whole
+// group, the app and every process it started: SIGTERM, then SIGKILL to
+// whatever is left once the app command has exited, or after
+// synthStopDelay. It returns once the app command has exited.
 func Synth(ctx context.Context, appDir, outDir string, context map[string]string) error {
 	var cfg struct {
 		App     string         `json:"app"`
@@ -48,8 +60,13 @@ func Synth(ctx context.Context, appDir, outDir string, context map[string]string
 		"CDK_OUTDIR="+abs,
 		"CDK_CONTEXT_JSON="+string(cj),
 		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("synth %s (%s) with context %v: %v\n%s", appDir, cfg.App, context, err, out)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := runInGroup(ctx, cmd, synthStopDelay); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("synth %s: interrupted: %w", appDir, ctx.Err())
+		}
+		return fmt.Errorf("synth %s (%s) with context %v: %v\n%s", appDir, cfg.App, context, err, out.Bytes())
 	}
 	if _, err := os.Stat(filepath.Join(abs, "manifest.json")); err != nil {
 		return fmt.Errorf("synth %s: the app wrote no cloud assembly to %s", appDir, abs)

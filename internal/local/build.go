@@ -1,6 +1,7 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -72,8 +73,12 @@ func Build(ctx context.Context, img *albemu.ImageAsset, program, binDir string) 
 	cmd := exec.CommandContext(ctx, "./build.sh", program, tmp)
 	cmd.Dir = img.Dir
 	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=readonly", "GOOS=", "GOARCH=")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build %s in %s: %v\n%s", program, img.Dir, err, b)
+	var b bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &b, &b
+	// In its own process group, so that an interrupt stops go build too,
+	// not build.sh alone.
+	if err := runInGroup(ctx, cmd, synthStopDelay); err != nil {
+		return "", fmt.Errorf("build %s in %s: %v\n%s", program, img.Dir, err, b.Bytes())
 	}
 	return out, os.Rename(tmp, out)
 }

@@ -344,7 +344,7 @@ func TestControlTowerWithCertificate(t *testing.T) {
 	parallel(t)
 	s := synth(t, map[string]string{"stage": "monolith", "capacity": "fargate",
 		stacks.CertificateKey:            testCertificateArn,
-		stacks.ServerAccessLogsBucketKey: "example-s3-access-logs-123456789012-eu-west-1"})
+		stacks.ServerAccessLogsBucketKey: testServerLogsBucket})
 	got := controlTowerFailures(t, filepath.Join(s.Dir, stacks.PlatformStackName+".template.json"))
 	want := []string{"CT.LAMBDA.PR.3", "CT.S3.PR.10"}
 	if !slices.Equal(got, want) {

@@ -71,19 +71,26 @@ type answer struct {
 	Detail   string   `json:"detail"`
 }
 
-// Evaluate decides every path in one run of the evaluator. A path whose
-// resource is outside the templates is not evaluated: its decision is
-// Outside.
+// Evaluate decides every path in one run of the evaluator, each distinct
+// one once. A path whose resource is outside the templates is not
+// evaluated: its decision is Outside.
 func (e Evaluator) Evaluate(ctx context.Context, paths []Path) ([]Result, error) {
 	results := make([]Result, len(paths))
 	var sims []simulation
-	var index []int
+	index := map[int][]int{}  // simulation -> the paths it decides
+	simOf := map[string]int{} // by Path.key: the same call on the same policies is evaluated once
 	for i, p := range paths {
 		results[i].Path = p
 		if p.Outside != "" {
 			results[i].Decision, results[i].Detail = Outside, p.Outside+" is not in the templates"
 			continue
 		}
+		if j, ok := simOf[p.key()]; ok {
+			index[j] = append(index[j], i)
+			continue
+		}
+		simOf[p.key()] = len(sims)
+		index[len(sims)] = []int{i}
 		sim := simulation{Request: p.Request, IdentityPolicies: []namedPolicy{}}
 		if p.ResourcePolicy != nil {
 			sim.ResourcePolicy = p.ResourcePolicy.Document
@@ -92,7 +99,6 @@ func (e Evaluator) Evaluate(ctx context.Context, paths []Path) ([]Result, error)
 			sim.IdentityPolicies = append(sim.IdentityPolicies, namedPolicy{Name: ip.Source, Policy: ip.Document})
 		}
 		sims = append(sims, sim)
-		index = append(index, i)
 	}
 	if len(sims) == 0 {
 		return results, nil
@@ -129,7 +135,9 @@ func (e Evaluator) Evaluate(ctx context.Context, paths []Path) ([]Result, error)
 		return nil, fmt.Errorf("node %s: %d answers to %d requests", ScriptPath, len(answers), len(sims))
 	}
 	for j, a := range answers {
-		results[index[j]].Decision, results[index[j]].Detail = a.Decision, a.Detail
+		for _, i := range index[j] {
+			results[i].Decision, results[i].Detail = a.Decision, a.Detail
+		}
 	}
 	return results, nil
 }

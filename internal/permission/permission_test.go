@@ -263,3 +263,47 @@ func TestDeriveTaskDefinition(t *testing.T) {
 		}
 	}
 }
+
+// TestDeriveVolumeKey: a launch template whose volume is encrypted with a
+// customer managed key of the templates makes EC2 Auto Scaling's
+// service-linked role use that key, decided by the key policy; the
+// default key (no KmsKeyId) makes no path.
+func TestDeriveVolumeKey(t *testing.T) {
+	template := func(keyPolicy string) string {
+		return `{"Resources": {
+		  "Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Version": "2012-10-17", "Statement": ` + keyPolicy + `}}},
+		  "Plain": {"Type": "AWS::EC2::LaunchTemplate", "Properties": {"LaunchTemplateData": {
+		    "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": true}}]}}},
+		  "LT": {"Type": "AWS::EC2::LaunchTemplate", "Properties": {"LaunchTemplateData": {
+		    "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": true, "KmsKeyId": {"Fn::GetAtt": ["Key", "Arn"]}}}]}}}
+		}}`
+	}
+	root := `{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"}`
+	slr := `{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"},
+	  "Action": ["kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey", "kms:CreateGrant"], "Resource": "*"}`
+	for _, c := range []struct {
+		name, policy string
+		allowed      bool
+	}{
+		{"a key policy for the account only", "[" + root + "]", true}, // the role's own policy allows it, and the key trusts the account
+		{"a key policy that trusts no one", "[]", false},
+		{"a key policy for the service-linked role", "[" + slr + "]", true},
+	} {
+		paths, err := Derive(assembly(t, map[string]string{"A": template(c.policy)}), testEnv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(paths) != 4 {
+			t.Fatalf("%s: %d paths, want the four calls on LT's key only: %v", c.name, len(paths), paths)
+		}
+		results, err := evaluator.Evaluate(context.Background(), paths)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range results {
+			if r.Path.Kind != VolumeKey || (r.Decision == Allowed) != c.allowed {
+				t.Errorf("%s: %s: %s %s", c.name, r.Path, r.Decision, r.Detail)
+			}
+		}
+	}
+}

@@ -15,7 +15,9 @@ import (
 // app binary); a warning-level finding becomes a warning annotation. The
 // justified suppressions live in the constructs that own the resources
 // (constructs/alb, constructs/cluster, constructs/microservice), so apps
-// that import them inherit them.
+// that import them inherit them. The constructs write them as the
+// resource metadata these checks read (Metadata.cdk_nag), so the library
+// does not depend on cdk-nag: the app does, here.
 func AddNagChecks(app awscdk.App) {
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 }

@@ -26,10 +26,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/regioninfo"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 	"github.com/ecsplit/ecsplit/constructs/internal/registry"
+	"github.com/ecsplit/ecsplit/constructs/internal/suppress"
 )
 
 // Props configures a LoadBalancer.
@@ -146,11 +146,11 @@ func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
 			jsii.String(fmt.Sprintf("The shared ALB to its targets on port %v", port)), jsii.Bool(false))
 	}
 	if !p.Internal {
-		cdknag.NagSuppressions_AddResourceSuppressions(l.SecurityGroup, &[]*cdknag.NagPackSuppression{{
-			Id: jsii.String("AwsSolutions-EC23"),
-			Reason: jsii.String("An internet-facing load balancer must accept 0.0.0.0/0 on its listener ports (" + listenerPorts +
-				") and on nothing else; it forwards only the services' path patterns and answers a fixed 404 otherwise."),
-		}}, jsii.Bool(false))
+		suppress.On(l.SecurityGroup, suppress.Rule{
+			ID: "AwsSolutions-EC23",
+			Reason: "An internet-facing load balancer must accept 0.0.0.0/0 on its listener ports (" + listenerPorts +
+				") and on nothing else; it forwards only the services' path patterns and answers a fixed 404 otherwise.",
+		})
 	}
 	l.LoadBalancer = elbv2.NewApplicationLoadBalancer(l, jsii.String("LoadBalancer"), &elbv2.ApplicationLoadBalancerProps{
 		Vpc:                     p.Vpc,

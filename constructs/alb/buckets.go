@@ -6,7 +6,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/ecsplit/ecsplit/constructs/internal/suppress"
 )
 
 // newAccessLogsBucket creates the default bucket of the load balancer's
@@ -24,11 +25,11 @@ func newAccessLogsBucket(scope constructs.Construct, serverLogs awss3.IBucket) a
 // CloudTrail.
 func newServerAccessLogsBucket(scope constructs.Construct) awss3.Bucket {
 	b := newLogBucket(scope, "ServerAccessLogs", nil, false)
-	cdknag.NagSuppressions_AddResourceSuppressions(b, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-S1"),
-		Reason: jsii.String("This bucket is the target of the access logs bucket's S3 server access logs; S3 recommends " +
-			"that a log target keep no server access logs of its own (logging into itself loops)."),
-	}}, jsii.Bool(false))
+	suppress.On(b, suppress.Rule{
+		ID: "AwsSolutions-S1",
+		Reason: "This bucket is the target of the access logs bucket's S3 server access logs; S3 recommends " +
+			"that a log target keep no server access logs of its own (logging into itself loops).",
+	})
 	return b
 }
 

@@ -9,9 +9,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/ecsplit/ecsplit/constructs/internal/registry"
+	"github.com/ecsplit/ecsplit/constructs/internal/suppress"
 )
 
 // addEC2Capacity adds the Auto Scaling group, its launch template and
@@ -79,16 +79,16 @@ func (c *Cluster) addEC2Capacity(id string, ec2 *EC2Capacity) {
 	// group spans more than one.
 	c.AutoScalingGroup.Node().DefaultChild().(awsautoscaling.CfnAutoScalingGroup).
 		SetAvailabilityZones(c.Vpc.SelectSubnets(subnets).AvailabilityZones)
-	cdknag.NagSuppressions_AddResourceSuppressions(c.AutoScalingGroup, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-AS3"),
-		Reason: jsii.String("EC2 Auto Scaling sends every launch, termination and failure of this group to " +
-			"Amazon EventBridge without configuration; operators subscribe there instead of to an SNS topic per group."),
-	}, {
-		Id: jsii.String("CdkNagValidationFailure"),
-		Reason: jsii.String("AwsSolutions-EC26 cannot follow a launch template given through a mixed instances policy; " +
-			"the launch template's only volume is encrypted (test/nag_test.go asserts it)."),
-		AppliesTo: &[]any{"AwsSolutions-EC26"},
-	}}, jsii.Bool(false))
+	suppress.On(c.AutoScalingGroup, suppress.Rule{
+		ID: "AwsSolutions-AS3",
+		Reason: "EC2 Auto Scaling sends every launch, termination and failure of this group to " +
+			"Amazon EventBridge without configuration; operators subscribe there instead of to an SNS topic per group.",
+	}, suppress.Rule{
+		ID: "CdkNagValidationFailure",
+		Reason: "AwsSolutions-EC26 cannot follow a launch template given through a mixed instances policy; " +
+			"the launch template's only volume is encrypted (test/nag_test.go asserts it).",
+		AppliesTo: []string{"AwsSolutions-EC26"},
+	})
 
 	name := ec2.CapacityProviderName
 	if name == "" {
@@ -146,21 +146,21 @@ func (c *Cluster) newInstanceRole(ec2 *EC2Capacity) awsiam.Role {
 			}),
 		},
 	})
-	cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("ecs:DiscoverPollEndpoint and ecr:GetAuthorizationToken have no resource-level permissions; " +
+	suppress.On(policy, suppress.Rule{
+		ID: "AwsSolutions-IAM5",
+		Reason: "ecs:DiscoverPollEndpoint and ecr:GetAuthorizationToken have no resource-level permissions; " +
 			"ecs:Poll and ecs:StartTelemetrySession act on container instances that do not exist yet, so they are " +
-			"limited to this cluster by the ecs:cluster condition instead."),
-		AppliesTo: &[]any{"Resource::*"},
-	}}, jsii.Bool(false))
+			"limited to this cluster by the ecs:cluster condition instead.",
+		AppliesTo: []string{"Resource::*"},
+	})
 	if ec2.SessionManager {
 		role.AddManagedPolicy(awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String(SessionManagerPolicy)))
-		cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
-			Id: jsii.String("AwsSolutions-IAM4"),
-			Reason: jsii.String(fmt.Sprintf("EC2.SessionManager asks for AWS Systems Manager on the instances; AWS maintains "+
-				"its permissions in the managed policy %s, which AWS documents for this purpose.", SessionManagerPolicy)),
-			AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/" + SessionManagerPolicy},
-		}}, jsii.Bool(false))
+		suppress.On(role, suppress.Rule{
+			ID: "AwsSolutions-IAM4",
+			Reason: fmt.Sprintf("EC2.SessionManager asks for AWS Systems Manager on the instances; AWS maintains "+
+				"its permissions in the managed policy %s, which AWS documents for this purpose.", SessionManagerPolicy),
+			AppliesTo: []string{"Policy::arn:<AWS::Partition>:iam::aws:policy/" + SessionManagerPolicy},
+		})
 	}
 	return role
 }

@@ -3,7 +3,8 @@ package cluster
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/ecsplit/ecsplit/constructs/internal/suppress"
 )
 
 // addVpcEndpoints adds the endpoints tasks need to start without a NAT
@@ -39,12 +40,12 @@ func (c *Cluster) addVpcEndpoints(ec2 bool) {
 			PrivateDnsEnabled: jsii.Bool(true),
 		})
 		for _, sg := range *ep.Connections().SecurityGroups() {
-			cdknag.NagSuppressions_AddResourceSuppressions(sg, &[]*cdknag.NagPackSuppression{{
-				Id: jsii.String("CdkNagValidationFailure"),
-				Reason: jsii.String("AwsSolutions-EC23 cannot evaluate the ingress source, the VPC's CIDR block (a Fn::GetAtt): " +
-					"the endpoint admits HTTPS from inside the VPC only."),
-				AppliesTo: &[]any{"AwsSolutions-EC23"},
-			}}, jsii.Bool(false))
+			suppress.On(sg, suppress.Rule{
+				ID: "CdkNagValidationFailure",
+				Reason: "AwsSolutions-EC23 cannot evaluate the ingress source, the VPC's CIDR block (a Fn::GetAtt): " +
+					"the endpoint admits HTTPS from inside the VPC only.",
+				AppliesTo: []string{"AwsSolutions-EC23"},
+			})
 		}
 	}
 }

@@ -5,7 +5,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/ecsplit/ecsplit/constructs/internal/suppress"
 )
 
 // allowFlowLogDelivery gives the flow log's role what AWS's page "IAM role
@@ -32,10 +33,10 @@ func allowFlowLogDelivery(role awsiam.IRole, group awslogs.LogGroup) {
 		Actions:   jsii.Strings("logs:DescribeLogGroups"),
 		Resources: jsii.Strings("*"),
 	}))
-	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("logs:DescribeLogGroups has no resource-level permissions, and AWS's page on the flow log role says the role " +
-			"must include it; the role's other actions name the flow log group only (its ARN, and its streams with :*)."),
-		AppliesTo: &[]any{"Resource::*"},
-	}}, jsii.Bool(true))
+	suppress.OnTree(role, suppress.Rule{
+		ID: "AwsSolutions-IAM5",
+		Reason: "logs:DescribeLogGroups has no resource-level permissions, and AWS's page on the flow log role says the role " +
+			"must include it; the role's other actions name the flow log group only (its ARN, and its streams with :*).",
+		AppliesTo: []string{"Resource::*"},
+	})
 }

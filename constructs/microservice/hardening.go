@@ -3,7 +3,8 @@ package microservice
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/ecsplit/ecsplit/constructs/internal/suppress"
 )
 
 // noCapabilities drops every Linux capability of the container: a service
@@ -18,15 +19,15 @@ func noCapabilities(s *Service) awsecs.LinuxParameters {
 // cdk-nag AwsSolutions findings a service accepts and why. They live here,
 // with the resources, so that every app using the construct inherits them.
 func suppressNagFindings(s *Service) {
-	cdknag.NagSuppressions_AddResourceSuppressions(s.TaskDefinition, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-ECS2"),
-		Reason: jsii.String("The environment holds PORT and Props.Environment, which is documented as plain configuration; " +
-			"secrets go in Props.Secrets, which ECS injects from Secrets Manager or SSM Parameter Store at task start."),
-	}}, jsii.Bool(false))
-	cdknag.NagSuppressions_AddResourceSuppressions(s.TaskDefinition.ExecutionRole(), &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("ecr:GetAuthorizationToken has no resource-level permissions (Resource *); every other " +
-			"action of the execution role is scoped to the service's image repository, log group and secrets."),
-		AppliesTo: &[]any{"Resource::*"},
-	}}, jsii.Bool(true))
+	suppress.On(s.TaskDefinition, suppress.Rule{
+		ID: "AwsSolutions-ECS2",
+		Reason: "The environment holds PORT and Props.Environment, which is documented as plain configuration; " +
+			"secrets go in Props.Secrets, which ECS injects from Secrets Manager or SSM Parameter Store at task start.",
+	})
+	suppress.OnTree(s.TaskDefinition.ExecutionRole(), suppress.Rule{
+		ID: "AwsSolutions-IAM5",
+		Reason: "ecr:GetAuthorizationToken has no resource-level permissions (Resource *); every other " +
+			"action of the execution role is scoped to the service's image repository, log group and secrets.",
+		AppliesTo: []string{"Resource::*"},
+	})
 }

@@ -9,7 +9,8 @@ import (
 	"testing"
 
 	"github.com/ecsplit/ecsplit/internal/corpus"
-	"github.com/ecsplit/ecsplit/internal/local"
+	"github.com/ecsplit/ecsplit/internal/probe"
+	"github.com/ecsplit/ecsplit/internal/runner"
 )
 
 // TestCutoverEquivalence runs the corpus through the front doors of the
@@ -105,14 +106,14 @@ func TestCutoverSameSeedSameRouting(t *testing.T) {
 	parallel(t)
 	dir := synth(t, map[string]string{"stage": "users:50,threads:50,posts:50", "capacity": "fargate"}).Dir
 	sequence := func() string {
-		s, err := local.Start(context.Background(), dir, local.Options{BinDir: sharedBinDir(t), Seed: 42})
+		s, err := runner.Start(context.Background(), dir, runner.Options{BinDir: sharedBinDir(t), Seed: 42})
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer s.Close()
 		var seq []byte
 		for range 64 {
-			resp, err := local.Send(context.Background(), local.Door{URL: s.URL}, corpus.Request{Method: "GET", Target: "/api/users/1"})
+			resp, err := probe.Send(context.Background(), probe.Door{URL: s.URL}, corpus.Request{Method: "GET", Target: "/api/users/1"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/ecsplit/ecsplit/internal/albemu"
 	"github.com/ecsplit/ecsplit/internal/corpus"
-	"github.com/ecsplit/ecsplit/internal/local"
+	"github.com/ecsplit/ecsplit/internal/probe"
 )
 
 var (
@@ -21,7 +21,7 @@ var (
 
 // TestLocalStagesEquivalent runs the monolith and the split stage, in both
 // capacity modes, through their synthesized ALB routing and requires the
-// same answer, in status, headers (but for local.DefaultIgnoredHeaders)
+// same answer, in status, headers (but for probe.DefaultIgnoredHeaders)
 // and body, to every request of the corpus: the comparison
 // `ecsplit-local compare` makes.
 func TestLocalStagesEquivalent(t *testing.T) {
@@ -53,7 +53,7 @@ func TestLocalServesWholeAPI(t *testing.T) {
 	for _, ctx := range []map[string]string{monolithFargate, splitFargate} {
 		s := startStage(t, synth(t, ctx).Dir)
 		for _, r := range routes {
-			resp, err := local.Send(context.Background(), local.Door{URL: s.URL}, corpus.Request{Method: "GET", Target: r.target})
+			resp, err := probe.Send(context.Background(), probe.Door{URL: s.URL}, corpus.Request{Method: "GET", Target: r.target})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,7 +88,7 @@ func TestLocalCatchesWrongRulePath(t *testing.T) {
 		t.Fatal("the users routing rule has no path /api/users/* to plant the fault in")
 	}
 	split := startStage(t, faulty)
-	diffs := compareDoors(t, local.Door{Name: "monolith", URL: mono.URL}, local.Door{Name: "split-with-wrong-path", URL: split.URL})
+	diffs := compareDoors(t, probe.Door{Name: "monolith", URL: mono.URL}, probe.Door{Name: "split-with-wrong-path", URL: split.URL})
 	requireCaught(t, diffs, "GET /api/users/1", "status")
 }
 
@@ -133,7 +133,7 @@ func TestLocalCatchesServiceThatAnswersDifferently(t *testing.T) {
 		t.Fatal("no users image asset to plant the fault in")
 	})
 	split := startStage(t, faulty)
-	diffs := compareDoors(t, local.Door{Name: "monolith", URL: mono.URL}, local.Door{Name: "split-with-drifted-users", URL: split.URL})
+	diffs := compareDoors(t, probe.Door{Name: "monolith", URL: mono.URL}, probe.Door{Name: "split-with-drifted-users", URL: split.URL})
 	requireCaught(t, diffs, "GET /api/users/1", "body")
 	for _, d := range diffs {
 		if !strings.Contains(d.Request.Target, "/api/users") {
@@ -143,9 +143,9 @@ func TestLocalCatchesServiceThatAnswersDifferently(t *testing.T) {
 }
 
 // requireCaught fails unless diffs hold a difference in what for req.
-func requireCaught(t *testing.T, diffs []local.Difference, req, what string) {
+func requireCaught(t *testing.T, diffs []probe.Difference, req, what string) {
 	t.Helper()
-	if !slices.ContainsFunc(diffs, func(d local.Difference) bool { return d.Request.String() == req && slices.Contains(d.What(), what) }) {
+	if !slices.ContainsFunc(diffs, func(d probe.Difference) bool { return d.Request.String() == req && slices.Contains(d.What(), what) }) {
 		t.Errorf("the planted fault was not caught: want a %s difference on %s, got %d differences: %v", what, req, len(diffs), diffs)
 		return
 	}

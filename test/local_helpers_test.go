@@ -10,7 +10,8 @@ import (
 
 	"github.com/ecsplit/ecsplit/internal/albemu"
 	"github.com/ecsplit/ecsplit/internal/corpus"
-	"github.com/ecsplit/ecsplit/internal/local"
+	"github.com/ecsplit/ecsplit/internal/probe"
+	"github.com/ecsplit/ecsplit/internal/runner"
 )
 
 // corpusFile is the request corpus shared by the equivalence tests and the
@@ -49,9 +50,9 @@ func sharedBinDir(t testing.TB) string {
 // startStage runs the cloud assembly in dir locally (its services as
 // processes, its ALB routing as a front door on a free loopback port) until
 // the test ends.
-func startStage(t testing.TB, dir string) *local.Stage {
+func startStage(t testing.TB, dir string) *runner.Stage {
 	t.Helper()
-	s, err := local.Start(context.Background(), dir, local.Options{BinDir: sharedBinDir(t), Seed: 1})
+	s, err := runner.Start(context.Background(), dir, runner.Options{BinDir: sharedBinDir(t), Seed: 1})
 	if err != nil {
 		t.Fatalf("start %s: %v", dir, err)
 	}
@@ -67,21 +68,21 @@ func startStage(t testing.TB, dir string) *local.Stage {
 // the corpus and returns the differences: the stage equivalence harness.
 // Issue 6 runs it across intermediate states such as
 // {"stage": "users:100,threads:10"}.
-func equivalence(t testing.TB, ctxs ...map[string]string) []local.Difference {
+func equivalence(t testing.TB, ctxs ...map[string]string) []probe.Difference {
 	t.Helper()
-	var doors []local.Door
+	var doors []probe.Door
 	for _, ctx := range ctxs {
 		s := startStage(t, synth(t, ctx).Dir)
-		doors = append(doors, local.Door{Name: name(ctx), URL: s.URL})
+		doors = append(doors, probe.Door{Name: name(ctx), URL: s.URL})
 	}
 	return compareDoors(t, doors...)
 }
 
 // compareDoors sends the corpus to every door and returns the differences,
 // with the comparison `ecsplit-local compare` makes by default.
-func compareDoors(t testing.TB, doors ...local.Door) []local.Difference {
+func compareDoors(t testing.TB, doors ...probe.Door) []probe.Difference {
 	t.Helper()
-	diffs, err := local.Compare(context.Background(), loadCorpus(t), local.CompareOptions{}, doors...)
+	diffs, err := probe.Compare(context.Background(), loadCorpus(t), probe.CompareOptions{}, doors...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,14 +9,15 @@ import (
 
 	"github.com/ecsplit/ecsplit/constructs/migration"
 	"github.com/ecsplit/ecsplit/internal/corpus"
-	"github.com/ecsplit/ecsplit/internal/local"
+	"github.com/ecsplit/ecsplit/internal/probe"
+	"github.com/ecsplit/ecsplit/internal/runner"
 )
 
 // previewServedBy sends GET target through door (with the door's headers)
 // and returns the service that answered (X-Ecsplit-Service).
-func previewServedBy(t *testing.T, door local.Door, target string) string {
+func previewServedBy(t *testing.T, door probe.Door, target string) string {
 	t.Helper()
-	resp, err := local.Send(context.Background(), door, corpus.Request{Method: "GET", Target: target})
+	resp, err := probe.Send(context.Background(), door, corpus.Request{Method: "GET", Target: target})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,11 +28,11 @@ func previewServedBy(t *testing.T, door local.Door, target string) string {
 // preview header as header: users, against users:0; and sends the users
 // routes with that header. It returns what does not hold: the same answers
 // as the monolith, and every users route served by users.
-func previewProblems(t *testing.T, mono, users0 *local.Stage, header string) []string {
+func previewProblems(t *testing.T, mono, users0 *runner.Stage, header string) []string {
 	t.Helper()
 	var problems []string
-	preview := local.Door{Name: "users:0 with " + header, URL: users0.URL, Header: http.Header{header: {"users"}}}
-	for _, d := range compareDoors(t, local.Door{Name: "monolith", URL: mono.URL}, preview) {
+	preview := probe.Door{Name: "users:0 with " + header, URL: users0.URL, Header: http.Header{header: {"users"}}}
+	for _, d := range compareDoors(t, probe.Door{Name: "monolith", URL: mono.URL}, preview) {
 		problems = append(problems, d.String())
 	}
 	for _, target := range []string{"/api/users", "/api/users/1", "/api/users/36"} {
@@ -40,7 +41,7 @@ func previewProblems(t *testing.T, mono, users0 *local.Stage, header string) []s
 		}
 	}
 	// Without the header, users at 0 % gets none of its paths' requests.
-	if got := previewServedBy(t, local.Door{Name: "users:0", URL: users0.URL}, "/api/users/1"); got != "monolith" {
+	if got := previewServedBy(t, probe.Door{Name: "users:0", URL: users0.URL}, "/api/users/1"); got != "monolith" {
 		problems = append(problems, fmt.Sprintf("GET /api/users/1 without a header: served by %q, want the monolith at users:0", got))
 	}
 	return problems

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/ecsplit/ecsplit/internal/albemu"
-	"github.com/ecsplit/ecsplit/internal/local"
+	"github.com/ecsplit/ecsplit/internal/deploy"
+	"github.com/ecsplit/ecsplit/internal/probe"
+	"github.com/ecsplit/ecsplit/internal/runner"
 	"github.com/ecsplit/ecsplit/internal/transition"
 )
 
@@ -18,7 +20,7 @@ import (
 // Fargate tasks start in 0.3 to 0.9 s (30 to 90 s), health checks come
 // every 100 ms (10 s), a new task may fail them for 0.6 s (the 30 s grace
 // period and 3 checks) and a deregistered one drains for 150 ms (15 s).
-var transitionTiming = local.Timing{Scale: 0.01, Seed: 1}
+var transitionTiming = deploy.Timing{Scale: 0.01, Seed: 1}
 
 // fargate is the Fargate context of a migration state.
 func fargate(state string) map[string]string {
@@ -28,12 +30,12 @@ func fargate(state string) map[string]string {
 // transitionRun starts the assembly in from locally and applies the
 // transition to the assembly in to while the corpus flows through the
 // front door from four clients.
-func transitionRun(t *testing.T, from, to string, timing local.Timing) (*local.Stage, *local.TransitionResult, local.LoadReport) {
+func transitionRun(t *testing.T, from, to string, timing deploy.Timing) (*runner.Stage, *deploy.Result, probe.LoadReport) {
 	t.Helper()
 	s := startStage(t, from)
 	begin := time.Now()
-	res, rep, err := s.TransitionUnderLoad(context.Background(), to, loadCorpus(t),
-		local.TransitionOptions{Timing: timing}, local.LoadOptions{Clients: 4, MaxRequests: 500_000})
+	res, rep, err := deploy.UnderLoad(context.Background(), s, to, loadCorpus(t),
+		deploy.Options{Timing: timing}, probe.LoadOptions{Clients: 4, MaxRequests: 500_000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +88,7 @@ func TestTransitionRunShowsOrderingFault(t *testing.T) {
 	faulty, _ := plantInServices(t, synth(t, fargate("users:10")).Dir, albemu.TypeListenerRule, "usersRule", func(r map[string]any) {
 		delete(r, "DependsOn")
 	})
-	slow := local.Timing{Scale: 0.02, MinStartDelay: 90 * time.Second, MaxStartDelay: 90 * time.Second, Seed: 1}
+	slow := deploy.Timing{Scale: 0.02, MinStartDelay: 90 * time.Second, MaxStartDelay: 90 * time.Second, Seed: 1}
 	_, res, rep := transitionRun(t, synth(t, monolithFargate).Dir, faulty, slow)
 	if res.Failed != nil {
 		t.Fatalf("the update failed: %v", res.Failed)
@@ -117,7 +119,7 @@ func TestTransitionRunRollsBackServiceNeverHealthy(t *testing.T) {
 		r["Properties"].(map[string]any)["HealthCheckPath"] = "/health"
 	})
 	s, res, rep := transitionRun(t, mono.Dir, broken, transitionTiming)
-	var se *local.StepError
+	var se *deploy.StepError
 	if !errors.As(res.Failed, &se) || se.Step.Type != albemu.TypeService || se.Step.Change != transition.Create ||
 		!strings.HasPrefix(se.Step.ID, "usersService") || !strings.Contains(se.Error(), "status 404") {
 		t.Fatalf("failure %v, want the users service's creation, its health check answered 404", res.Failed)
@@ -152,8 +154,8 @@ func TestTransitionRunRollsBackServiceNeverHealthy(t *testing.T) {
 	// The reaction: the previous state's command. CloudFormation's
 	// rollback already put the monolith's templates back, so deploying
 	// the monolith again changes nothing, and serves every request.
-	again, rep, err := s.TransitionUnderLoad(context.Background(), mono.Dir, loadCorpus(t),
-		local.TransitionOptions{Timing: transitionTiming}, local.LoadOptions{Clients: 4, MaxRequests: 500_000})
+	again, rep, err := deploy.UnderLoad(context.Background(), s, mono.Dir, loadCorpus(t),
+		deploy.Options{Timing: transitionTiming}, probe.LoadOptions{Clients: 4, MaxRequests: 500_000})
 	if err != nil {
 		t.Fatalf("the previous state's deploy after the rollback: %v", err)
 	}

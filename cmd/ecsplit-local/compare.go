@@ -13,7 +13,8 @@ import (
 	"time"
 
 	"github.com/ecsplit/ecsplit/internal/corpus"
-	"github.com/ecsplit/ecsplit/internal/local"
+	"github.com/ecsplit/ecsplit/internal/probe"
+	"github.com/ecsplit/ecsplit/internal/runner"
 )
 
 // side is one of the two stages compare runs: its stage and the extra
@@ -60,13 +61,13 @@ func runCompare(args []string, stdout, stderr io.Writer) (differ bool, err error
 	}
 	services := fs.String("services", "", "services `FILE` of both sides: the command that runs each container locally (see docs/local-runner.md)")
 	corpusFile := fs.String("corpus", "", "request corpus `FILE`: one \"METHOD TARGET\" per line (required)")
-	ignore := listFlag(local.DefaultIgnoredHeaders)
+	ignore := listFlag(probe.DefaultIgnoredHeaders)
 	fs.Var(&ignore, "ignore-headers", "comma-separated response headers `LIST` not compared (\"\" compares all)")
 	verbose := fs.Bool("v", false, "copy the services' output to stderr")
 	o := runOptions{log: io.Discard, stderr: stderr}
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of both front doors' weighted-forward choices")
 	fs.StringVar(&o.app, "app", ".", "`directory` of the CDK app (holding cdk.json)")
-	fs.DurationVar(&o.startTimeout, "start-timeout", local.DefaultStartTimeout, "how long each service may take to pass its health check")
+	fs.DurationVar(&o.startTimeout, "start-timeout", runner.DefaultStartTimeout, "how long each service may take to pass its health check")
 	if err := fs.Parse(args); err != nil {
 		return false, err
 	}
@@ -103,7 +104,7 @@ func runCompare(args []string, stdout, stderr io.Writer) (differ bool, err error
 			fmt.Fprintf(stderr, "ecsplit-local: warning: %v\n", err)
 		}
 	}()
-	var doors []local.Door
+	var doors []probe.Door
 	for _, s := range sides {
 		st, cleanup, err := s.stage.start(ctx, "side "+s.name, "", o)
 		if err != nil {
@@ -114,18 +115,18 @@ func runCompare(args []string, stdout, stderr io.Writer) (differ bool, err error
 				fmt.Fprintf(stderr, "ecsplit-local: side %s: warning: %v\n", s.name, err)
 			}
 		}()
-		doors = append(doors, local.Door{Name: s.name, URL: st.URL, Header: http.Header(s.headers)})
+		doors = append(doors, probe.Door{Name: s.name, URL: st.URL, Header: http.Header(s.headers)})
 	}
 
 	warnUnused(stderr, &sides[0].stage, &sides[1].stage)
 	fmt.Fprintf(stdout, "%s\n%s\ncorpus: %s\n\n", sides[0].describe(), sides[1].describe(), *corpusFile)
 	p := &progress{w: stderr, total: len(reqs), every: time.Second, last: time.Now()}
-	diffs, err := local.Compare(ctx, reqs, local.CompareOptions{IgnoreHeaders: ignore, Progress: p.report}, doors...)
+	diffs, err := probe.Compare(ctx, reqs, probe.CompareOptions{IgnoreHeaders: ignore, Progress: p.report}, doors...)
 	if err != nil {
 		return false, err
 	}
 	p.done(len(diffs))
-	return len(diffs) > 0, local.WriteReport(stdout, diffs, len(reqs))
+	return len(diffs) > 0, probe.WriteReport(stdout, diffs, len(reqs))
 }
 
 // progress reports a long comparison's progress, at most once per every.
@@ -142,12 +143,12 @@ func (p *progress) report(done, differ int) {
 		return
 	}
 	p.last, p.printed = time.Now(), true
-	fmt.Fprintf(p.w, "ecsplit-local: compared %s (of %d)\n", local.Summary(differ, done), p.total)
+	fmt.Fprintf(p.w, "ecsplit-local: compared %s (of %d)\n", probe.Summary(differ, done), p.total)
 }
 
 // done ends a progress report that printed anything with the final count.
 func (p *progress) done(differ int) {
 	if p.printed {
-		fmt.Fprintf(p.w, "ecsplit-local: compared %s (of %d)\n", local.Summary(differ, p.total), p.total)
+		fmt.Fprintf(p.w, "ecsplit-local: compared %s (of %d)\n", probe.Summary(differ, p.total), p.total)
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/ecsplit/ecsplit/internal/local"
+	"github.com/ecsplit/ecsplit/internal/probe"
 )
 
 // contextFlags collects repeated KEY=VALUE context flags, like cdk synth -c.
@@ -32,7 +32,7 @@ func (h headerFlags) String() string { return fmt.Sprint(http.Header(h)) }
 
 // Set adds one "Name: value" header.
 func (h headerFlags) Set(s string) error {
-	name, value, err := local.ParseHeader(s)
+	name, value, err := probe.ParseHeader(s)
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@
 // -v; run `ecsplit-local compare -h`.
 //
 // Ctrl-C (or SIGTERM) stops the front doors, then every service, cleanly:
-// requests still in flight after local.FrontDoorGrace (1 s) are cut, and
+// requests still in flight after runner.FrontDoorGrace (1 s) are cut, and
 // serve exits 0. During a synthesis it stops the app and every process the
 // app started. See docs/local-runner.md for what it emulates and what it
 // does not.

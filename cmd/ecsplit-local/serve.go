@@ -11,7 +11,7 @@ import (
 	"slices"
 	"syscall"
 
-	"github.com/ecsplit/ecsplit/internal/local"
+	"github.com/ecsplit/ecsplit/internal/runner"
 )
 
 // runServe runs one stage until Ctrl-C or SIGTERM.
@@ -28,7 +28,7 @@ func runServe(args []string, stderr io.Writer) error {
 	o := runOptions{log: stderr, stderr: stderr}
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the weighted-forward choices")
 	fs.StringVar(&o.app, "app", ".", "`directory` of the CDK app (holding cdk.json)")
-	fs.DurationVar(&o.startTimeout, "start-timeout", local.DefaultStartTimeout, "how long each service may take to pass its health check")
+	fs.DurationVar(&o.startTimeout, "start-timeout", runner.DefaultStartTimeout, "how long each service may take to pass its health check")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -18,12 +18,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecsplit/ecsplit/internal/local"
+	"github.com/ecsplit/ecsplit/internal/runner"
 )
 
 // The test binary runs as ecsplit-local itself with mainEnv=1 (its
 // arguments are the command line), and as the echo service of
-// internal/local/testdata/echo with serviceEnv=1.
+// internal/runner/testdata/echo with serviceEnv=1.
 const (
 	mainEnv    = "ECSPLIT_LOCAL_TEST_MAIN"
 	serviceEnv = "ECSPLIT_LOCAL_TEST_SERVICE"
@@ -162,7 +162,7 @@ func (c *command) interrupt(t *testing.T, limit time.Duration) (code int, took t
 // TestServeInterruptedMidRequest interrupts ecsplit-local while a client
 // is in the middle of a request: its body is still arriving, and the
 // service is reading it. The command must exit 0, promptly: the front
-// door gives the request local.FrontDoorGrace, then closes it, and the
+// door gives the request runner.FrontDoorGrace, then closes it, and the
 // service drains.
 func TestServeInterruptedMidRequest(t *testing.T) {
 	dir := t.TempDir()
@@ -176,7 +176,7 @@ func TestServeInterruptedMidRequest(t *testing.T) {
 	if err := os.WriteFile(servicesFile, services, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	asm, err := filepath.Abs("../../internal/local/testdata/echo")
+	asm, err := filepath.Abs("../../internal/runner/testdata/echo")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestServeInterruptedMidRequest(t *testing.T) {
 	}
 	c.await(t, "[echo] echo: POST /echo/upload")
 
-	limit := local.FrontDoorGrace + 5*time.Second
+	limit := runner.FrontDoorGrace + 5*time.Second
 	code, took, rest := c.interrupt(t, 2*limit)
 	if code != exitOK {
 		t.Errorf("exit %d, want %d; stderr after SIGINT:\n%s", code, exitOK, strings.Join(rest, "\n"))

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ecsplit/ecsplit/internal/local"
+	"github.com/ecsplit/ecsplit/internal/runner"
 )
 
 // stageFlags says which stage to run and how: an existing cloud assembly,
@@ -43,7 +43,7 @@ type runOptions struct {
 	app          string
 	seed         uint64
 	startTimeout time.Duration
-	// binDir caches the binaries the stages build (local.Options.BinDir);
+	// binDir caches the binaries the stages build (runner.Options.BinDir);
 	// "" gives each stage its own.
 	binDir string
 	log    io.Writer
@@ -53,13 +53,13 @@ type runOptions struct {
 // start synthesizes the stage (unless it names an assembly) and runs it.
 // cleanup stops the stage and removes the synthesis; it returns the
 // errors of services that did not stop cleanly.
-func (f *stageFlags) start(ctx context.Context, label, addr string, o runOptions) (_ *local.Stage, cleanup func() error, err error) {
+func (f *stageFlags) start(ctx context.Context, label, addr string, o runOptions) (_ *runner.Stage, cleanup func() error, err error) {
 	if f.assembly != "" && len(f.context) > 0 {
 		return nil, nil, fmt.Errorf("%s: an assembly runs as it was synthesized: give it or context, not both", label)
 	}
-	var services local.Services
+	var services runner.Services
 	if f.services != "" {
-		if services, err = local.LoadServices(f.services); err != nil {
+		if services, err = runner.LoadServices(f.services); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -71,14 +71,14 @@ func (f *stageFlags) start(ctx context.Context, label, addr string, o runOptions
 		}
 		removeDir = func() error { return os.RemoveAll(tmp) }
 		fmt.Fprintf(o.stderr, "ecsplit-local: %s: synthesizing %s with %s\n", label, o.app, f.describe())
-		if err := local.Synth(ctx, o.app, tmp, f.context); err != nil {
+		if err := runner.Synth(ctx, o.app, tmp, f.context); err != nil {
 			removeDir()
 			return nil, nil, err
 		}
 		dir = tmp
 	}
 	start := time.Now()
-	s, err := local.Start(ctx, dir, local.Options{Addr: addr, Seed: o.seed, Services: services, StartTimeout: o.startTimeout, BinDir: o.binDir, Log: o.log})
+	s, err := runner.Start(ctx, dir, runner.Options{Addr: addr, Seed: o.seed, Services: services, StartTimeout: o.startTimeout, BinDir: o.binDir, Log: o.log})
 	if err != nil {
 		removeDir()
 		return nil, nil, fmt.Errorf("%s: %w", label, err)
@@ -115,7 +115,7 @@ func warnUnused(w io.Writer, stages ...*stageFlags) {
 }
 
 // containerNames lists the containers of a stage's services.
-func containerNames(s *local.Stage) string {
+func containerNames(s *runner.Stage) string {
 	var names []string
 	for _, svc := range s.Assembly.Services {
 		for _, c := range svc.Containers {

@@ -1,0 +1,40 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ecsplit/ecsplit/internal/corpus"
+	"github.com/ecsplit/ecsplit/internal/probe"
+	"github.com/ecsplit/ecsplit/internal/runner"
+)
+
+// UnderLoad applies a transition to the stage s (Apply) while a
+// probe.Load sends reqs through its front door: it records the steady
+// state's answers first (probe.Baseline), starts the load and lets it
+// send the corpus once, applies the transition, lets the end state answer
+// the corpus once more, then stops the load and returns its report with
+// the transition's result. A load that ends before that (MaxRequests) is
+// an error: it did not cover the transition.
+func UnderLoad(ctx context.Context, s *runner.Stage, dir string, reqs []corpus.Request, opts Options, lopts probe.LoadOptions) (*Result, probe.LoadReport, error) {
+	door := probe.Door{Name: "stage", URL: s.URL}
+	baseline, err := probe.Baseline(ctx, door, reqs)
+	if err != nil {
+		return nil, probe.LoadReport{}, err
+	}
+	load, err := probe.StartLoad(ctx, door, reqs, baseline, lopts)
+	if err != nil {
+		return nil, probe.LoadReport{}, err
+	}
+	ended := func() error {
+		return fmt.Errorf("load: the clients stopped after %d requests (MaxRequests %d), before the end state answered the corpus", load.Sent(), lopts.MaxRequests)
+	}
+	if !load.WaitSent(len(reqs)) {
+		return nil, load.Stop(), ended()
+	}
+	res, err := Apply(ctx, s, dir, opts)
+	if err == nil && !load.WaitSent(load.Sent()+len(reqs)) {
+		err = ended()
+	}
+	return res, load.Stop(), err
+}

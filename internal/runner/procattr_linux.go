@@ -1,0 +1,10 @@
+package runner
+
+import "syscall"
+
+// sysProcAttr puts a task in its own process group, so that a Ctrl-C in the
+// terminal reaches only the runner, which then stops the task once; and
+// kills the task if the runner dies without stopping it.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}

@@ -35,12 +35,14 @@ type Response struct {
 }
 
 // DefaultIgnoredHeaders are the response headers Compare ignores unless
-// told otherwise: X-Ecsplit-Service names the service that answered and
-// Date the second it answered, which differ between stages by design;
-// Connection and Keep-Alive describe one connection (hop by hop), which
-// the load balancer rewrites. Content-Length is compared: for a HEAD it is
-// the only trace of the body.
-var DefaultIgnoredHeaders = []string{"Connection", "Date", "Keep-Alive", "X-Ecsplit-Service"}
+// told otherwise: X-Ecsplit-Local-Service (runner.ServiceHeader, which a
+// local stage's front door adds) and X-Ecsplit-Service (which ecsplit's
+// own services add) name the service that answered, and Date the second
+// it answered, which differ between stages by design; Connection and
+// Keep-Alive describe one connection (hop by hop), which the load
+// balancer rewrites. Content-Length is compared: for a HEAD it is the
+// only trace of the body.
+var DefaultIgnoredHeaders = []string{"Connection", "Date", "Keep-Alive", "X-Ecsplit-Local-Service", "X-Ecsplit-Service"}
 
 // LoadBalancerCookiePrefix starts the names of the cookies the load
 // balancer itself sets (AWSALB, AWSALBCORS, AWSALBTG, AWSALBTGCORS,

@@ -112,6 +112,22 @@ func TestCompare(t *testing.T) {
 	}
 }
 
+// TestCompareIgnoresLocalServiceHeader: by default the header that names
+// the service a local front door forwarded to differs between stages
+// without a difference; compared, it is one.
+func TestCompareIgnoresLocalServiceHeader(t *testing.T) {
+	legacy := testDoor(t, "a", map[string]answer{"/shop/cart": {200, map[string]string{"X-Ecsplit-Local-Service": "legacy"}, "ok"}})
+	cart := testDoor(t, "b", map[string]answer{"/shop/cart": {200, map[string]string{"X-Ecsplit-Local-Service": "cart"}, "ok"}})
+	reqs := []corpus.Request{{Method: "GET", Target: "/shop/cart", Line: 1}}
+	if diffs, err := Compare(context.Background(), reqs, CompareOptions{}, legacy, cart); err != nil || len(diffs) != 0 {
+		t.Errorf("by default: %v %v, want no difference", diffs, err)
+	}
+	diffs, err := Compare(context.Background(), reqs, CompareOptions{IgnoreHeaders: []string{"Date", "X-Ecsplit-Service"}}, legacy, cart)
+	if err != nil || len(diffs) != 1 || !slices.Equal(diffs[0].What(), []string{"X-Ecsplit-Local-Service"}) {
+		t.Errorf("compared: %v %v, want an X-Ecsplit-Local-Service difference", diffs, err)
+	}
+}
+
 // TestCompareDoorHeaders: a door's extra headers reach that door only; a
 // Host header replaces the host name.
 func TestCompareDoorHeaders(t *testing.T) {

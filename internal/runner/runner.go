@@ -139,7 +139,7 @@ func Start(ctx context.Context, dir string, opts Options) (_ *Stage, err error) 
 	s.URL = "http://" + ln.Addr().String()
 	s.Router = albemu.NewRouter(asm.Listener, targets, opts.Seed)
 	s.srv = &http.Server{
-		Handler:           s.Router,
+		Handler:           s.frontDoor(s.Router),
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       60 * time.Second, // the ALB's default idle timeout
 	}

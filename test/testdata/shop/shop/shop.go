@@ -1,7 +1,9 @@
 // Package shop is the tiny second app of ecsplit's tests: a shop whose
 // legacy service answers every /shop path, and whose cart service, split
 // out of it, answers /shop/cart and below with the same code. Prices are
-// shown in $CURRENCY, which the task definition sets.
+// shown in $CURRENCY, which the task definition sets. Like a team's own
+// services, they do not say which of them answered: the local front door
+// does (X-Ecsplit-Local-Service).
 package shop
 
 import (
@@ -130,7 +132,7 @@ func serve(name string, mux *http.ServeMux) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "%s listening on %s\n", name, ln.Addr())
-	srv := &http.Server{Handler: named(name, mux), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	drained := make(chan error, 1)
 	go func() {
 		<-ctx.Done()
@@ -144,12 +146,4 @@ func serve(name string, mux *http.ServeMux) error {
 		return err
 	}
 	return <-drained
-}
-
-// named marks each answer with the service that gave it.
-func named(name string, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Ecsplit-Service", name)
-		h.ServeHTTP(w, r)
-	})
 }

@@ -25,8 +25,12 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"compare", "-corpus", "no-such-corpus.txt", "-a", "stage=monolith", "-b", "stage=split"}, exitFailure, "no-such-corpus.txt"},
 		{[]string{"compare", "-corpus", "c.txt", "extra"}, exitFailure, `unexpected arguments ["extra"]`},
 		{[]string{"serve", "-nope"}, exitFailure, "flag provided but not defined: -nope"},
-		{[]string{"-stage", "split", "extra"}, exitFailure, `ecsplit-local: unexpected arguments ["extra"]`},
-		{[]string{"-assembly", "cdk.out", "-stage", "split"}, exitFailure, "stage: an assembly runs as it was synthesized: give it or context, not both"},
+		{[]string{"-c", "stage=split", "extra"}, exitFailure, `ecsplit-local: unexpected arguments ["extra"]`},
+		{[]string{"-assembly", "cdk.out", "-c", "stage=split"}, exitFailure, "stage: an assembly runs as it was synthesized: give it or context, not both"},
+		// The forum's own flags are gone: an app names its own key.
+		{[]string{"-stage", "split"}, exitFailure, "ecsplit-local: -stage is gone: give the context key your app reads, like cdk synth -c: -c stage=VALUE"},
+		{[]string{"serve", "--capacity=ec2"}, exitFailure, "ecsplit-local: -capacity is gone: give the context key your app reads, like cdk synth -c: -c capacity=VALUE"},
+		{[]string{"-c", "state=split", "--", "-stage"}, exitFailure, `unexpected arguments ["-stage"]`},
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/ecsplit/ecsplit/internal/runner"
@@ -19,9 +20,7 @@ func runServe(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ecsplit-local", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	st := stageFlags{context: contextFlags{}}
-	stage := fs.String("stage", "", "stage context value, such as monolith, split or users:100,threads:10 (default: cdk.json's)")
-	capacity := fs.String("capacity", "", "capacity context value: fargate or ec2 (default: cdk.json's)")
-	fs.Var(st.context, "c", "more context `KEY=VALUE`, like cdk synth -c (repeatable)")
+	fs.Var(st.context, "c", "context `KEY=VALUE` of the app, like cdk synth -c (repeatable), such as -c stage=split (default: cdk.json's)")
 	fs.StringVar(&st.assembly, "assembly", "", "serve this existing cloud assembly `DIR` (such as cdk.out) instead of synthesizing")
 	fs.StringVar(&st.services, "services", "", "services `FILE`: the command that runs each container locally (see docs/local-runner.md)")
 	addr := fs.String("addr", "127.0.0.1:8080", "front door listen `address`")
@@ -29,17 +28,14 @@ func runServe(args []string, stderr io.Writer) error {
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the weighted-forward choices")
 	fs.StringVar(&o.app, "app", ".", "`directory` of the CDK app (holding cdk.json)")
 	fs.DurationVar(&o.startTimeout, "start-timeout", runner.DefaultStartTimeout, "how long each service may take to pass its health check")
+	if err := removedFlag(args); err != nil {
+		return err
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	if *stage != "" {
-		st.context["stage"] = *stage
-	}
-	if *capacity != "" {
-		st.context["capacity"] = *capacity
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -59,6 +55,30 @@ func runServe(args []string, stderr io.Writer) error {
 	stop()
 	fmt.Fprintln(stderr, "ecsplit-local: stopping")
 	return cleanup()
+}
+
+// removed are the flags serve had for the forum's own context keys. The
+// runner cannot know which keys an app reads: an app that reads another
+// key (the migration package's example reads state) would silently get
+// its default state. The key is the app's to name, with -c.
+var removed = map[string]string{"stage": "-c stage=VALUE", "capacity": "-c capacity=VALUE"}
+
+// removedFlag fails on a flag of removed, saying what replaces it, rather
+// than flag's "provided but not defined".
+func removedFlag(args []string) error {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if instead, ok := removed[name]; ok {
+			return fmt.Errorf("-%s is gone: give the context key your app reads, like cdk synth -c: %s", name, instead)
+		}
+	}
+	return nil
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

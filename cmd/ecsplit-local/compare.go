@@ -1,18 +1,12 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
-	"github.com/ecsplit/ecsplit/internal/corpus"
 	"github.com/ecsplit/ecsplit/internal/probe"
 	"github.com/ecsplit/ecsplit/internal/runner"
 )
@@ -29,8 +23,7 @@ type side struct {
 // register defines the side's flags: -a, -a-assembly, -a-services and
 // -a-header for side "a".
 func (s *side) register(fs *flag.FlagSet) {
-	fs.Var(s.stage.context, s.name, fmt.Sprintf("context `KEY=VALUE` of side %s, like cdk synth -c (repeatable), such as -%s %s", s.name, s.name, s.example))
-	fs.StringVar(&s.stage.assembly, s.name+"-assembly", "", fmt.Sprintf("run this existing cloud assembly `DIR` as side %s instead of synthesizing", s.name))
+	s.stage.register(fs, s.name, "side "+s.name, s.example)
 	fs.StringVar(&s.stage.services, s.name+"-services", "", fmt.Sprintf("services `FILE` of side %s (default: -services)", s.name))
 	fs.Var(s.headers, s.name+"-header", fmt.Sprintf("extra request header `\"Name: value\"` sent to side %s only (repeatable)", s.name))
 }
@@ -59,54 +52,32 @@ func runCompare(args []string, stdout, stderr io.Writer) (differ bool, err error
 	for _, s := range sides {
 		s.register(fs)
 	}
-	services := fs.String("services", "", "services `FILE` of both sides: the command that runs each container locally (see docs/local-runner.md)")
-	corpusFile := fs.String("corpus", "", "request corpus `FILE`: one \"METHOD TARGET\" per line (required)")
+	var c corpusRun
+	c.register(fs, "seed of both front doors' weighted-forward choices")
 	ignore := listFlag(probe.DefaultIgnoredHeaders)
 	fs.Var(&ignore, "ignore-headers", "comma-separated response headers `LIST` not compared (\"\" compares all)")
-	verbose := fs.Bool("v", false, "copy the services' output to stderr")
-	o := runOptions{log: io.Discard, stderr: stderr}
-	fs.Uint64Var(&o.seed, "seed", 1, "seed of both front doors' weighted-forward choices")
-	fs.StringVar(&o.app, "app", ".", "`directory` of the CDK app (holding cdk.json)")
-	fs.DurationVar(&o.startTimeout, "start-timeout", runner.DefaultStartTimeout, "how long each service may take to pass its health check")
-	if err := fs.Parse(args); err != nil {
+	if err := c.parse(fs, args, stderr); err != nil {
 		return false, err
 	}
-	if fs.NArg() > 0 {
-		return false, fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	if *corpusFile == "" {
-		return false, errors.New("-corpus FILE is required")
-	}
 	for _, s := range sides {
-		if s.stage.assembly == "" && len(s.stage.context) == 0 {
-			return false, fmt.Errorf("side %s: say which stage: -%s KEY=VALUE (like cdk synth -c) or -%s-assembly DIR", s.name, s.name, s.name)
+		if err := s.stage.given("side "+s.name, s.name); err != nil {
+			return false, err
 		}
 		if s.stage.services == "" {
-			s.stage.services = *services
+			s.stage.services = c.services
 		}
 	}
-	if *verbose {
-		o.log = stderr
-	}
-	reqs, err := corpus.Load(*corpusFile)
+	ctx, reqs, end, err := c.begin()
 	if err != nil {
 		return false, err
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	// One build cache for both sides: a service both run is built once.
-	if o.binDir, err = os.MkdirTemp("", "ecsplit-local-bin-"); err != nil {
-		return false, err
-	}
-	defer func() {
-		if err := os.RemoveAll(o.binDir); err != nil {
-			fmt.Fprintf(stderr, "ecsplit-local: warning: %v\n", err)
-		}
-	}()
-	var doors []probe.Door
+	defer end()
+	var (
+		doors  []probe.Door
+		stages []*runner.Stage
+	)
 	for _, s := range sides {
-		st, cleanup, err := s.stage.start(ctx, "side "+s.name, "", o)
+		st, cleanup, err := s.stage.start(ctx, "side "+s.name, "", c.o)
 		if err != nil {
 			return false, err
 		}
@@ -116,10 +87,12 @@ func runCompare(args []string, stdout, stderr io.Writer) (differ bool, err error
 			}
 		}()
 		doors = append(doors, probe.Door{Name: s.name, URL: st.URL, Header: http.Header(s.headers)})
+		stages = append(stages, st)
 	}
 
 	warnUnused(stderr, &sides[0].stage, &sides[1].stage)
-	fmt.Fprintf(stdout, "%s\n%s\ncorpus: %s\n\n", sides[0].describe(), sides[1].describe(), *corpusFile)
+	warnSameTemplates(stderr, "side a", &sides[0].stage, stages[0].Assembly, "side b", &sides[1].stage, stages[1].Assembly)
+	fmt.Fprintf(stdout, "%s\n%s\ncorpus: %s\n\n", sides[0].describe(), sides[1].describe(), c.corpus)
 	p := &progress{w: stderr, total: len(reqs), every: time.Second, last: time.Now()}
 	diffs, err := probe.Compare(ctx, reqs, probe.CompareOptions{IgnoreHeaders: ignore, Progress: p.report}, doors...)
 	if err != nil {

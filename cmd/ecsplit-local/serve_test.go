@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -165,17 +164,7 @@ func (c *command) interrupt(t *testing.T, limit time.Duration) (code int, took t
 // door gives the request runner.FrontDoorGrace, then closes it, and the
 // service drains.
 func TestServeInterruptedMidRequest(t *testing.T) {
-	dir := t.TempDir()
-	services, err := json.Marshal(map[string]any{"services": map[string]any{
-		"echo": map[string]any{"command": []string{os.Args[0]}, "env": map[string]string{serviceEnv: "1"}},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	servicesFile := filepath.Join(dir, "services.json")
-	if err := os.WriteFile(servicesFile, services, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	servicesFile := writeServices(t, "echo")
 	asm, err := filepath.Abs("../../internal/runner/testdata/echo")
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -50,32 +51,65 @@ type runOptions struct {
 	stderr io.Writer
 }
 
+// register defines the flags that say which stage side name runs, for
+// what (such as "side a", or "the state before"): -NAME KEY=VALUE and
+// -NAME-assembly DIR.
+func (f *stageFlags) register(fs *flag.FlagSet, name, what, example string) {
+	fs.Var(f.context, name, fmt.Sprintf("context `KEY=VALUE` of %s, like cdk synth -c (repeatable), such as -%s %s", what, name, example))
+	fs.StringVar(&f.assembly, name+"-assembly", "", fmt.Sprintf("take this existing cloud assembly `DIR` as %s instead of synthesizing", what))
+}
+
+// given fails when the flags of side name (see register) say nothing:
+// an app read with cdk.json's context alone is rarely a side on purpose.
+func (f *stageFlags) given(label, name string) error {
+	if f.assembly == "" && len(f.context) == 0 {
+		return fmt.Errorf("%s: say which stage: -%s KEY=VALUE (like cdk synth -c) or -%s-assembly DIR", label, name, name)
+	}
+	return nil
+}
+
+// synth returns the directory of the stage's cloud assembly: the one it
+// names, or a new synthesis of the app with its context, which remove
+// removes.
+func (f *stageFlags) synth(ctx context.Context, label string, o runOptions) (dir string, remove func() error, err error) {
+	if f.assembly != "" && len(f.context) > 0 {
+		return "", nil, fmt.Errorf("%s: an assembly runs as it was synthesized: give it or context, not both", label)
+	}
+	if f.assembly != "" {
+		return f.assembly, func() error { return nil }, nil
+	}
+	tmp, err := os.MkdirTemp("", "ecsplit-local-assembly-")
+	if err != nil {
+		return "", nil, err
+	}
+	remove = func() error { return os.RemoveAll(tmp) }
+	fmt.Fprintf(o.stderr, "ecsplit-local: %s: synthesizing %s with %s\n", label, o.app, f.describe())
+	if err := runner.Synth(ctx, o.app, tmp, f.context); err != nil {
+		remove()
+		return "", nil, err
+	}
+	return tmp, remove, nil
+}
+
+// loadServices reads the stage's services file, if it has one.
+func (f *stageFlags) loadServices() (runner.Services, error) {
+	if f.services == "" {
+		return nil, nil
+	}
+	return runner.LoadServices(f.services)
+}
+
 // start synthesizes the stage (unless it names an assembly) and runs it.
 // cleanup stops the stage and removes the synthesis; it returns the
 // errors of services that did not stop cleanly.
 func (f *stageFlags) start(ctx context.Context, label, addr string, o runOptions) (_ *runner.Stage, cleanup func() error, err error) {
-	if f.assembly != "" && len(f.context) > 0 {
-		return nil, nil, fmt.Errorf("%s: an assembly runs as it was synthesized: give it or context, not both", label)
+	services, err := f.loadServices()
+	if err != nil {
+		return nil, nil, err
 	}
-	var services runner.Services
-	if f.services != "" {
-		if services, err = runner.LoadServices(f.services); err != nil {
-			return nil, nil, err
-		}
-	}
-	dir, removeDir := f.assembly, func() error { return nil }
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "ecsplit-local-assembly-")
-		if err != nil {
-			return nil, nil, err
-		}
-		removeDir = func() error { return os.RemoveAll(tmp) }
-		fmt.Fprintf(o.stderr, "ecsplit-local: %s: synthesizing %s with %s\n", label, o.app, f.describe())
-		if err := runner.Synth(ctx, o.app, tmp, f.context); err != nil {
-			removeDir()
-			return nil, nil, err
-		}
-		dir = tmp
+	dir, removeDir, err := f.synth(ctx, label, o)
+	if err != nil {
+		return nil, nil, err
 	}
 	start := time.Now()
 	s, err := runner.Start(ctx, dir, runner.Options{Addr: addr, Seed: o.seed, Services: services, StartTimeout: o.startTimeout, BinDir: o.binDir, Log: o.log})

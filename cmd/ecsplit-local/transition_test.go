@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/ecsplit/ecsplit/internal/runner/runnertest"
+)
+
+// transitionCommand runs `ecsplit-local transition` from the assembly in
+// from to the one in to, with echo and more run by this test binary and
+// the waits at 1/100 of real time, and returns its exit code and report.
+func transitionCommand(t *testing.T, from, to string, extra ...string) (int, string) {
+	t.Helper()
+	args := append([]string{"transition", "-a-assembly", from, "-b-assembly", to,
+		"-services", writeServices(t, "echo", "more"), "-corpus", writeCorpus(t, runnertest.Corpus), "-scale", "0.01"}, extra...)
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	t.Logf("ecsplit-local %s: exit %d\n%s%s", strings.Join(args, " "), code, stderr.String(), stdout.String())
+	return code, stdout.String()
+}
+
+// TestTransitionCommand: from echo alone to echo and more, the static
+// check finds nothing, the update completes, and no answer is unexpected:
+// exit 0.
+func TestTransitionCommand(t *testing.T) {
+	code, report := transitionCommand(t, runnertest.NewApp(runnertest.EchoV1).Write(t), runnertest.NewApp(runnertest.EchoV1, runnertest.More).Write(t))
+	for _, want := range []string{
+		"ordering: no rule sends a share to a service before it is stable or after it is deleted\n",
+		", complete\n",
+		" 0 unexpected answers\n",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	if code != exitOK {
+		t.Errorf("exit %d, want %d", code, exitOK)
+	}
+}
+
+// TestTransitionCommandCatchesOrderingFault plants a fault: more's routing
+// rule without its DependsOn, so CloudFormation creates it while the
+// service's task starts. Both checks must catch it: the static check names
+// the rule, and the load sees 503s on more's paths. Exit 1.
+func TestTransitionCommandCatchesOrderingFault(t *testing.T) {
+	faulty := runnertest.NewApp(runnertest.EchoV1, runnertest.More)
+	delete(faulty.Resource("moreRule"), "DependsOn")
+	code, report := transitionCommand(t, runnertest.NewApp(runnertest.EchoV1).Write(t), faulty.Write(t))
+	for _, want := range []string{
+		"ordering: 1 problem:\n  App/moreRule routes a share to App/moreService, which this update creates, without depending on it",
+		", complete\n",
+		"unexpected answers (503: ",
+		" GET /more",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	if strings.Contains(report, " GET /echo") || strings.Contains(report, " GET /other") {
+		t.Error("an unexpected answer outside more's paths")
+	}
+	if code != exitDiffer {
+		t.Errorf("exit %d, want %d", code, exitDiffer)
+	}
+}
+
+// TestTransitionCommandReportsFailedUpdate plants a fault: more's target
+// group expects 404 from a health check the service answers 200. The
+// update fails after three tasks and is rolled back, with no unexpected
+// answer: still exit 1, the update did not happen.
+func TestTransitionCommandReportsFailedUpdate(t *testing.T) {
+	broken := runnertest.NewApp(runnertest.EchoV1, runnertest.More)
+	broken.Resource("moreTG")["Properties"].(map[string]any)["Matcher"] = map[string]any{"HttpCode": "404"}
+	code, report := transitionCommand(t, runnertest.NewApp(runnertest.EchoV1).Write(t), broken.Write(t))
+	for _, want := range []string{
+		", failed and rolled back: stack App: moreService (AWS::ECS::Service) create: 3 tasks in a row failed their health check",
+		" 0 unexpected answers\n",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	if code != exitDiffer {
+		t.Errorf("exit %d, want %d", code, exitDiffer)
+	}
+}

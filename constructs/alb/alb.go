@@ -37,13 +37,34 @@ type Props struct {
 	// Vpc is the VPC whose public subnets hold the load balancer. Required.
 	Vpc awsec2.IVpc
 	// CertificateArn is the ARN of an ACM certificate. When set, the load
-	// balancer gets an HTTPS listener on DefaultHTTPSPort with
-	// DefaultSSLPolicy, the HTTP listener redirects to it, and services attach
-	// to it. Default: "" (HTTP only).
+	// balancer gets an HTTPS listener on HTTPSPort with SSLPolicy, the HTTP
+	// listener redirects to it, and services attach to it. Default: ""
+	// (HTTP only).
 	CertificateArn string
-	// NotFoundBody is the JSON body of the default 404 response, at most
+	// HTTPPort is the port of the HTTP listener (the one services attach
+	// to, or with CertificateArn the one that redirects to HTTPS), from 1
+	// to 65535. Default: DefaultHTTPPort (80).
+	HTTPPort int
+	// HTTPSPort is the port of the HTTPS listener, from 1 to 65535 and not
+	// HTTPPort; only with CertificateArn. Default: DefaultHTTPSPort (443).
+	HTTPSPort int
+	// SSLPolicy is the security policy of the HTTPS listener, one of
+	// SSLPolicies (elbv2.SslPolicy's, the ALB's predefined policies); only
+	// with CertificateArn. Default: DefaultSSLPolicy (TLS 1.3 and 1.2).
+	SSLPolicy elbv2.SslPolicy
+	// IdleTimeout is how long the load balancer keeps an idle connection
+	// open, in whole seconds from MinIdleTimeoutSeconds to
+	// MaxIdleTimeoutSeconds; keep it below the targets' keep-alive timeout,
+	// so that the load balancer closes an idle connection first. Default:
+	// DefaultIdleTimeoutSeconds (60 s, the AWS default).
+	IdleTimeout awscdk.Duration
+	// NotFoundBody is the body of the default 404 response, at most
 	// MaxFixedResponseBody characters. Default: DefaultNotFoundBody.
 	NotFoundBody string
+	// NotFoundContentType is the content type of the default 404 response,
+	// one of FixedResponseContentTypes (what an ALB fixed response
+	// accepts). Default: DefaultNotFoundContentType (application/json).
+	NotFoundContentType string
 	// Internal makes the load balancer internal instead of internet-facing:
 	// its listener ports are then open to the VPC's CIDR block only.
 	// Default: false (internet-facing, open to the internet on the listener
@@ -55,16 +76,27 @@ type Props struct {
 	// Default: DefaultDeletionProtection (on).
 	DeletionProtection *bool
 	// AccessLogsBucket receives the load balancer's access logs, under
-	// DefaultAccessLogsPrefix. It must be in the load balancer's Region and
+	// AccessLogsPrefix. It must be in the load balancer's Region and
 	// use SSE-S3 encryption (the only one ALB access logs support), such as
 	// a Control Tower Log Archive bucket. Default: a new bucket that blocks
 	// public access, enforces TLS 1.2 or later, encrypts with SSE-S3, keeps
 	// versions with Object Lock available (no default retention), sends
 	// its S3 server access logs to ServerAccessLogsBucket, sends events to
-	// EventBridge and expires logs after DefaultAccessLogsExpirationDays.
+	// EventBridge and expires logs after AccessLogsExpirationDays.
 	AccessLogsBucket awss3.IBucket
+	// AccessLogsPrefix is the key prefix of the access logs in
+	// AccessLogsBucket: the load balancer writes under
+	// PREFIX/AWSLogs/ACCOUNT/. An ALB refuses a prefix that begins or ends
+	// with '/' or holds "AWSLogs". Default: DefaultAccessLogsPrefix.
+	AccessLogsPrefix string
+	// AccessLogsExpirationDays is how many days the new access logs bucket
+	// and the new server access logs bucket keep a log object, 1 or more
+	// (noncurrent versions: one day more); only without AccessLogsBucket
+	// (a bucket you give keeps its own lifecycle). Default:
+	// DefaultAccessLogsExpirationDays (365).
+	AccessLogsExpirationDays int
 	// ServerAccessLogsBucket receives the S3 server access logs of the new
-	// access logs bucket, under DefaultServerAccessLogsPrefix (ignored when
+	// access logs bucket, under ServerAccessLogsPrefix (ignored when
 	// AccessLogsBucket is given). It must be in the same account and
 	// Region, use SSE-S3, have no Object Lock, and let the S3 logging
 	// service write (S3's conditions for a log target). Default: a new
@@ -72,6 +104,10 @@ type Props struct {
 	// without server access logs of its own, as S3 requires and recommends
 	// for a log target (logging a bucket into itself loops).
 	ServerAccessLogsBucket awss3.IBucket
+	// ServerAccessLogsPrefix is the key prefix of the new access logs
+	// bucket's S3 server access logs in ServerAccessLogsBucket; only
+	// without AccessLogsBucket. Default: DefaultServerAccessLogsPrefix.
+	ServerAccessLogsPrefix string
 	// TargetPorts are the TCP ports the load balancer may send to, in the
 	// VPC: its security group's only egress rules (CloudFormation would
 	// otherwise give it egress to anywhere). Every service behind it must
@@ -86,10 +122,11 @@ type LoadBalancer struct {
 	LoadBalancer elbv2.ApplicationLoadBalancer
 	// SecurityGroup is the load balancer's security group.
 	SecurityGroup awsec2.SecurityGroup
-	// HTTPListener is the listener on DefaultHTTPPort. Without a certificate
-	// it is the listener services attach to; with one it redirects to HTTPS.
+	// HTTPListener is the listener on Props.HTTPPort. Without a
+	// certificate it is the listener services attach to; with one it
+	// redirects to HTTPS.
 	HTTPListener elbv2.ApplicationListener
-	// HTTPSListener is the listener on DefaultHTTPSPort, nil without a
+	// HTTPSListener is the listener on Props.HTTPSPort, nil without a
 	// certificate.
 	HTTPSListener elbv2.ApplicationListener
 	// DNSName is the stack output holding the load balancer's DNS name.
@@ -110,9 +147,9 @@ func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
 	l := &LoadBalancer{}
 	constructs.NewConstruct_Override(l, scope, &id)
 
-	ports := []int{DefaultHTTPPort}
+	ports := []int{p.HTTPPort}
 	if p.CertificateArn != "" {
-		ports = append(ports, DefaultHTTPSPort)
+		ports = append(ports, p.HTTPSPort)
 	}
 	var portNames []string
 	for _, port := range ports {
@@ -157,21 +194,21 @@ func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
 		InternetFacing:          jsii.Bool(!p.Internal),
 		SecurityGroup:           l.SecurityGroup,
 		DropInvalidHeaderFields: jsii.Bool(true),
-		IdleTimeout:             awscdk.Duration_Seconds(jsii.Number(DefaultIdleTimeoutSeconds)),
+		IdleTimeout:             p.IdleTimeout,
 		DeletionProtection:      p.DeletionProtection,
 	})
 	l.AccessLogsBucket = p.AccessLogsBucket
 	if l.AccessLogsBucket == nil {
 		l.ServerAccessLogsBucket = p.ServerAccessLogsBucket
 		if l.ServerAccessLogsBucket == nil {
-			l.ServerAccessLogsBucket = newServerAccessLogsBucket(l)
+			l.ServerAccessLogsBucket = newServerAccessLogsBucket(l, &p)
 		}
-		l.AccessLogsBucket = newAccessLogsBucket(l, l.ServerAccessLogsBucket)
+		l.AccessLogsBucket = newAccessLogsBucket(l, l.ServerAccessLogsBucket, &p)
 	}
-	enableAccessLogs(l.LoadBalancer, l.AccessLogsBucket)
+	enableAccessLogs(l.LoadBalancer, l.AccessLogsBucket, p.AccessLogsPrefix)
 
 	notFound := elbv2.ListenerAction_FixedResponse(jsii.Number(404), &elbv2.FixedResponseOptions{
-		ContentType: jsii.String(NotFoundContentType),
+		ContentType: jsii.String(p.NotFoundContentType),
 		MessageBody: jsii.String(p.NotFoundBody),
 	})
 	// The listeners do not open the security group themselves (Open:
@@ -179,21 +216,21 @@ func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
 	httpAction := notFound
 	if p.CertificateArn != "" {
 		l.HTTPSListener = l.LoadBalancer.AddListener(jsii.String("HTTPS"), &elbv2.BaseApplicationListenerProps{
-			Port:          jsii.Number(DefaultHTTPSPort),
+			Port:          jsii.Number(p.HTTPSPort),
 			Protocol:      elbv2.ApplicationProtocol_HTTPS,
-			SslPolicy:     DefaultSSLPolicy,
+			SslPolicy:     p.SSLPolicy,
 			Open:          jsii.Bool(false),
 			Certificates:  &[]elbv2.IListenerCertificate{elbv2.ListenerCertificate_FromArn(jsii.String(p.CertificateArn))},
 			DefaultAction: notFound,
 		})
 		httpAction = elbv2.ListenerAction_Redirect(&elbv2.RedirectOptions{
 			Protocol:  jsii.String("HTTPS"),
-			Port:      jsii.String(fmt.Sprint(DefaultHTTPSPort)),
+			Port:      jsii.String(fmt.Sprint(p.HTTPSPort)),
 			Permanent: jsii.Bool(true),
 		})
 	}
 	l.HTTPListener = l.LoadBalancer.AddListener(jsii.String("HTTP"), &elbv2.BaseApplicationListenerProps{
-		Port:          jsii.Number(DefaultHTTPPort),
+		Port:          jsii.Number(p.HTTPPort),
 		Protocol:      elbv2.ApplicationProtocol_HTTP,
 		Open:          jsii.Bool(false),
 		DefaultAction: httpAction,
@@ -211,19 +248,20 @@ func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
 	return l
 }
 
-// enableAccessLogs sends the load balancer's access logs to bucket. CDK's
+// enableAccessLogs sends the load balancer's access logs to bucket, under
+// prefix. CDK's
 // LogAccessLogs needs the stack's Region at synth time to name the Region's
 // Elastic Load Balancing account, and ecsplit's stacks are Region-agnostic.
 // So the bucket policy admits both writers AWS documents: the log delivery
 // service principal (Regions from August 2022 on) and, through a mapping
 // resolved at deploy time, the Region's Elastic Load Balancing account
 // (older Regions).
-func enableAccessLogs(lb elbv2.ApplicationLoadBalancer, bucket awss3.IBucket) {
+func enableAccessLogs(lb elbv2.ApplicationLoadBalancer, bucket awss3.IBucket, prefix string) {
 	lb.SetAttribute(jsii.String("access_logs.s3.enabled"), jsii.String("true"))
 	lb.SetAttribute(jsii.String("access_logs.s3.bucket"), bucket.BucketName())
-	lb.SetAttribute(jsii.String("access_logs.s3.prefix"), jsii.String(DefaultAccessLogsPrefix))
+	lb.SetAttribute(jsii.String("access_logs.s3.prefix"), jsii.String(prefix))
 	// Both may write under the prefix, and only there.
-	logs := bucket.ArnForObjects(jsii.String(DefaultAccessLogsPrefix + "/AWSLogs/" + *awscdk.Stack_Of(lb).Account() + "/*"))
+	logs := bucket.ArnForObjects(jsii.String(prefix + "/AWSLogs/" + *awscdk.Stack_Of(lb).Account() + "/*"))
 	writers := []struct {
 		sid       string
 		principal awsiam.IPrincipal
@@ -311,6 +349,7 @@ func validate(id string, props *Props) Props {
 		p.DeletionProtection = jsii.Bool(DefaultDeletionProtection)
 	}
 	p.NotFoundBody = cmp.Or(p.NotFoundBody, DefaultNotFoundBody)
+	fillListenerAndLogs(fail, &p)
 	if p.TargetPorts == nil {
 		p.TargetPorts = slices.Clone(DefaultTargetPorts)
 	}

@@ -12,8 +12,8 @@ import (
 
 // newAccessLogsBucket creates the default bucket of the load balancer's
 // access logs, whose S3 server access logs go to serverLogs.
-func newAccessLogsBucket(scope constructs.Construct, serverLogs awss3.IBucket) awss3.Bucket {
-	return newLogBucket(scope, "AccessLogs", serverLogs, true)
+func newAccessLogsBucket(scope constructs.Construct, serverLogs awss3.IBucket, p *Props) awss3.Bucket {
+	return newLogBucket(scope, "AccessLogs", serverLogs, true, p)
 }
 
 // newServerAccessLogsBucket creates the default bucket of the access logs
@@ -23,8 +23,8 @@ func newAccessLogsBucket(scope constructs.Construct, serverLogs awss3.IBucket) a
 // S3 recommends that a log target not log (into itself that loops, and
 // into another bucket the chain never ends); reads of these logs show in
 // CloudTrail.
-func newServerAccessLogsBucket(scope constructs.Construct) awss3.Bucket {
-	b := newLogBucket(scope, "ServerAccessLogs", nil, false)
+func newServerAccessLogsBucket(scope constructs.Construct, p *Props) awss3.Bucket {
+	b := newLogBucket(scope, "ServerAccessLogs", nil, false, p)
 	suppress.On(b, suppress.Rule{
 		ID: "AwsSolutions-S1",
 		Reason: "This bucket is the target of the access logs bucket's S3 server access logs; S3 recommends " +
@@ -38,12 +38,12 @@ func newServerAccessLogsBucket(scope constructs.Construct) awss3.Bucket {
 // (the only encryption that ALB access logs and S3 server access logs
 // support), disables ACLs, keeps versions (with Object Lock available but
 // no default retention, when objectLock is set), sends its events to
-// EventBridge, expires logs after
-// DefaultAccessLogsExpirationDays, and is kept when its stack is deleted.
-// With serverLogs set, its S3 server access logs go there, under
-// DefaultServerAccessLogsPrefix, and a statement of serverLogs' bucket
-// policy lets the S3 logging service write them for this bucket only.
-func newLogBucket(scope constructs.Construct, id string, serverLogs awss3.IBucket, objectLock bool) awss3.Bucket {
+// EventBridge, expires logs after p.AccessLogsExpirationDays, and is kept
+// when its stack is deleted. With serverLogs set, its S3 server access logs
+// go there, under p.ServerAccessLogsPrefix, and a statement of serverLogs'
+// bucket policy lets the S3 logging service write them for this bucket
+// only.
+func newLogBucket(scope constructs.Construct, id string, serverLogs awss3.IBucket, objectLock bool, p *Props) awss3.Bucket {
 	props := &awss3.BucketProps{
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
@@ -54,7 +54,7 @@ func newLogBucket(scope constructs.Construct, id string, serverLogs awss3.IBucke
 		ObjectLockEnabled: jsii.Bool(objectLock),
 		LifecycleRules: &[]*awss3.LifecycleRule{{
 			Id:                                  jsii.String("ExpireLogs"),
-			Expiration:                          awscdk.Duration_Days(jsii.Number(DefaultAccessLogsExpirationDays)),
+			Expiration:                          awscdk.Duration_Days(jsii.Number(p.AccessLogsExpirationDays)),
 			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(1)),
 			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
 		}},
@@ -73,7 +73,7 @@ func newLogBucket(scope constructs.Construct, id string, serverLogs awss3.IBucke
 		// through an ACL, and ACLs are off.
 		cfn.SetLoggingConfiguration(&awss3.CfnBucket_LoggingConfigurationProperty{
 			DestinationBucketName: serverLogs.BucketName(),
-			LogFilePrefix:         jsii.String(DefaultServerAccessLogsPrefix),
+			LogFilePrefix:         jsii.String(p.ServerAccessLogsPrefix),
 		})
 		// A bucket given by the user (imported) keeps its own policy: this
 		// adds nothing to it, and an info message says what it must allow.
@@ -81,7 +81,7 @@ func newLogBucket(scope constructs.Construct, id string, serverLogs awss3.IBucke
 			Sid:        jsii.String("S3ServerAccessLogs"),
 			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logging.s3.amazonaws.com"), nil)},
 			Actions:    jsii.Strings("s3:PutObject"),
-			Resources:  jsii.Strings(*serverLogs.ArnForObjects(jsii.String(DefaultServerAccessLogsPrefix + "*"))),
+			Resources:  jsii.Strings(*serverLogs.ArnForObjects(jsii.String(p.ServerAccessLogsPrefix + "*"))),
 			Conditions: &map[string]any{
 				"ArnLike":      map[string]any{"aws:SourceArn": b.BucketArn()},
 				"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Stack_Of(scope).Account()},
@@ -89,7 +89,7 @@ func newLogBucket(scope constructs.Construct, id string, serverLogs awss3.IBucke
 		}))
 		if res.StatementAdded == nil || !*res.StatementAdded {
 			awscdk.Annotations_Of(scope).AddInfo(jsii.String("ecsplit: the S3 server access logs of the access logs bucket go to a bucket this app does not manage: " +
-				"its bucket policy must allow the service principal logging.s3.amazonaws.com s3:PutObject on " + DefaultServerAccessLogsPrefix +
+				"its bucket policy must allow the service principal logging.s3.amazonaws.com s3:PutObject on " + p.ServerAccessLogsPrefix +
 				"* with aws:SourceArn the access logs bucket and aws:SourceAccount this account, and it must use SSE-S3 and have no Object Lock " +
 				"(S3 User Guide, Enabling Amazon S3 server access logging)"))
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 	"github.com/ecsplit/ecsplit/constructs/internal/kmskey"
 )
 
@@ -26,13 +27,26 @@ import (
 type Props struct {
 	// Vpc is an existing VPC to run in. It must have private subnets with
 	// egress; its flow logs are its owner's business. Default: a new VPC
-	// with public and private subnets in DefaultMaxAzs Availability Zones,
-	// no public IP addresses assigned on launch, and flow logs of all
-	// traffic to a KMS-encrypted log group kept for DefaultFlowLogRetention.
+	// with public and private subnets in MaxAzs Availability Zones, no
+	// public IP addresses assigned on launch, and flow logs of all traffic
+	// to a KMS-encrypted log group kept for FlowLogRetention.
 	Vpc awsec2.IVpc
-	// NatGateways is the number of NAT gateways of the new VPC, from 1 to the
-	// number of AZs. Ignored when Vpc is set. Default: DefaultNatGateways.
+	// MaxAzs is the most Availability Zones the new VPC spans, 2 or more
+	// (the load balancer needs subnets in two zones); only without Vpc.
+	// The CDK knows two zones only in a stack without an account and
+	// Region (environment-agnostic): more than 2 needs the stack's env.
+	// Default: DefaultMaxAzs (2).
+	MaxAzs int
+	// NatGateways is the number of NAT gateways of the new VPC, from 1 to
+	// MaxAzs; only without Vpc. Default: one per zone, MaxAzs
+	// (DefaultNatGateways with the default MaxAzs).
 	NatGateways int
+	// FlowLogRetention is how long the new VPC's flow log group keeps the
+	// flow logs, one of the retention periods CloudWatch Logs accepts
+	// (awslogs.RetentionDays); only without Vpc. Control Tower's
+	// CT.CLOUDWATCH.PR.2 asks for one year or more. Default:
+	// DefaultFlowLogRetention (one year).
+	FlowLogRetention awslogs.RetentionDays
 	// VpcEndpoints adds VPC endpoints to the new VPC, so that tasks reach
 	// ECR, S3 (image layers), CloudWatch Logs and, with EC2 capacity, the
 	// ECS agent's endpoints without a NAT gateway: a gateway endpoint for
@@ -97,6 +111,16 @@ type EC2Capacity struct {
 	// already moves tasks off an instance before Auto Scaling terminates
 	// it. Default: false.
 	ManagedTerminationProtection bool
+	// RootVolumeGiB is the size of each instance's encrypted gp3 root
+	// volume in GiB, from MinRootVolumeGiB (the ECS-optimized AMI's own
+	// snapshot) to MaxRootVolumeGiB (gp3's largest). Default:
+	// DefaultRootVolumeGiB (30).
+	RootVolumeGiB int
+	// TargetCapacityPercent is the capacity provider's managed-scaling
+	// target: the share of the instances' capacity that the tasks should
+	// use, from 1 to 100; below 100 keeps spare instances running for
+	// faster task starts. Default: DefaultTargetCapacityPercent (100).
+	TargetCapacityPercent int
 	// SessionManager grants the instance role the AWS managed policy
 	// AmazonSSMManagedInstanceCore, so that operators reach the instances
 	// with AWS Systems Manager Session Manager (they have no SSH key and
@@ -140,14 +164,17 @@ func New(scope constructs.Construct, id string, props *Props) *Cluster {
 		props = &Props{}
 	}
 	p := *props
+	fail := invalid.Construct{Kind: "cluster", ID: id}.Fail
+	fillNetwork(fail, &p)
 	validate(id, &p)
+	fillInstances(fail, p.EC2)
 
 	c := &Cluster{}
 	constructs.NewConstruct_Override(c, scope, &id)
 	c.Vpc = p.Vpc
 	if c.Vpc == nil {
 		c.Vpc = awsec2.NewVpc(c, jsii.String("Vpc"), &awsec2.VpcProps{
-			MaxAzs:      jsii.Number(DefaultMaxAzs),
+			MaxAzs:      jsii.Number(p.MaxAzs),
 			NatGateways: jsii.Number(p.NatGateways),
 			SubnetConfiguration: &[]*awsec2.SubnetConfiguration{
 				{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24), MapPublicIpOnLaunch: jsii.Bool(false)},
@@ -158,7 +185,7 @@ func New(scope constructs.Construct, id string, props *Props) *Cluster {
 			c.addVpcEndpoints(p.EC2 != nil)
 		}
 		c.FlowLogGroup = awslogs.NewLogGroup(c, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
-			Retention:     DefaultFlowLogRetention,
+			Retention:     p.FlowLogRetention,
 			EncryptionKey: kmskey.ForLogs(c, "FlowLogsKey", "ecsplit: encrypts the VPC flow logs"),
 		})
 		flowLog := c.Vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{

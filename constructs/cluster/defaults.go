@@ -4,10 +4,15 @@ import "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 
 // Defaults for Props. Each one is documented on the field it fills.
 const (
-	// DefaultMaxAzs is the number of Availability Zones the new VPC spans.
+	// DefaultMaxAzs is the number of Availability Zones the new VPC spans
+	// (Props.MaxAzs).
 	DefaultMaxAzs = 2
-	// DefaultNatGateways is the number of NAT gateways of the new VPC: one
-	// per Availability Zone, so that losing a zone does not stop the other
+	// MinMaxAzs is the fewest Availability Zones Props.MaxAzs takes: an
+	// Application Load Balancer needs subnets in two.
+	MinMaxAzs = 2
+	// DefaultNatGateways is the number of NAT gateways of the new VPC
+	// (Props.NatGateways) with the default MaxAzs: one per Availability
+	// Zone, so that losing a zone does not stop the other
 	// zone's tasks from pulling images and shipping logs (about 32 USD a
 	// month each, plus data processed, in us-east-1). One is cheaper and
 	// fails with its zone; VpcEndpoints keeps AWS traffic off them.
@@ -28,10 +33,17 @@ const (
 	// the tasks need.
 	DefaultMaxCapacity = 10
 	// DefaultRootVolumeGiB is the size of the encrypted root volume of each
-	// EC2 instance (the ECS-optimized AMI needs at least 30 GiB).
-	DefaultRootVolumeGiB = 30
+	// EC2 instance (EC2Capacity.RootVolumeGiB): the smallest the
+	// ECS-optimized AMI takes.
+	DefaultRootVolumeGiB = MinRootVolumeGiB
+	// MinRootVolumeGiB is the smallest root volume of an instance: the size
+	// of the ECS-optimized Amazon Linux 2023 AMI's snapshot.
+	MinRootVolumeGiB = 30
+	// MaxRootVolumeGiB is the largest gp3 volume, 16 TiB.
+	MaxRootVolumeGiB = 16384
 	// DefaultTargetCapacityPercent is the managed-scaling target of the EC2
-	// capacity provider: 100 % packs tasks onto as few instances as possible.
+	// capacity provider (EC2Capacity.TargetCapacityPercent): 100 % packs
+	// tasks onto as few instances as possible.
 	DefaultTargetCapacityPercent = 100
 	// DefaultCapacityProviderNamePrefix begins the capacity provider's
 	// default name: ECS rejects names that begin with "aws", "ecs" or
@@ -62,6 +74,23 @@ func DefaultInstanceTypes() []string {
 	return append([]string{DefaultInstanceType}, DefaultAlternativeInstanceTypes...)
 }
 
-// DefaultFlowLogRetention is how long the new VPC's flow logs are kept: one
-// year, the minimum of Control Tower's CT.CLOUDWATCH.PR.2.
+// DefaultFlowLogRetention is how long the new VPC's flow logs are kept
+// (Props.FlowLogRetention): one year, the minimum of Control Tower's
+// CT.CLOUDWATCH.PR.2.
 const DefaultFlowLogRetention = awslogs.RetentionDays_ONE_YEAR
+
+// LogRetentions are the retention periods of a log group that the CDK
+// knows (awslogs.RetentionDays), those CloudWatch Logs accepts, and never
+// expiring (INFINITE).
+var LogRetentions = []awslogs.RetentionDays{
+	awslogs.RetentionDays_ONE_DAY, awslogs.RetentionDays_THREE_DAYS, awslogs.RetentionDays_FIVE_DAYS,
+	awslogs.RetentionDays_ONE_WEEK, awslogs.RetentionDays_TWO_WEEKS, awslogs.RetentionDays_ONE_MONTH,
+	awslogs.RetentionDays_TWO_MONTHS, awslogs.RetentionDays_THREE_MONTHS,
+	awslogs.RetentionDays_FOUR_MONTHS, awslogs.RetentionDays_FIVE_MONTHS,
+	awslogs.RetentionDays_SIX_MONTHS, awslogs.RetentionDays_ONE_YEAR,
+	awslogs.RetentionDays_THIRTEEN_MONTHS, awslogs.RetentionDays_EIGHTEEN_MONTHS,
+	awslogs.RetentionDays_TWO_YEARS, awslogs.RetentionDays_THREE_YEARS,
+	awslogs.RetentionDays_FIVE_YEARS, awslogs.RetentionDays_SIX_YEARS,
+	awslogs.RetentionDays_SEVEN_YEARS, awslogs.RetentionDays_EIGHT_YEARS,
+	awslogs.RetentionDays_NINE_YEARS, awslogs.RetentionDays_TEN_YEARS, awslogs.RetentionDays_INFINITE,
+}

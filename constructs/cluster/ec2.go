@@ -44,7 +44,7 @@ func (c *Cluster) addEC2Capacity(id string, ec2 *EC2Capacity) {
 		HttpPutResponseHopLimit: jsii.Number(1),
 		BlockDevices: &[]*awsec2.BlockDevice{{
 			DeviceName: jsii.String("/dev/xvda"),
-			Volume: awsec2.BlockDeviceVolume_Ebs(jsii.Number(DefaultRootVolumeGiB), &awsec2.EbsDeviceOptions{
+			Volume: awsec2.BlockDeviceVolume_Ebs(jsii.Number(ec2.RootVolumeGiB), &awsec2.EbsDeviceOptions{
 				Encrypted:  jsii.Bool(true),
 				VolumeType: awsec2.EbsDeviceVolumeType_GP3,
 			}),
@@ -103,7 +103,7 @@ func (c *Cluster) addEC2Capacity(id string, ec2 *EC2Capacity) {
 		EnableManagedScaling:               jsii.Bool(true),
 		EnableManagedDraining:              jsii.Bool(true),
 		EnableManagedTerminationProtection: jsii.Bool(ec2.ManagedTerminationProtection),
-		TargetCapacityPercent:              jsii.Number(DefaultTargetCapacityPercent),
+		TargetCapacityPercent:              jsii.Number(ec2.TargetCapacityPercent),
 	})
 	c.Cluster.AddAsgCapacityProvider(c.CapacityProvider, nil)
 	registry.SetArchitecture(*c.Cluster.ClusterArn(), registry.Architecture{

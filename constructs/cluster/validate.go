@@ -17,8 +17,8 @@ func validate(id string, p *Props) {
 		fail("NatGateways", "must be left unset (0) when Vpc is given, got %d", p.NatGateways)
 	case p.NatGateways == 0:
 		p.NatGateways = DefaultNatGateways
-	case p.NatGateways < 1 || p.NatGateways > DefaultMaxAzs:
-		fail("NatGateways", "must be from 1 to %d (one per AZ), got %d", DefaultMaxAzs, p.NatGateways)
+	case p.NatGateways < 1 || p.NatGateways > p.MaxAzs:
+		fail("NatGateways", "must be from 1 to %d (MaxAzs: one per AZ), got %d", p.MaxAzs, p.NatGateways)
 	}
 	if p.EC2 == nil {
 		return

@@ -23,9 +23,11 @@ type PlatformProps struct {
 	Capacity Capacity
 	// CertificateArn turns on HTTPS on the shared ALB. Default: "" (HTTP).
 	CertificateArn string
-	// DeletionProtection keeps the shared ALB from being deleted.
-	// Default: false (the zero value; the app's Config defaults to true).
-	DeletionProtection bool
+	// DeletionProtection keeps the shared ALB from being deleted; set it to
+	// jsii.Bool(false) for a disposable environment (and before `cdk
+	// destroy`). Default: nil, alb.DefaultDeletionProtection (on), as the
+	// alb construct and the app's Config (-c deletionProtection) default.
+	DeletionProtection *bool
 	// ServerAccessLogsBucket names the bucket of the access logs bucket's
 	// S3 server access logs. Default: "" (a new bucket).
 	ServerAccessLogsBucket string
@@ -65,7 +67,7 @@ func NewPlatform(scope constructs.Construct, id string, props *PlatformProps) *P
 	lb := alb.New(stack, "SharedAlb", &alb.Props{
 		Vpc:                    c.Vpc,
 		CertificateArn:         props.CertificateArn,
-		DeletionProtection:     jsii.Bool(props.DeletionProtection),
+		DeletionProtection:     props.DeletionProtection,
 		ServerAccessLogsBucket: serverLogs,
 	})
 	p := &Platform{Stack: stack, Cluster: c, LoadBalancer: lb}
@@ -192,7 +194,7 @@ func New(app awscdk.App, cfg Config) *App {
 		StackProps:             awscdk.StackProps{Description: jsii.String("ecsplit platform: VPC, ECS cluster, shared ALB (identical in every stage)")},
 		Capacity:               cfg.Capacity,
 		CertificateArn:         cfg.CertificateArn,
-		DeletionProtection:     cfg.DeletionProtection,
+		DeletionProtection:     jsii.Bool(cfg.DeletionProtection),
 		ServerAccessLogsBucket: cfg.ServerAccessLogsBucket,
 		MaxServices:            1 + len(ForumServices),
 	})

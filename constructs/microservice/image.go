@@ -1,9 +1,14 @@
 package microservice
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
@@ -43,21 +48,108 @@ func (a Architecture) platform() awsecrassets.Platform {
 
 // ImageFromDirectory returns a container image that `cdk deploy` builds for
 // arch from a Docker build context directory and a Dockerfile inside it
-// (relative to the directory). It panics at synth time, naming the construct
-// id, when the directory or the Dockerfile is missing.
+// (relative to the directory): ImageFromDirectoryWith with only those
+// options. It panics at synth time, naming the construct id, when the
+// directory or the Dockerfile is missing.
 func ImageFromDirectory(id, directory, dockerfile string, arch Architecture) awsecs.ContainerImage {
+	return ImageFromDirectoryWith(id, directory, ImageOptions{Dockerfile: dockerfile, Architecture: arch})
+}
+
+// DefaultDockerfile is the Dockerfile of an image directory when
+// ImageOptions.Dockerfile is unset (Docker's own default).
+const DefaultDockerfile = "Dockerfile"
+
+// ImageOptions are the build options of an image that ImageFromDirectoryWith
+// builds from a directory.
+type ImageOptions struct {
+	// Dockerfile is the Dockerfile, relative to the directory.
+	// Default: DefaultDockerfile.
+	Dockerfile string
+	// Architecture is the CPU architecture the image is built for: its
+	// Docker platform is linux/amd64 for X86_64 and linux/arm64 for ARM64.
+	// It must be the service's Props.Architecture. Default: X86_64.
+	Architecture Architecture
+	// Exclude are patterns of paths in the directory, in .dockerignore
+	// syntax (such as "node_modules", "**/*.log" or "!keep.log"), that the
+	// asset leaves out: they neither reach the build nor count in the
+	// asset's hash, so that, for example, whether someone ran npm install
+	// changes neither the image nor whether it is rebuilt. They come after
+	// the patterns of the directory's own .dockerignore, which the CDK
+	// reads as Docker does; the Dockerfile and .dockerignore are kept
+	// whatever the patterns. Default: none, so that what the directory's
+	// .dockerignore says is all that is left out, as with docker build:
+	// ecsplit cannot know what a build needs (a node_modules may be the
+	// point of the build context).
+	Exclude []string
+	// BuildArgs are build-time variables (docker build --build-arg
+	// NAME=VALUE), which count in the asset's hash. Neither names nor
+	// values may hold a token: the image is built before deployment.
+	// Default: none.
+	BuildArgs map[string]string
+	// Target is the stage of a multi-stage Dockerfile to build
+	// (docker build --target). Default: "" (the last stage).
+	Target string
+}
+
+// ImageFromDirectoryWith returns a container image that `cdk deploy` builds
+// from a Docker build context directory, with opts. It panics at synth
+// time, naming the construct id, the option and the value, when the
+// directory or the Dockerfile is missing or an option is invalid.
+func ImageFromDirectoryWith(id, directory string, opts ImageOptions) awsecs.ContainerImage {
+	v := invalid.Construct{Kind: "microservice", ID: id}
+	dockerfile := opts.Dockerfile
+	if dockerfile == "" {
+		dockerfile = DefaultDockerfile
+	}
 	if _, err := os.Stat(filepath.Join(directory, dockerfile)); err != nil {
 		abs, _ := filepath.Abs(directory)
-		invalid.Construct{Kind: "microservice", ID: id}.Fail("Image", "no Dockerfile %q in image directory %q (%s): %v", dockerfile, directory, abs, err)
+		v.Fail("Image", "no Dockerfile %q in image directory %q (%s): %v", dockerfile, directory, abs, err)
+	}
+	arch := opts.Architecture
+	if arch == "" {
+		arch = X86_64
 	}
 	if arch != X86_64 && arch != ARM64 {
-		invalid.Construct{Kind: "microservice", ID: id}.Fail("Image", "architecture must be %s or %s, got %q", X86_64, ARM64, arch)
+		v.Fail("Image", "architecture must be %s or %s, got %q", X86_64, ARM64, arch)
 	}
-	return awsecs.ContainerImage_FromAsset(jsii.String(directory), &awsecs.AssetImageProps{
+	props := &awsecs.AssetImageProps{
 		File:     jsii.String(dockerfile),
 		Platform: arch.platform(),
-	})
+	}
+	for _, pattern := range opts.Exclude {
+		if strings.TrimSpace(pattern) == "" || pattern == "!" {
+			v.Fail("Image", "Exclude patterns must name paths (.dockerignore syntax), got %q", pattern)
+		}
+	}
+	if len(opts.Exclude) > 0 {
+		props.Exclude = jsii.Strings(opts.Exclude...)
+	}
+	if len(opts.BuildArgs) > 0 {
+		args := map[string]*string{}
+		for _, name := range slices.Sorted(maps.Keys(opts.BuildArgs)) {
+			value := opts.BuildArgs[name]
+			if !buildArgNameRE.MatchString(name) {
+				v.Fail("Image", "BuildArgs names must be letters, digits and '_', not beginning with a digit, got %q", name)
+			}
+			if *awscdk.Token_IsUnresolved(jsii.String(value)) {
+				v.Fail("Image", "BuildArgs %s must not hold a token: the image is built before deployment, got %q", name, value)
+			}
+			args[name] = jsii.String(value)
+		}
+		props.BuildArgs = &args
+	}
+	if opts.Target != "" {
+		if strings.ContainsAny(opts.Target, " \t\n") {
+			v.Fail("Image", "Target must name a stage of the Dockerfile, got %q", opts.Target)
+		}
+		props.Target = jsii.String(opts.Target)
+	}
+	return awsecs.ContainerImage_FromAsset(jsii.String(directory), props)
 }
+
+// buildArgNameRE matches a build argument's name as a Dockerfile's ARG
+// takes it: a shell variable name.
+var buildArgNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // ImageFromECR returns a container image taken from an existing ECR
 // repository, by repository name and tag. The task's execution role gets

@@ -11,6 +11,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/ecsplit/ecsplit/constructs/synth"
 	"github.com/ecsplit/ecsplit/stacks"
 )
 
@@ -25,19 +27,8 @@ func main() {
 	os.Exit(run())
 }
 
-func run() (code int) {
+func run() int {
 	defer jsii.Close()
-	// A construct rejects a bad prop by panicking (as aws-cdk-lib throws),
-	// and a failed construct validation panics out of Synth: report either
-	// as the app's other errors, one line each, without a stack trace.
-	defer func() {
-		if r := recover(); r != nil {
-			for _, line := range stacks.PanicLines(r) {
-				fmt.Fprintln(os.Stderr, "ecsplit:", line)
-			}
-			code = 1
-		}
-	}()
 	app := awscdk.NewApp(nil)
 	if _, _, err := stacks.Build(app); err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
@@ -45,11 +36,26 @@ func run() (code int) {
 		}
 		return 1
 	}
-	if errs := stacks.SynthErrors(app.Synth(nil)); len(errs) > 0 {
-		for _, e := range errs {
-			fmt.Fprintln(os.Stderr, "ecsplit: error:", e)
+	// The constructs report an invalid prop, and cdk-nag an unsuppressed
+	// finding, as an error annotation: `cdk synth` would print them and
+	// fail; the app does so itself, one line each, when run alone.
+	var problems synth.Errors
+	if _, err := synth.Run(app, nil); errors.As(err, &problems) {
+		for _, p := range problems {
+			fmt.Fprintln(os.Stderr, "ecsplit:", line(p))
 		}
 		return 1
 	}
 	return 0
+}
+
+// line writes a problem as the app's line: an ecsplit construct's names
+// the construct, its path, the prop, the value and what is allowed;
+// another library's names the path.
+func line(p synth.Problem) string {
+	if p.Construct != "" {
+		return fmt.Sprintf("%s %q (%s): %s: %s", p.Construct, p.ID, p.Path,
+			p.Prop, strings.TrimPrefix(p.Message, fmt.Sprintf("ecsplit %s %q: %s: ", p.Construct, p.ID, p.Prop)))
+	}
+	return fmt.Sprintf("error: %s: %s", p.Path, p.Message)
 }

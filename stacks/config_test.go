@@ -48,26 +48,6 @@ func TestParseCapacityAndStickiness(t *testing.T) {
 	}
 }
 
-func TestPanicLines(t *testing.T) {
-	tests := []struct {
-		in   any
-		want []string
-	}{
-		{`ecsplit alb "A": CertificateArn: bad`, []string{`alb "A": CertificateArn: bad`}},
-		{errString("ValidationFailedWithErrors: Validation failed with the following errors:\n\t  [S/C] ecsplit cluster \"C\": EC2.MaxCapacity: too few\n\t  [S/D] other\n"),
-			[]string{`cluster "C": EC2.MaxCapacity: too few`, "other"}},
-		{"first line\n\tstack", []string{"first line"}},
-	}
-	for _, tt := range tests {
-		if got := PanicLines(tt.in); strings.Join(got, "|") != strings.Join(tt.want, "|") {
-			t.Errorf("PanicLines(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
-type errString string
-
-func (e errString) Error() string { return string(e) }
 
 // servicesDir is the repository's services directory, from this package's.
 var servicesDir = filepath.Join("..", DefaultServicesDir)

@@ -169,13 +169,18 @@ func NewServices(scope constructs.Construct, id string, props *ServicesProps) *S
 		alarms.Topic = awssns.Topic_FromTopicArn(stack, jsii.String("AlarmTopic"), jsii.String(props.AlarmTopicArn))
 	}
 	m := migration.New(stack, "Default", &migration.Props{
-		Cluster:    c.Cluster,
-		Listener:   props.Platform.LoadBalancer.Listener(),
-		Monolith:   withPlacement(ForumMonolith),
-		Services:   services,
-		State:      props.Stage,
-		Stickiness: props.Stickiness,
-		Alarms:     alarms,
+		Cluster:  c.Cluster,
+		Listener: props.Platform.LoadBalancer.Listener(),
+		Monolith: withPlacement(ForumMonolith),
+		Services: services,
+		State:    props.Stage,
+		// The monolith's paths that no service owns ("/api", "/api/",
+		// "/api/other") get the listener's 404, the exact bytes the
+		// monolith answers for them: the forum's corpus answers alike in
+		// every stage (TestLocalStagesEquivalent).
+		RetireUnownedPaths: true,
+		Stickiness:         props.Stickiness,
+		Alarms:             alarms,
 	})
 	return &Services{Stack: stack, Migration: m}
 }

@@ -35,7 +35,7 @@ func buildErr(ctx map[string]any) (msg string) {
 		context[k] = v
 	}
 	return panicMessage(func() {
-		if _, _, err := stacks.Build(awscdk.NewApp(&awscdk.AppProps{Context: &context})); err != nil {
+		if _, _, err := stacks.Build(newApp(&awscdk.AppProps{Context: &context})); err != nil {
 			panic(err)
 		}
 	})
@@ -46,7 +46,7 @@ func buildErr(ctx map[string]any) (msg string) {
 // context case of TestInvalidInput.
 func contextErr(ctx map[string]any) func() {
 	return func() {
-		_, err := stacks.ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &ctx}))
+		_, err := stacks.ConfigFromContext(newApp(&awscdk.AppProps{Context: &ctx}))
 		panic(err)
 	}
 }
@@ -95,7 +95,7 @@ func contextCases() []contextCase {
 		}
 	}
 	bucket := func(v string) {
-		awss3.Bucket_FromBucketName(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), jsii.String("B"), jsii.String(v))
+		awss3.Bucket_FromBucketName(awscdk.NewStack(newApp(nil), jsii.String("S"), nil), jsii.String("B"), jsii.String(v))
 	}
 	cases := []contextCase{
 		{stacks.StageKey, "users:101", stage},
@@ -113,7 +113,7 @@ func contextCases() []contextCase {
 		{stacks.StickinessKey, "5 minutes", nil},
 		{stacks.AlarmEmailKey, "ops-at-example", func(v string) { migrationWith(func(p *migration.Props) { p.Alarms.Email = v }) }},
 		{stacks.AlarmTopicKey, "alarms", func(v string) {
-			awssns.Topic_FromTopicArn(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), jsii.String("T"), jsii.String(v))
+			awssns.Topic_FromTopicArn(awscdk.NewStack(newApp(nil), jsii.String("S"), nil), jsii.String("T"), jsii.String(v))
 		}},
 		{stacks.AlarmTopicKey, "arn:aws:sqs:eu-west-1:123456789012:q", nil},
 		{stacks.DeletionProtectionKey, "off", nil},
@@ -177,7 +177,7 @@ func TestContextValues(t *testing.T) {
 func TestContextEmptyValues(t *testing.T) {
 	jsiiTest(t)
 	read := func(ctx map[string]any) (stacks.Config, error) {
-		return stacks.ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &ctx}))
+		return stacks.ConfigFromContext(newApp(&awscdk.AppProps{Context: &ctx}))
 	}
 	unset, err := read(map[string]any{})
 	if err != nil {

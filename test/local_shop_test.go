@@ -59,7 +59,7 @@ func synthShop(t *testing.T, stage string) string {
 	stack := awscdk.NewStack(app, jsii.String("Shop"), nil)
 	c := cluster.New(stack, "Cluster", nil)
 	lb := alb.New(stack, "Alb", &alb.Props{Vpc: c.Vpc})
-	state, err := migration.ParseState(stage, []string{"cart"}) // split: cart at 100 %
+	state, err := migration.ParseState(stage, []string{"cart"}) // cart:100: legacy keeps /shop and everything but the cart
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,8 +71,7 @@ func synthShop(t *testing.T, stage string) string {
 			Image: awsecs.ContainerImage_FromRegistry(jsii.String("registry.example.com/shop/legacy:7.3"), nil)},
 		Services: []microservice.Props{{Name: "cart", Paths: []string{"/shop/cart", "/shop/cart/*"}, Environment: env,
 			Image: microservice.ImageFromECR(stack, "CartRepo", "shop/cart", "v1")}},
-		State:        state,
-		KeepMonolith: true, // legacy keeps /shop and everything but the cart
+		State: state,
 	})
 	app.Synth(nil)
 	shopSynthMu.Lock()
@@ -142,7 +141,7 @@ func reported(report string) []string {
 // difference and exits 0.
 func TestLocalShopStagesEquivalent(t *testing.T) {
 	parallel(t)
-	code, report := compareCommand(t, "-a-assembly", synthShop(t, "monolith"), "-b-assembly", synthShop(t, "split"),
+	code, report := compareCommand(t, "-a-assembly", synthShop(t, "monolith"), "-b-assembly", synthShop(t, "cart:100"),
 		"-services", shopServices, "-corpus", shopCorpus)
 	if code != 0 || !strings.HasSuffix(report, "\n21 requests, 0 differ\n") {
 		t.Errorf("exit %d, report:\n%s\nwant exit 0 and 21 requests, 0 differ", code, report)
@@ -156,7 +155,7 @@ func TestLocalShopStagesEquivalent(t *testing.T) {
 // differences, and nothing else.
 func TestLocalShopCatchesDriftedService(t *testing.T) {
 	parallel(t)
-	code, report := compareCommand(t, "-a-assembly", synthShop(t, "monolith"), "-b-assembly", synthShop(t, "split"),
+	code, report := compareCommand(t, "-a-assembly", synthShop(t, "monolith"), "-b-assembly", synthShop(t, "cart:100"),
 		"-services", shopServices, "-b-services", filepath.Join(shopDir, "services-drifted-cart.json"), "-corpus", shopCorpus)
 	want := []string{
 		"GET /shop/cart: body",

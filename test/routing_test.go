@@ -22,7 +22,7 @@ type env struct {
 }
 
 func newEnv() env {
-	app := awscdk.NewApp(nil)
+	app := newApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("Test"), nil)
 	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(1)})
 	c := awsecs.NewCluster(stack, jsii.String("Cluster"), &awsecs.ClusterProps{Vpc: vpc})
@@ -58,15 +58,19 @@ func TestConflicts(t *testing.T) {
 		{"same path", func(e env) {
 			e.add("Users", "users", 0, "/api/users", "/api/users/*")
 			e.add("People", "people", 0, "/api/people", "/api/users/*")
-		}, []string{`"people" (Test/People)`, `path pattern "/api/users/*" is already routed to "users" (Test/Users)`}},
+		}, []string{`path pattern "/api/users/*" of "people" (Test/People) and "/api/users/*" of "users" (Test/Users) both match "/api/users/"`}},
+		{"overlapping paths", func(e env) {
+			e.add("Shop", "shop", 0, "/shop/catalog*", "/shop/cart*")
+			e.add("C", "c", 0, "/shop/c*")
+		}, []string{`path pattern "/shop/c*" of "c" (Test/C) and "/shop/catalog*" of "shop" (Test/Shop) both match "/shop/catalog"`}},
 		{"same explicit priority", func(e env) {
 			e.add("A", "a", 10, "/a")
 			e.add("B", "b", 10, "/b")
-		}, []string{`"b" (Test/B): Priority: listener rule priority 10 is already used by "a" (Test/A)`, "set Priority explicitly (2-50000)"}},
+		}, []string{`microservice "B": Priority: the listener rule priority 10 of "b" (Test/B) is already used by "a" (Test/A)`, "set Priority explicitly (2-50000)"}},
 		{"explicit priority on an automatic one", func(e env) {
 			a := e.add("A", "a", 0, "/a")
 			e.add("B", "b", a.Priority, "/b")
-		}, []string{`"b" (Test/B): Priority`, `is already used by "a" (Test/A)`}},
+		}, []string{`microservice "B": Priority`, `of "b" (Test/B) is already used by "a" (Test/A)`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,5 +115,30 @@ func TestPriorityOrderIndependent(t *testing.T) {
 	}
 	if narrow1.Priority != narrow2.Priority || broad1.Priority != broad2.Priority {
 		t.Errorf("priorities depend on order: %d,%d vs %d,%d", narrow1.Priority, broad1.Priority, narrow2.Priority, broad2.Priority)
+	}
+}
+
+// TestNestedService: a service that lies inside another (Inside), its
+// patterns all inside the other's, may match the same paths; its rules
+// come first; a pattern outside the other's is refused.
+func TestNestedService(t *testing.T) {
+	jsiiTest(t)
+	e := newEnv()
+	img := awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:latest"), nil)
+	props := func(name, inside string, paths ...string) *microservice.Props {
+		return &microservice.Props{Cluster: e.cluster, Listener: e.listener, Name: name, Inside: inside, Paths: paths, Image: img}
+	}
+	catalog := microservice.New(e.stack, "Catalog", props("catalog", "", "/shop/catalog", "/shop/catalog/*"))
+	search := microservice.New(e.stack, "Search", props("search", "catalog", "/shop/catalog/search*"))
+	if errs := errorAnnotations(e.stack, 2); len(errs) > 0 {
+		t.Fatalf("a nested service was refused: %s", errs)
+	}
+	if search.Priority >= catalog.PreviewPriority {
+		t.Errorf("the nested service's rule (%d) does not come before the outer one's preview rule (%d)", search.Priority, catalog.PreviewPriority)
+	}
+	microservice.New(e.stack, "Other", props("other", "catalog", "/shop/catalog/x*", "/shop/cart*"))
+	msg := strings.Join(errorAnnotations(e.stack, 2), "\n")
+	if !strings.Contains(msg, `path pattern "/shop/cart*" of "other" (Test/Other) is not inside "catalog" (Test/Catalog) (Inside)`) {
+		t.Errorf("a nested service with a pattern outside: %q", msg)
 	}
 }

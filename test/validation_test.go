@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/ecsplit/ecsplit/constructs/alb"
@@ -20,15 +21,54 @@ import (
 	"github.com/ecsplit/ecsplit/stacks"
 )
 
-// panicMessage runs f and returns what it panicked with, "" if it did not.
+// builtApps are the apps newApp made since panicMessage began: the cases
+// of the validation tests run one at a time, holding the jsii kernel.
+var builtApps []awscdk.App
+
+// newApp makes an app whose problems panicMessage reports.
+func newApp(props *awscdk.AppProps) awscdk.App {
+	app := awscdk.NewApp(props)
+	builtApps = append(builtApps, app)
+	return app
+}
+
+// panicMessage runs f and returns what it panicked with, or else the
+// problems the constructs of the apps it made (with newApp) reported as
+// error annotations, one a line; "" when there are none. (Constructs
+// report their problems as error annotations; a check that runs before its
+// construct exists, and Build's errors, panic here.)
 func panicMessage(f func()) (msg string) {
+	builtApps = nil
 	defer func() {
 		if r := recover(); r != nil {
 			msg = fmt.Sprint(r)
+			return
 		}
+		var lines []string
+		for _, app := range builtApps {
+			lines = append(lines, errorAnnotations(app, 5)...)
+		}
+		msg = strings.Join(lines, "\n")
 	}()
 	f()
 	return ""
+}
+
+// errorAnnotations returns the error annotations of c and of its children
+// down to depth levels (where the constructs that report are).
+func errorAnnotations(c constructs.IConstruct, depth int) []string {
+	var out []string
+	for _, m := range *c.Node().Metadata() {
+		if *m.Type == "aws:cdk:error" {
+			out = append(out, fmt.Sprint(m.Data))
+		}
+	}
+	if depth > 0 {
+		for _, child := range *c.Node().Children() {
+			out = append(out, errorAnnotations(child, depth-1)...)
+		}
+	}
+	return out
 }
 
 // fixture is a fresh stack with a cluster and a shared ALB.
@@ -39,7 +79,7 @@ type fixture struct {
 }
 
 func newFixture() fixture {
-	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Validation"), nil)
+	stack := awscdk.NewStack(newApp(nil), jsii.String("Validation"), nil)
 	c := cluster.New(stack, "Cluster", nil)
 	return fixture{stack: stack, c: c, lb: alb.New(stack, "Alb", &alb.Props{Vpc: c.Vpc})}
 }
@@ -102,40 +142,40 @@ func TestInvalidInput(t *testing.T) {
 	}{
 		// cluster
 		{"cluster NatGateways with Vpc", func() {
-			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil)
+			stack := awscdk.NewStack(newApp(nil), jsii.String("S"), nil)
 			cluster.New(stack, "C", &cluster.Props{Vpc: awsec2.NewVpc(stack, jsii.String("V"), nil), NatGateways: 2})
 		}, []string{`cluster "C"`, "NatGateways", "got 2"}},
 		{"cluster NatGateways too many", func() {
-			cluster.New(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "C", &cluster.Props{NatGateways: 3})
+			cluster.New(awscdk.NewStack(newApp(nil), jsii.String("S"), nil), "C", &cluster.Props{NatGateways: 3})
 		}, []string{`cluster "C"`, "NatGateways", "got 3"}},
 		{"cluster InstanceType malformed", func() {
-			cluster.New(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{InstanceType: "c6alarge"}})
+			cluster.New(awscdk.NewStack(newApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{InstanceType: "c6alarge"}})
 		}, []string{`cluster "C"`, "EC2.InstanceType", `"c6alarge"`}},
 		{"cluster AlternativeInstanceTypes repeats InstanceType", func() {
-			cluster.New(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{InstanceType: "m6i.large", AlternativeInstanceTypes: []string{"m6i.large"}}})
+			cluster.New(awscdk.NewStack(newApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{InstanceType: "m6i.large", AlternativeInstanceTypes: []string{"m6i.large"}}})
 		}, []string{`cluster "C"`, "EC2.AlternativeInstanceTypes", `"m6i.large"`}},
 		{"cluster AlternativeInstanceTypes of another architecture", func() {
-			cluster.New(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{InstanceType: "c7g.large", AlternativeInstanceTypes: []string{"c6i.large"}}})
+			cluster.New(awscdk.NewStack(newApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{InstanceType: "c7g.large", AlternativeInstanceTypes: []string{"c6i.large"}}})
 		}, []string{`cluster "C"`, "EC2.AlternativeInstanceTypes", `"c6i.large" (X86_64)`, `"c7g.large" (ARM64)`}},
 		{"cluster MinCapacity negative", func() {
 			n := -1
-			cluster.New(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{MinCapacity: &n}})
+			cluster.New(awscdk.NewStack(newApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{MinCapacity: &n}})
 		}, []string{`cluster "C"`, "EC2.MinCapacity", "got -1"}},
 		{"cluster MaxCapacity below MinCapacity", func() {
 			n := 3
-			cluster.New(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{MinCapacity: &n, MaxCapacity: 2}})
+			cluster.New(awscdk.NewStack(newApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{MinCapacity: &n, MaxCapacity: 2}})
 		}, []string{`cluster "C"`, "EC2.MaxCapacity", "got 2"}},
 		{"cluster CapacityProviderName reserved prefix in another case", func() {
-			cluster.New(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{CapacityProviderName: "EcsplitCapacity"}})
+			cluster.New(awscdk.NewStack(newApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{CapacityProviderName: "EcsplitCapacity"}})
 		}, []string{`cluster "C"`, "EC2.CapacityProviderName", `"EcsplitCapacity"`, `"ecs"`}},
 		{"cluster CapacityProviderName characters", func() {
-			cluster.New(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{CapacityProviderName: "my capacity"}})
+			cluster.New(awscdk.NewStack(newApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{CapacityProviderName: "my capacity"}})
 		}, []string{`cluster "C"`, "EC2.CapacityProviderName", `"my capacity"`}},
 		{"cluster TasksPerInstance negative", func() {
-			cluster.New(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{TasksPerInstance: -1}})
+			cluster.New(awscdk.NewStack(newApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{TasksPerInstance: -1}})
 		}, []string{`cluster "C"`, "EC2.TasksPerInstance", "got -1"}},
 		{"cluster EC2 task slots below the services' need", func() {
-			app := awscdk.NewApp(nil)
+			app := newApp(nil)
 			stack := awscdk.NewStack(app, jsii.String("S"), nil)
 			c := cluster.New(stack, "C", &cluster.Props{EC2: &cluster.EC2Capacity{MaxCapacity: 3}})
 			lb := alb.New(stack, "A", &alb.Props{Vpc: c.Vpc})
@@ -144,7 +184,7 @@ func TestInvalidInput(t *testing.T) {
 			app.Synth(nil)
 		}, []string{`cluster "C"`, "EC2.MaxCapacity", "3 instances", "6 awsvpc task slots", "may run 20 tasks", `"users" (S/Svc) 20`, "at least 10"}},
 		{"cluster EC2 instance type of unknown network interfaces", func() {
-			app := awscdk.NewApp(nil)
+			app := newApp(nil)
 			stack := awscdk.NewStack(app, jsii.String("S"), nil)
 			c := cluster.New(stack, "C", &cluster.Props{EC2: &cluster.EC2Capacity{InstanceType: "x9z.large"}})
 			lb := alb.New(stack, "A", &alb.Props{Vpc: c.Vpc})
@@ -154,22 +194,22 @@ func TestInvalidInput(t *testing.T) {
 		}, []string{`cluster "C"`, "EC2.TasksPerInstance", "x9z.large"}},
 		// alb
 		{"alb TargetPorts out of range", func() {
-			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil)
+			stack := awscdk.NewStack(newApp(nil), jsii.String("S"), nil)
 			alb.New(stack, "A", &alb.Props{Vpc: awsec2.NewVpc(stack, jsii.String("V"), nil), TargetPorts: []int{8080, 70000}})
 		}, []string{`alb "A"`, "TargetPorts", "got 70000"}},
 		{"alb TargetPorts empty", func() {
-			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil)
+			stack := awscdk.NewStack(newApp(nil), jsii.String("S"), nil)
 			alb.New(stack, "A", &alb.Props{Vpc: awsec2.NewVpc(stack, jsii.String("V"), nil), TargetPorts: []int{}})
 		}, []string{`alb "A"`, "TargetPorts", "got none"}},
 		{"alb Vpc missing", func() {
-			alb.New(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "A", &alb.Props{})
+			alb.New(awscdk.NewStack(newApp(nil), jsii.String("S"), nil), "A", &alb.Props{})
 		}, []string{`alb "A"`, "Vpc", "required"}},
 		{"alb NotFoundBody too long", func() {
-			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil)
+			stack := awscdk.NewStack(newApp(nil), jsii.String("S"), nil)
 			alb.New(stack, "A", &alb.Props{Vpc: awsec2.NewVpc(stack, jsii.String("V"), nil), NotFoundBody: strings.Repeat("x", 1025)})
 		}, []string{`alb "A"`, "NotFoundBody", "got 1025"}},
 		{"alb CertificateArn not ACM", func() {
-			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil)
+			stack := awscdk.NewStack(newApp(nil), jsii.String("S"), nil)
 			alb.New(stack, "A", &alb.Props{Vpc: awsec2.NewVpc(stack, jsii.String("V"), nil), CertificateArn: "arn:aws:iam::123456789012:server-certificate/x"})
 		}, []string{`alb "A"`, "CertificateArn", `"arn:aws:iam::123456789012:server-certificate/x"`}},
 		// microservice
@@ -202,7 +242,7 @@ func TestInvalidInput(t *testing.T) {
 		{"microservice Image missing", ms(func(p *microservice.Props) { p.Image = nil }), []string{`microservice "Svc"`, "Image", "required"}},
 		{"microservice Architecture unknown", ms(func(p *microservice.Props) { p.Architecture = "RISCV" }), []string{`microservice "Svc"`, "Architecture", `"RISCV"`}},
 		{"microservice Architecture unlike the EC2 capacity's", func() {
-			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil)
+			stack := awscdk.NewStack(newApp(nil), jsii.String("S"), nil)
 			c := cluster.New(stack, "C", &cluster.Props{EC2: &cluster.EC2Capacity{}})
 			lb := alb.New(stack, "A", &alb.Props{Vpc: c.Vpc})
 			microservice.New(stack, "Svc", &microservice.Props{Cluster: c.Cluster, Listener: lb.Listener(), Name: "users", Paths: []string{"/u"},
@@ -234,7 +274,26 @@ func TestInvalidInput(t *testing.T) {
 		{"migration service Cluster set", mig(func(p *migration.Props) { p.Services[0].Cluster = p.Cluster }), []string{`migration "M"`, "Services[0].Cluster", "set by the migration"}},
 		{"migration duplicate name", mig(func(p *migration.Props) { p.Services[1].Name = "users" }), []string{`migration "M"`, "Services[1].Name", `"users"`, "Services[0]"}},
 		{"migration service named like the monolith", mig(func(p *migration.Props) { p.Services[0].Name = "monolith" }), []string{`migration "M"`, "Services[0].Name", `"monolith"`, "Monolith"}},
-		{"migration path pattern listed twice", mig(func(p *migration.Props) { p.Services[1].Paths = []string{"/api/users/*"} }), []string{`migration "M"`, "Services[1].Paths", `"/api/users/*"`, `Services[0] ("users")`}},
+		{"migration path pattern listed twice", mig(func(p *migration.Props) { p.Services[1].Paths = []string{"/api/users/*"} }),
+			[]string{`migration "M"`, "Services[1].Paths", `"/api/users/*" of "threads"`, `of "users" (Services[0])`, `both match "/api/users/"`}},
+		{"migration overlapping patterns", mig(func(p *migration.Props) { p.Services[1].Paths = []string{"/api/u*"} }),
+			[]string{`migration "M"`, "Services[1].Paths", `"/api/u*" of "threads"`, `"/api/users" of "users" (Services[0])`, `both match "/api/users"`, `set Inside to "users"`}},
+		{"migration nested service outside the other", mig(func(p *migration.Props) {
+			p.Services[1].Paths, p.Services[1].Inside = []string{"/api/users/search*", "/api/threads*"}, "users"
+		}), []string{`migration "M"`, "Services[1].Paths", `"/api/threads*" of "threads" is not inside "users"`}},
+		{"migration Inside of a later service", mig(func(p *migration.Props) { p.Services[0].Inside = "threads" }),
+			[]string{`migration "M"`, "Services[0].Inside", `listed before "users"`, `"threads"`}},
+		{"migration retires the monolith before every service serves all of its paths", mig(func(p *migration.Props) {
+			p.State = migration.State{Retired: true, Extracted: []migration.Extraction{{Service: "users", Percent: 100}}}
+		}), []string{`migration "M"`, "State.Retired", "extract every service at 100 % first"}},
+		{"migration retires a monolith whose paths no service owns", mig(func(p *migration.Props) { p.State = migration.Split("users", "threads") }),
+			[]string{`migration "M"`, "State.Retired", `its pattern "/api" matches`, `such as "/api"`, "RetireUnownedPaths"}},
+		{"migration PreviewHeader malformed", mig(func(p *migration.Props) { p.PreviewHeader = "X Preview" }),
+			[]string{`migration "M"`, "PreviewHeader", `"X Preview"`}},
+		{"migration service Name upper case, whatever the state", mig(func(p *migration.Props) { p.Services[1].Name = "Threads" }),
+			[]string{`migration "M"`, "Services[1].Name", `"Threads"`}},
+		{"migration service CPU, whatever the state", mig(func(p *migration.Props) { p.Services[1].CPU = 300 }),
+			[]string{`migration "M"`, "Services[1].CPU", "got 300"}},
 		{"migration state names an unknown service", mig(func(p *migration.Props) {
 			p.State = migration.State{Extracted: []migration.Extraction{{Service: "usrs", Percent: 10}}}
 		}),
@@ -255,7 +314,7 @@ func TestInvalidInput(t *testing.T) {
 		{"migration five paths with the preview header", mig(func(p *migration.Props) {
 			p.Services[0].Paths = []string{"/api/users", "/api/users/*", "/api/people", "/api/people/*", "/api/me"}
 			p.State = migration.State{Extracted: []migration.Extraction{{Service: "users", Percent: 100}}}
-		}), []string{`microservice "users"`, "Paths", "1 to 4 path patterns", "preview header", "got 5"}},
+		}), []string{`migration "M"`, "Services[0].Paths", "1 to 4 path patterns", "preview header", "got 5"}},
 		{"migration Alarms.ErrorRatePercent above 100", mig(func(p *migration.Props) { p.Alarms.ErrorRatePercent = 150 }), []string{`migration "M"`, "Alarms.ErrorRatePercent", "got 150"}},
 		{"migration Alarms.LatencyP99 below a millisecond", mig(func(p *migration.Props) { p.Alarms.LatencyP99 = time.Microsecond }), []string{`migration "M"`, "Alarms.LatencyP99", "got 1µs"}},
 		{"migration Alarms.UnhealthyHosts negative", mig(func(p *migration.Props) { p.Alarms.UnhealthyHosts = -1 }), []string{`migration "M"`, "Alarms.UnhealthyHosts", "got -1"}},
@@ -273,7 +332,7 @@ func TestInvalidInput(t *testing.T) {
 		}, []string{`"other" (Validation/Other)`, "Paths", `"/api/users"`, `"users" (Validation/Svc)`}},
 		{"microservice ImageFromDirectory missing Dockerfile", func() { microservice.ImageFromDirectory("Svc", "no-such-dir", "Dockerfile", microservice.X86_64) }, []string{`microservice "Svc"`, "Image", `"no-such-dir"`}},
 		{"microservice ImageFromECR without tag", func() {
-			microservice.ImageFromECR(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "Svc", "repo", "")
+			microservice.ImageFromECR(awscdk.NewStack(newApp(nil), jsii.String("S"), nil), "Svc", "repo", "")
 		}, []string{`microservice "Svc"`, "Image", `"repo"`}},
 		// context values
 		{"context key unknown", contextErr(map[string]any{"stagee": "split"}), []string{`context key "stagee" is not known: did you mean "stage"?`}},
@@ -283,7 +342,7 @@ func TestInvalidInput(t *testing.T) {
 		{"context capacity", contextErr(map[string]any{stacks.CapacityKey: "lambda"}), []string{`context capacity="lambda" is not valid`, "fargate"}},
 		{"context stage and capacity both wrong", contextErr(map[string]any{stacks.StageKey: "splt", stacks.CapacityKey: "arm"}), []string{`stage="splt"`, `capacity="arm"`}},
 		{"context certificateArn, through the app's build", func() {
-			app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{stacks.CertificateKey: "not-an-arn"}})
+			app := newApp(&awscdk.AppProps{Context: &map[string]any{stacks.CertificateKey: "not-an-arn"}})
 			if _, _, err := stacks.Build(app); err != nil {
 				panic(err)
 			}

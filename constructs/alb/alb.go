@@ -140,12 +140,17 @@ type LoadBalancer struct {
 	ServerAccessLogsBucket awss3.IBucket
 }
 
-// New creates a LoadBalancer. It panics, naming the prop and the allowed
-// values, when props are invalid.
+// New creates a LoadBalancer. When props are invalid, it reports each
+// problem as an error annotation on the new construct, naming the prop, the
+// value and what is allowed (`cdk synth` then prints them and fails), and
+// builds nothing else.
 func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
-	p := validate(id, props)
 	l := &LoadBalancer{}
 	constructs.NewConstruct_Override(l, scope, &id)
+	p, ok := validate(invalid.New(l, "alb", id), props)
+	if !ok {
+		return l
+	}
 
 	ports := []int{p.HTTPPort}
 	if p.CertificateArn != "" {
@@ -339,10 +344,13 @@ func (l *LoadBalancer) Listener() elbv2.ApplicationListener {
 
 var certificateArnRE = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$`)
 
-func validate(id string, props *Props) Props {
-	fail := invalid.Construct{Kind: "alb", ID: id}.Fail
+// validate returns props with their defaults, reporting every problem
+// through v, and whether there was none.
+func validate(v invalid.Construct, props *Props) (Props, bool) {
+	fail := v.Fail
 	if props == nil || props.Vpc == nil {
 		fail("Vpc", "is required")
+		return Props{}, false
 	}
 	p := *props
 	if p.DeletionProtection == nil {
@@ -364,8 +372,8 @@ func validate(id string, props *Props) Props {
 	if len(p.NotFoundBody) > MaxFixedResponseBody {
 		fail("NotFoundBody", "must be at most %d characters (an ALB fixed-response limit), got %d", MaxFixedResponseBody, len(p.NotFoundBody))
 	}
-	if p.CertificateArn != "" && !*awscdk.Token_IsUnresolved(jsii.String(p.CertificateArn)) && !certificateArnRE.MatchString(p.CertificateArn) {
+	if p.CertificateArn != "" && !invalid.Unresolved(p.CertificateArn) && !certificateArnRE.MatchString(p.CertificateArn) {
 		fail("CertificateArn", "must be an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID), got %q", p.CertificateArn)
 	}
-	return p
+	return p, !v.Failed()
 }

@@ -155,22 +155,27 @@ type Cluster struct {
 	FlowLogGroup awslogs.LogGroup
 
 	ec2 *EC2Capacity // the EC2 capacity with its defaults, nil on Fargate only
+	// v reports the cluster's problems.
+	v invalid.Construct
 }
 
-// New creates a Cluster. It panics, naming the prop and the allowed values,
-// when props are invalid.
+// New creates a Cluster. When props are invalid, it reports each problem
+// as an error annotation on the new construct, naming the prop, the value
+// and what is allowed (`cdk synth` then prints them and fails), and builds
+// nothing else.
 func New(scope constructs.Construct, id string, props *Props) *Cluster {
 	if props == nil {
 		props = &Props{}
 	}
 	p := *props
-	fail := invalid.Construct{Kind: "cluster", ID: id}.Fail
-	fillNetwork(fail, &p)
-	validate(id, &p)
-	fillInstances(fail, p.EC2)
-
 	c := &Cluster{}
 	constructs.NewConstruct_Override(c, scope, &id)
+	c.v = invalid.New(c, "cluster", id)
+	fillNetwork(c.v.Fail, &p)
+	validate(c.v, &p)
+	if fillInstances(c.v.Fail, p.EC2); c.v.Failed() {
+		return c
+	}
 	c.Vpc = p.Vpc
 	if c.Vpc == nil {
 		c.Vpc = awsec2.NewVpc(c, jsii.String("Vpc"), &awsec2.VpcProps{

@@ -110,7 +110,7 @@ func (c *Cluster) addEC2Capacity(id string, ec2 *EC2Capacity) {
 		Owner:        fmt.Sprintf("cluster %q (%s)", id, *c.Node().Path()),
 		Architecture: ec2.architecture(),
 	})
-	c.checkTaskSlots(id)
+	c.checkTaskSlots()
 }
 
 // newInstanceRole creates the instances' role with the ECS container

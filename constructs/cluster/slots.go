@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/jsii-runtime-go"
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
 
-	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 	"github.com/ecsplit/ecsplit/constructs/internal/registry"
 )
 
@@ -90,26 +90,31 @@ func (c *Cluster) TaskSlots() (int, bool) {
 // capacity (package microservice records each one's most tasks during a
 // deployment) could need more task slots than the group's largest size
 // gives: tasks beyond the slots would wait in PROVISIONING, and a
-// deployment at the maximum scale would never finish.
-func (c *Cluster) checkTaskSlots(id string) {
-	c.Node().AddValidation(&slotCheck{c: c, v: invalid.Construct{Kind: "cluster", ID: id}})
+// deployment at the maximum scale would never finish. The check runs as an
+// aspect at synthesis, once every service has been added, and reports
+// through the cluster's error annotations.
+func (c *Cluster) checkTaskSlots() {
+	awscdk.Aspects_Of(c).Add(&slotCheck{c: c}, &awscdk.AspectOptions{Priority: awscdk.AspectPriority_READONLY()})
 }
 
-// slotCheck is the construct validation of checkTaskSlots: it runs at
-// synthesis, once every service has been added.
+// slotCheck is the aspect of checkTaskSlots.
 type slotCheck struct {
-	c *Cluster
-	v invalid.Construct
+	c    *Cluster
+	done bool
 }
 
-// Validate returns the error when the services need more slots than the
-// capacity has.
-func (v *slotCheck) Validate() *[]*string {
-	demands := registry.TaskDemands(*v.c.Cluster.ClusterArn())
-	if len(demands) == 0 {
-		return &[]*string{}
+// Visit checks the slots the first time, when it visits the cluster.
+func (s *slotCheck) Visit(node constructs.IConstruct) {
+	if s.done {
+		return
 	}
-	e := v.c.ec2
+	s.done = true
+	v := s.c.v
+	demands := registry.TaskDemands(*s.c.Cluster.ClusterArn())
+	if len(demands) == 0 {
+		return
+	}
+	e := s.c.ec2
 	per, known := e.tasksPerInstance()
 	need := 0
 	var parts []string
@@ -118,18 +123,19 @@ func (v *slotCheck) Validate() *[]*string {
 		parts = append(parts, fmt.Sprintf("%s %d", d.Owner, d.Tasks))
 	}
 	if !known {
-		return jsii.Strings(v.v.Message("EC2.TasksPerInstance", "the network interfaces of %s are not in cluster.InstanceNetworkInterfaces, "+
+		v.Fail("EC2.TasksPerInstance", "the network interfaces of %s are not in cluster.InstanceNetworkInterfaces, "+
 			"so the awsvpc task slots cannot be checked against the %d tasks the services may run; set EC2.TasksPerInstance "+
 			"(network interfaces minus one, or the trunking limit when the account has awsvpcTrunking on)",
-			strings.Join(e.instanceTypes(), ", "), need))
+			strings.Join(e.instanceTypes(), ", "), need)
+		return
 	}
 	have := per * e.MaxCapacity
 	if need <= have {
-		return &[]*string{}
+		return
 	}
-	return jsii.Strings(v.v.Message("EC2.MaxCapacity", "%d instances (%s) give %d awsvpc task slots (%d per instance), "+
+	v.Fail("EC2.MaxCapacity", "%d instances (%s) give %d awsvpc task slots (%d per instance), "+
 		"but the services on this cluster may run %d tasks at once during deployments at their maximum scale (%s); "+
 		"raise EC2.MaxCapacity to at least %d, lower the services' MaxCapacity or MaxHealthyPercent, "+
 		"or set EC2.TasksPerInstance if the account has awsvpcTrunking on",
-		e.MaxCapacity, strings.Join(e.instanceTypes(), ", "), have, per, need, strings.Join(parts, ", "), InstancesFor(need, per)))
+		e.MaxCapacity, strings.Join(e.instanceTypes(), ", "), have, per, need, strings.Join(parts, ", "), InstancesFor(need, per))
 }

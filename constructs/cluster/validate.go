@@ -9,9 +9,10 @@ import (
 	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 )
 
-// validate fills defaults into p and panics on invalid values.
-func validate(id string, p *Props) {
-	fail := invalid.Construct{Kind: "cluster", ID: id}.Fail
+// validate fills defaults into p and reports every invalid value
+// through v.
+func validate(v invalid.Construct, p *Props) {
+	fail := v.Fail
 	switch {
 	case p.Vpc != nil && p.NatGateways != 0:
 		fail("NatGateways", "must be left unset (0) when Vpc is given, got %d", p.NatGateways)

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 	"github.com/ecsplit/ecsplit/constructs/internal/kmskey"
 	"github.com/ecsplit/ecsplit/constructs/internal/registry"
 )
@@ -49,6 +50,15 @@ type Props struct {
 	// Image is the container image. Required. See ImageFromDirectory and
 	// ImageFromECR, or use any awsecs.ContainerImage.
 	Image awsecs.ContainerImage
+	// Inside names another service on the same listener whose paths this
+	// service's lie inside: a more specific service carved out of a
+	// broader one, such as "/shop/catalog/search*" inside "/shop/catalog*"
+	// (a migration's services lie inside its monolith). Their patterns may
+	// then match the same paths, every pattern of this service must lie
+	// inside the other's, and this service's rules come first. Default: ""
+	// (no pattern of this service may match a path that another service's
+	// pattern matches).
+	Inside string
 	// Priority is the listener rule priority, from MinPriority+1 to
 	// MaxPriority (the service's preview rule takes Priority-1). Default:
 	// 0, computed from Paths by AutoPriority so that more specific paths
@@ -234,15 +244,22 @@ type Service struct {
 	Scaling awsecs.ScalableTaskCount
 }
 
-// New creates a Service. It panics at synth time, naming the construct, the
-// prop and the allowed values, when props are invalid, and when another
-// service on the same listener already owns one of its path patterns or its
-// rule priority.
+// New creates a Service. When props are invalid, or when another service on
+// the same listener already owns one of its path patterns or its rule
+// priority, it reports each problem as an error annotation on the new
+// construct, naming the construct, the prop, the value and what is allowed
+// (`cdk synth` then prints them and fails; package synth returns them as a
+// typed error), and builds nothing else.
 func New(scope constructs.Construct, id string, props *Props) *Service {
-	fargate := props == nil || props.Cluster == nil || !*props.Cluster.HasEc2Capacity()
-	p := withDefaults(id, props, fargate)
-	s := &Service{Name: p.Name, Paths: p.Paths}
+	s := &Service{}
 	constructs.NewConstruct_Override(s, scope, &id)
+	v := invalid.New(s, "microservice", id)
+	p, ok := check(v, props)
+	s.Name, s.Paths = p.Name, p.Paths
+	if !ok {
+		return s
+	}
+	fargate := !*p.Cluster.HasEc2Capacity()
 	owner := fmt.Sprintf("%q (%s)", p.Name, *s.Node().Path())
 
 	s.Priority = p.Priority
@@ -250,7 +267,10 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 		s.Priority = AutoPriority(p.Paths)
 	}
 	s.PreviewPriority = s.Priority - 1
-	claimRoutes(p.Listener, owner, p.Paths, s.Priority, p.Priority != 0)
+	me := routeClaim{name: p.Name, inside: p.Inside, priority: s.Priority, owner: owner}
+	if !claimRoutes(v, p.Listener, me, p.Paths, p.Priority != 0) {
+		return s
+	}
 
 	s.LogKey = p.LogKey
 	if s.LogKey == nil {

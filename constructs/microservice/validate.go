@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/constructs-go/constructs/v10"
+
 	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 	"github.com/ecsplit/ecsplit/constructs/internal/registry"
 )
@@ -43,25 +45,39 @@ func steps(from, to, step int) []int {
 	return s
 }
 
-// withDefaults returns a copy of props with defaults filled in, and panics
-// on the first invalid value.
-func withDefaults(id string, props *Props, fargate bool) Props {
-	v := invalid.Construct{Kind: "microservice", ID: id}
+// Check reports, as New does, every problem of props as an error
+// annotation on scope, in the name of construct kind with that id and each
+// prop named prefix+PROP (a migration checks the services of its whole
+// plan so: kind "migration", prefix "Services[1]."); it returns props with
+// their defaults filled in, and whether they are valid. New builds nothing
+// from invalid props; neither should a caller.
+func Check(scope constructs.IConstruct, kind, id, prefix string, props *Props) (Props, bool) {
+	return check(invalid.New(scope, kind, id).Under(prefix), props)
+}
+
+// check returns a copy of props with defaults filled in, reporting every
+// problem through v, and whether there was none. A value that fails is
+// kept; a check that depends on it is skipped. A value that holds an
+// unresolved token is not checked, as aws-cdk-lib's checks do not.
+func check(v invalid.Construct, props *Props) (Props, bool) {
+	before := v.Problems()
 	if props == nil {
 		v.Fail("props", "are required")
+		return Props{}, false
 	}
 	p := *props
+	fargate := p.Cluster == nil || !*p.Cluster.HasEc2Capacity()
 	if p.Cluster == nil {
 		v.Fail("Cluster", "is required")
 	}
 	if p.Listener == nil {
 		v.Fail("Listener", "is required")
 	}
-	if len(p.Name) > MaxNameLength || !nameRE.MatchString(p.Name) {
+	if !invalid.Unresolved(p.Name) && (len(p.Name) > MaxNameLength || !nameRE.MatchString(p.Name)) {
 		v.Fail("Name", "must be 1 to %d characters of lower-case letters, digits and '-', starting with a letter, got %q", MaxNameLength, p.Name)
 	}
 	checkPaths(v, p.Paths, p.PreviewHeader != "")
-	if h := p.PreviewHeader; h != "" && (len(h) > MaxHeaderNameLength || !headerNameRE.MatchString(h)) {
+	if h := p.PreviewHeader; h != "" && !invalid.Unresolved(h) && (len(h) > MaxHeaderNameLength || !headerNameRE.MatchString(h)) {
 		v.Fail("PreviewHeader", "must be an HTTP header name of 1 to %d letters, digits and !#$%%&'*+-.^_`|~, got %q", MaxHeaderNameLength, h)
 	}
 	if p.Image == nil {
@@ -75,15 +91,17 @@ func withDefaults(id string, props *Props, fargate bool) Props {
 	if p.ContainerPort < 1 || p.ContainerPort > 65535 {
 		v.Fail("ContainerPort", "must be from 1 to 65535, got %d", p.ContainerPort)
 	}
-	if tp, ok := registry.LookupTargetPorts(*p.Listener.ListenerArn()); ok && !slices.Contains(tp.Ports, p.ContainerPort) {
-		v.Fail("ContainerPort", "the listener's load balancer, %s, may send to ports %v only (its TargetPorts), got %d; "+
-			"add %d to its TargetPorts or listen on one of them", tp.Owner, tp.Ports, p.ContainerPort, p.ContainerPort)
+	if p.Listener != nil {
+		if tp, ok := registry.LookupTargetPorts(*p.Listener.ListenerArn()); ok && !slices.Contains(tp.Ports, p.ContainerPort) {
+			v.Fail("ContainerPort", "the listener's load balancer, %s, may send to ports %v only (its TargetPorts), got %d; "+
+				"add %d to its TargetPorts or listen on one of them", tp.Owner, tp.Ports, p.ContainerPort, p.ContainerPort)
+		}
 	}
 	checkSize(v, &p, fargate)
 	checkScaling(v, &p)
 	checkHealth(v, &p)
 	p.User = cmp.Or(p.User, DefaultUser)
-	if root := strings.SplitN(p.User, ":", 2)[0]; root == "root" || root == "0" {
+	if root := strings.SplitN(p.User, ":", 2)[0]; !invalid.Unresolved(p.User) && (root == "root" || root == "0") {
 		v.Fail("User", "must not be root (Control Tower CT.ECS.PR.3 and PR.8), got %q", p.User)
 	}
 	for k := range p.Environment {
@@ -116,7 +134,7 @@ func withDefaults(id string, props *Props, fargate bool) Props {
 			v.Fail("Share.Stickiness", "must be 0 (off) or whole seconds from %s to %s, got %s", MinStickiness, MaxStickiness, sh.Stickiness)
 		}
 	}
-	return p
+	return p, v.Problems() == before
 }
 
 // checkSize fills and checks the task size and architecture.
@@ -127,8 +145,7 @@ func checkSize(v invalid.Construct, p *Props, fargate bool) {
 		mem, ok := fargateMemory[p.CPU]
 		if !ok {
 			v.Fail("CPU", "must be a Fargate CPU value (256, 512, 1024, 2048, 4096, 8192 or 16384), got %d", p.CPU)
-		}
-		if !slices.Contains(mem, p.MemoryMiB) {
+		} else if !slices.Contains(mem, p.MemoryMiB) {
 			v.Fail("MemoryMiB", "must be a Fargate memory size for CPU %d (from %d to %d MiB), got %d", p.CPU, mem[0], mem[len(mem)-1], p.MemoryMiB)
 		}
 	} else {
@@ -143,7 +160,7 @@ func checkSize(v invalid.Construct, p *Props, fargate bool) {
 	if p.Architecture != X86_64 && p.Architecture != ARM64 {
 		v.Fail("Architecture", "must be %s or %s, got %q", X86_64, ARM64, p.Architecture)
 	}
-	if fargate {
+	if fargate || p.Cluster == nil {
 		return
 	}
 	if arch, ok := registry.LookupArchitecture(*p.Cluster.ClusterArn()); ok && arch.Architecture != string(p.Architecture) {
@@ -186,14 +203,14 @@ func checkScaling(v invalid.Construct, p *Props) {
 func checkHealth(v invalid.Construct, p *Props) {
 	hc := &p.HealthCheck
 	hc.Path = cmp.Or(hc.Path, DefaultHealthCheckPath)
-	if !strings.HasPrefix(hc.Path, "/") || len(hc.Path) > 1024 || strings.ContainsAny(hc.Path, " *?") {
+	if !invalid.Unresolved(hc.Path) && !strings.HasPrefix(hc.Path, "/") || len(hc.Path) > 1024 || strings.ContainsAny(hc.Path, " *?") {
 		v.Fail("HealthCheck.Path", "must start with '/' and be a plain path of at most 1024 characters, got %q", hc.Path)
 	}
 	hc.Interval = cmp.Or(hc.Interval, DefaultHealthCheckInterval)
 	checkSeconds(v, "HealthCheck.Interval", hc.Interval, MinHealthCheckInterval, MaxHealthCheckInterval)
 	hc.Timeout = cmp.Or(hc.Timeout, DefaultHealthCheckTimeout)
 	checkSeconds(v, "HealthCheck.Timeout", hc.Timeout, MinHealthCheckTimeout, MaxHealthCheckTimeout)
-	if hc.Timeout >= hc.Interval {
+	if hc.Timeout >= hc.Interval && hc.Interval >= MinHealthCheckInterval {
 		v.Fail("HealthCheck.Timeout", "must be less than HealthCheck.Interval (%s), got %s", hc.Interval, hc.Timeout)
 	}
 	hc.HealthyThreshold = cmp.Or(hc.HealthyThreshold, DefaultHealthyThreshold)
@@ -246,6 +263,9 @@ func checkPaths(v invalid.Construct, paths []string, preview bool) {
 	seen := map[string]bool{}
 	wildcards := 0
 	for _, p := range paths {
+		if invalid.Unresolved(p) {
+			continue
+		}
 		if len(p) > MaxPathPatternLength || !pathRE.MatchString(p) {
 			v.Fail("Paths", "each path pattern must start with '/', be at most %d characters, and use only A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & and the wildcards * and ?; got %q", MaxPathPatternLength, p)
 		}

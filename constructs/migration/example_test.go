@@ -1,6 +1,7 @@
 package migration_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/ecsplit/ecsplit/constructs/cluster"
 	"github.com/ecsplit/ecsplit/constructs/microservice"
 	"github.com/ecsplit/ecsplit/constructs/migration"
+	"github.com/ecsplit/ecsplit/constructs/synth"
 )
 
 func TestMain(m *testing.M) {
@@ -24,7 +26,11 @@ func TestMain(m *testing.M) {
 // Another team's monolith, a shop, split into a catalog, a cart and a
 // checkout on its existing load balancer, one step at a time. Each step is
 // the same app with another state, as `cdk deploy -c state=...` would give
-// it; the monolith stays until every service serves all of its paths.
+// it; the monolith stays until it is retired, an explicit step ("split"),
+// which the migration refuses while the monolith's patterns match paths
+// no service owns: here the storefront's own pages. A program that
+// synthesizes the app itself gets the problems as a typed error
+// (synth.Run); `cdk synth` prints them.
 func Example() {
 	table := func(scope awscdk.Stack) (microservice.Props, []microservice.Props) {
 		image := func(name string) microservice.Props {
@@ -39,7 +45,7 @@ func Example() {
 		checkout.CPU, checkout.MemoryMiB = 512, 1024
 		return storefront, []microservice.Props{catalog, cart, checkout}
 	}
-	for _, text := range []string{"monolith", "catalog:10", "catalog:100,cart:50", "split"} {
+	for _, text := range []string{"monolith", "catalog:10", "catalog:100,cart:50", "catalog:100,cart:100,checkout:100", "split"} {
 		app := awscdk.NewApp(nil)
 		stack := awscdk.NewStack(app, jsii.String("Shop"), nil)
 		c := cluster.New(stack, "Cluster", nil)
@@ -57,6 +63,12 @@ func Example() {
 			Services: services,
 			State:    state,
 		})
+		if _, err := synth.Run(app, nil); err != nil {
+			var problems synth.Errors
+			errors.As(err, &problems)
+			fmt.Printf("%-20s refused: %s: %.70s...\n", text+":", problems[0].Prop, strings.TrimPrefix(problems[0].Message, `ecsplit migration "Shop": State.Retired: `))
+			continue
+		}
 		var running []string
 		for _, name := range append([]string{"storefront"}, m.ServiceNames()...) {
 			if s := m.Service(name); s != nil {
@@ -72,5 +84,6 @@ func Example() {
 	// monolith:            storefront
 	// catalog:10:          storefront, catalog (10 %)
 	// catalog:100,cart:50: storefront, catalog, cart (50 %)
-	// split:               catalog, cart, checkout
+	// catalog:100,cart:100,checkout:100: storefront, catalog, cart, checkout
+	// split:               refused: State.Retired: retiring the monolith drops the paths its pattern "/" matches and no s...
 }

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
@@ -22,6 +23,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 
+	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 	"github.com/ecsplit/ecsplit/constructs/microservice"
 )
 
@@ -43,14 +45,18 @@ type Props struct {
 	// Listener and Share unset). Required: at least one.
 	Services []microservice.Props
 	// State is the current state: the services extracted so far and their
-	// shares. Names must be Services' names. Default: the zero State, the
-	// monolith alone.
+	// shares, and whether the monolith is retired. Names must be Services'
+	// names. A state only decides what is created: every service's props
+	// are checked in every state. Default: the zero State, the monolith
+	// alone.
 	State State
-	// KeepMonolith keeps the monolith once every service serves all of its
-	// paths, for the monolith's paths that no service takes over. Default:
-	// false: the migration ends with the monolith gone, and its other
-	// paths get the listener's default action.
-	KeepMonolith bool
+	// RetireUnownedPaths lets the monolith be retired (State.Retired)
+	// although its patterns match paths that no service's pattern does:
+	// those paths then get the listener's default action. Set it once a
+	// comparison of the states with your clients' requests (ecsplit-local
+	// compare) shows that no client needs them. Default: false: retiring
+	// is refused, naming one such path.
+	RetireUnownedPaths bool
 	// Stickiness keeps a client that returns the ALB's AWSALBTG cookie on
 	// the side of a weighted rule (service or monolith) it first reached,
 	// for microservice.MinStickiness to MaxStickiness. Default: 0, none.
@@ -105,40 +111,49 @@ type Migration struct {
 	names []string
 }
 
-// New creates a Migration. It panics at synth time, naming the construct,
-// the prop, the value and what is allowed, when props are invalid: a state
-// that names a service missing from Services, two services with one name,
-// a path pattern listed twice, or a share below 100 % of a path pattern
-// that the monolith's patterns do not match (the weighted forward would
-// send part of its requests to a monolith that does not serve them).
+// New creates a Migration. It checks the whole plan, whatever the state:
+// every service's props (as microservice.New does), names, paths that two
+// services' patterns both match (unless one lies inside the other,
+// microservice.Props.Inside), the rule priorities, and the state: a name
+// missing from Services, a share below 100 % of a pattern the monolith's
+// patterns do not match, and a retirement that drops paths no service owns
+// (RetireUnownedPaths). It reports each problem as an error annotation on
+// the new construct, naming the prop, the value and what is allowed
+// (`cdk synth` then prints them and fails), and then builds nothing else.
 func New(scope constructs.Construct, id string, props *Props) *Migration {
-	p := validate(scope, id, props)
-	m := &Migration{State: p.State, Services: map[string]*microservice.Service{}, PreviewHeader: p.PreviewHeader,
-		Alarms: map[string]*ServiceAlarms{}}
-	preview := m.PreviewHeader
+	m := &Migration{Services: map[string]*microservice.Service{}, Alarms: map[string]*ServiceAlarms{}}
+	constructs.NewConstruct_Override(m, scope, &id)
+	p, plan, ok := validate(invalid.New(m, "migration", id), *awscdk.Stack_Of(m).StackName(), props)
+	m.State, m.PreviewHeader = p.State, p.PreviewHeader
 	for _, s := range p.Services {
 		m.names = append(m.names, s.Name)
 	}
-	constructs.NewConstruct_Override(m, scope, &id)
-	if p.KeepMonolith || !p.State.Complete(m.names) {
-		mono := p.Monolith
-		mono.Cluster, mono.Listener, mono.PreviewHeader = p.Cluster, p.Listener, preview
+	if !ok {
+		return m
+	}
+	if !p.State.Retired {
+		mono := plan[0]
 		m.Monolith = microservice.New(m, mono.Name, &mono)
 		m.Services[mono.Name] = m.Monolith
 	}
-	for _, svc := range p.Services {
+	for i, svc := range plan[1:] {
 		percent, extracted := p.State.Percent(svc.Name)
 		if !extracted {
 			continue
 		}
-		svc.Cluster, svc.Listener, svc.PreviewHeader = p.Cluster, p.Listener, preview
+		if m.Monolith != nil && (svc.Inside == "" || !p.State.has(svc.Inside)) {
+			// Carved out of the monolith: its patterns lie inside the
+			// monolith's (checked), and its rules come first.
+			svc.Inside = m.Monolith.Name
+		}
 		if percent < 100 {
-			// The rest goes to the monolith, which a rollback from split
-			// may be creating again: the rule waits for it too.
+			// The rest goes to the monolith, which a rollback from the
+			// retired state may be creating again: the rule waits for it
+			// too.
 			svc.Share = &microservice.Share{Percent: percent, Other: m.Monolith.TargetGroup,
 				OtherReady: m.Monolith.Ready(), Stickiness: p.Stickiness}
 		}
-		m.Services[svc.Name] = microservice.New(m, svc.Name, &svc)
+		m.Services[svc.Name] = microservice.New(m, p.Services[i].Name, &svc)
 	}
 	m.observe(p)
 	return m
@@ -182,12 +197,9 @@ func (m *Migration) Service(name string) *microservice.Service {
 	return m.Services[name]
 }
 
-// StateText returns the state in ParseState's syntax, "split" when every
-// service serves all of its paths.
+// StateText returns the state in ParseState's syntax ("split" once the
+// monolith is retired).
 func (m *Migration) StateText() string {
-	if len(m.names) > 0 && m.State.Complete(m.names) {
-		return SplitState
-	}
 	return m.State.String()
 }
 

@@ -10,10 +10,16 @@ import (
 // State is a point on the way from the monolith to the services: the
 // services extracted so far, each with the share of its paths' requests it
 // serves. The monolith serves the rest, and every path of a service not
-// extracted yet. The zero State is the monolith alone.
+// extracted yet, until it is retired: an explicit last step, never a side
+// effect of the last share reaching 100 %. The zero State is the monolith
+// alone.
 type State struct {
 	// Extracted lists the extracted services, each once.
 	Extracted []Extraction
+	// Retired removes the monolith: every service must be extracted at
+	// 100 %, and the monolith's paths that no service owns then get the
+	// listener's default action (see Props.RetireUnownedPaths).
+	Retired bool
 }
 
 // Extraction is one extracted service and its share of its paths.
@@ -29,14 +35,15 @@ type Extraction struct {
 const (
 	// MonolithState is the zero State: the monolith serves every path.
 	MonolithState = "monolith"
-	// SplitState is every service extracted at 100 %: the monolith is gone.
+	// SplitState is every service extracted at 100 % and the monolith
+	// retired.
 	SplitState = "split"
 )
 
-// Split returns the state in which every one of services serves all of its
-// paths.
+// Split returns the last state: every one of services serves all of its
+// paths, and the monolith is retired.
 func Split(services ...string) State {
-	var s State
+	s := State{Retired: true}
 	for _, name := range services {
 		s.Extracted = append(s.Extracted, Extraction{Service: name, Percent: 100})
 	}
@@ -64,6 +71,7 @@ func ParseState(s string, services []string) (State, error) {
 	for _, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)
 		name, value, ok := strings.Cut(item, ":")
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
 		if !ok || name == "" || value == "" {
 			return bad("%q is not SERVICE:PERCENT", item)
 		}
@@ -101,8 +109,12 @@ func example(services []string) string {
 }
 
 // String returns the state in ParseState's syntax: "monolith" for the zero
-// State, otherwise the extractions as NAME:PERCENT joined by commas.
+// State, "split" once the monolith is retired, otherwise the extractions as
+// NAME:PERCENT joined by commas.
 func (s State) String() string {
+	if s.Retired {
+		return SplitState
+	}
 	if len(s.Extracted) == 0 {
 		return MonolithState
 	}
@@ -132,4 +144,10 @@ func (s State) Complete(services []string) bool {
 		}
 	}
 	return true
+}
+
+// has reports whether the service is extracted.
+func (s State) has(service string) bool {
+	_, ok := s.Percent(service)
+	return ok
 }

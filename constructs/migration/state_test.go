@@ -11,7 +11,8 @@ func TestParseState(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"", "monolith"},
 		{"monolith", "monolith"},
-		{"split", "users:100,threads:100,posts:100"},
+		{"split", "split"},
+		{"users:100,threads:100,posts:100", "users:100,threads:100,posts:100"}, // all at 100 %, the monolith kept
 		{"users:100", "users:100"},
 		{"users:100,threads:10", "users:100,threads:10"},
 		{" threads:10 , users:100 ", "users:100,threads:10"}, // table order
@@ -35,6 +36,15 @@ func TestParseState(t *testing.T) {
 	}
 	if !Split(forum...).Complete(forum) || (State{}).Complete(forum) {
 		t.Error("Complete: split must be complete, the monolith not")
+	}
+	if st, _ := ParseState("users:100,threads:100,posts:100", forum); !st.Complete(forum) || st.Retired {
+		t.Error("every service at 100 % is complete, and does not retire the monolith: only split does")
+	}
+	if !Split(forum...).Retired {
+		t.Error("split retires the monolith")
+	}
+	if st, err := ParseState("users : 100 , threads: 10", forum); err != nil || st.String() != "users:100,threads:10" {
+		t.Errorf("spaces around ':' and ',': %v, %v", st, err)
 	}
 	if st, _ := ParseState("users:100,threads:100,posts:99", forum); st.Complete(forum) {
 		t.Error("Complete: a share of 99 % is not complete")

@@ -8,19 +8,19 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/constructs-go/constructs/v10"
-
 	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 	"github.com/ecsplit/ecsplit/constructs/microservice"
 )
 
-// validate checks props and returns a copy; it panics on the first
-// invalid value.
-func validate(scope constructs.Construct, id string, props *Props) Props {
-	v := invalid.Construct{Kind: "migration", ID: id}
+// validate checks the whole plan, whatever the state, reporting every
+// problem through v; it returns props with their defaults, the plan (the
+// monolith's props, then each service's, with their defaults, the
+// cluster, the listener, the preview header and their priorities filled
+// in), and whether there was no problem.
+func validate(v invalid.Construct, stack string, props *Props) (Props, []microservice.Props, bool) {
 	if props == nil {
 		v.Fail("props", "are required")
+		return Props{}, nil, false
 	}
 	p := *props
 	if p.Cluster == nil {
@@ -29,22 +29,51 @@ func validate(scope constructs.Construct, id string, props *Props) Props {
 	if p.Listener == nil {
 		v.Fail("Listener", "is required")
 	}
-	if p.Monolith.Name == "" {
-		v.Fail("Monolith.Name", "is required: the monolith's name")
-	}
 	if len(p.Services) == 0 {
 		v.Fail("Services", "must list at least one service to extract")
 	}
-	all := append([]microservice.Props{p.Monolith}, p.Services...)
-	field := func(i int) string {
-		if i == 0 {
-			return "Monolith"
-		}
-		return fmt.Sprintf("Services[%d]", i-1)
+	p.PreviewHeader = cmp.Or(p.PreviewHeader, DefaultPreviewHeader)
+	if p.DisablePreview {
+		p.PreviewHeader = ""
+	} else if h := p.PreviewHeader; !invalid.Unresolved(h) && (len(h) > microservice.MaxHeaderNameLength || !headerNameRE.MatchString(h)) {
+		v.Fail("PreviewHeader", "must be an HTTP header name of 1 to %d letters, digits and !#$%%&'*+-.^_`|~, got %q", microservice.MaxHeaderNameLength, h)
+		p.PreviewHeader = DefaultPreviewHeader // the services' own checks would name it again
 	}
-	names := map[string]string{}  // name -> field
-	owners := map[string]string{} // path pattern -> field and name
-	for i, s := range all {
+	if v.Failed() {
+		return p, nil, false
+	}
+	plan, servicesOK := checkServices(v, p)
+	checkOverlaps(v, plan)
+	checkPriorities(v, plan)
+	if !microservice.ValidStickiness(p.Stickiness) {
+		v.Fail("Stickiness", "must be 0 (off) or whole seconds from %s to %s, got %s", microservice.MinStickiness, microservice.MaxStickiness, p.Stickiness)
+	}
+	checkState(v, p, plan)
+	checkAlarms(v, &p.Alarms, stack)
+	p.Dashboard.Name = cmp.Or(p.Dashboard.Name, stack+DefaultDashboardSuffix)
+	if n := p.Dashboard.Name; !p.Dashboard.Disabled && !invalid.Unresolved(n) && (len(n) > 255 || !dashboardNameRE.MatchString(n)) {
+		v.Fail("Dashboard.Name", "must be 1 to 255 letters, digits, '-' and '_', got %q", n)
+	}
+	return p, plan, servicesOK && !v.Failed()
+}
+
+// field names a service of the plan: Monolith, or Services[i].
+func field(i int) string {
+	if i == 0 {
+		return "Monolith"
+	}
+	return fmt.Sprintf("Services[%d]", i-1)
+}
+
+// checkServices checks every service's props as microservice.New would,
+// with the cluster, listener and preview header the migration gives them,
+// and that the props the migration sets are unset; it returns the plan, and
+// whether every service's props are valid.
+func checkServices(v invalid.Construct, p Props) ([]microservice.Props, bool) {
+	ok := true
+	plan := append([]microservice.Props{p.Monolith}, p.Services...)
+	names := map[string]string{} // name -> field
+	for i, s := range plan {
 		f := field(i)
 		switch {
 		case s.Cluster != nil:
@@ -55,39 +84,126 @@ func validate(scope constructs.Construct, id string, props *Props) Props {
 			v.Fail(f+".Share", "is set by the migration from Props.State; leave it unset")
 		case s.PreviewHeader != "":
 			v.Fail(f+".PreviewHeader", "is set by the migration (Props.PreviewHeader); leave it unset")
+		case i == 0 && s.Inside != "":
+			v.Fail(f+".Inside", "must be unset: the monolith lies inside no service, got %q", s.Inside)
 		}
-		if prev, dup := names[s.Name]; dup {
+		s.Cluster, s.Listener, s.PreviewHeader, s.Share = p.Cluster, p.Listener, p.PreviewHeader, nil
+		checked, valid := microservice.Check(v.Scope, v.Kind, v.ID, f+".", &s)
+		plan[i], ok = checked, ok && valid
+		if prev, dup := names[s.Name]; dup && s.Name != "" {
 			v.Fail(f+".Name", "%q is also the name of %s; each service needs its own name", s.Name, prev)
 		}
 		names[s.Name] = f
-		for _, path := range s.Paths {
-			if prev, dup := owners[path]; dup {
-				v.Fail(f+".Paths", "path pattern %q of %q is also listed by %s; each path pattern belongs to one service", path, s.Name, prev)
-			}
-			owners[path] = fmt.Sprintf("%s (%q)", f, s.Name)
+	}
+	for i, s := range plan[1:] {
+		if s.Inside == "" {
+			continue
+		}
+		j := slices.IndexFunc(plan[1:i+1], func(o microservice.Props) bool { return o.Name == s.Inside })
+		if j < 0 && s.Inside != plan[0].Name {
+			v.Fail(field(i+1)+".Inside", "must name the monolith or a service listed before %q, got %q", s.Name, s.Inside)
 		}
 	}
-	p.PreviewHeader = cmp.Or(p.PreviewHeader, DefaultPreviewHeader)
-	if p.DisablePreview {
-		p.PreviewHeader = ""
+	return plan, ok
+}
+
+// checkOverlaps reports two services whose patterns can match the same
+// path, with the path, unless one lies inside the other (Inside): each
+// path belongs to one service. A service's patterns lie inside the
+// monolith's (checkState checks that they are covered where a share needs
+// it), and a service that lies inside another must lie inside it.
+func checkOverlaps(v invalid.Construct, plan []microservice.Props) {
+	insideOf := map[string]string{}
+	for _, s := range plan[1:] {
+		insideOf[s.Name] = cmp.Or(s.Inside, plan[0].Name)
 	}
-	if !microservice.ValidStickiness(p.Stickiness) {
-		v.Fail("Stickiness", "must be 0 (off) or whole seconds from %s to %s, got %s", microservice.MinStickiness, microservice.MaxStickiness, p.Stickiness)
+	within := func(inner, outer string) bool {
+		n := inner
+		for range plan { // Inside names a service listed before: no cycle, but a bad plan stops here too
+			if n == "" || n == plan[0].Name {
+				return false
+			}
+			if insideOf[n] == outer {
+				return true
+			}
+			n = insideOf[n]
+		}
+		return false
 	}
-	checkState(v, p)
-	stack := *awscdk.Stack_Of(scope).StackName()
-	checkAlarms(v, &p.Alarms, stack)
-	p.Dashboard.Name = cmp.Or(p.Dashboard.Name, stack+DefaultDashboardSuffix)
-	if n := p.Dashboard.Name; !p.Dashboard.Disabled && (len(n) > 255 || !dashboardNameRE.MatchString(n)) {
-		v.Fail("Dashboard.Name", "must be 1 to 255 letters, digits, '-' and '_', got %q", n)
+	for i := 1; i < len(plan); i++ {
+		s := plan[i]
+		if s.Inside != "" && s.Inside != plan[0].Name {
+			if outer := slices.IndexFunc(plan[1:], func(o microservice.Props) bool { return o.Name == s.Inside }); outer >= 0 {
+				for _, pattern := range s.Paths {
+					if example, out := microservice.Uncovered(pattern, plan[outer+1].Paths); out {
+						v.Fail(field(i)+".Paths", "path pattern %q of %q is not inside %q (Inside), whose patterns %q do not match %q", pattern, s.Name, s.Inside, plan[outer+1].Paths, example)
+					}
+				}
+			}
+		}
+		for j := 1; j < i; j++ {
+			o := plan[j]
+			if within(s.Name, o.Name) || within(o.Name, s.Name) {
+				continue
+			}
+		pairs:
+			for _, a := range s.Paths {
+				for _, b := range o.Paths {
+					if example, overlap := microservice.Overlap(a, b); overlap {
+						v.Fail(field(i)+".Paths", "path pattern %q of %q and %q of %q (%s) both match %q, so one would take the other's requests; "+
+							"each path belongs to one service: make the patterns disjoint, or set Inside to %q on the one whose paths lie inside the other's",
+							a, s.Name, b, o.Name, field(j), example, o.Name)
+						break pairs
+					}
+				}
+			}
+		}
 	}
-	return p
+}
+
+// checkPriorities gives every rule of the plan its priority
+// (microservice.PlanPriorities): the same in every state, none shared. A
+// service that lies inside another must come first.
+func checkPriorities(v invalid.Construct, plan []microservice.Props) {
+	paths := make([][]string, len(plan))
+	explicit := make([]int, len(plan))
+	for i, s := range plan {
+		paths[i], explicit[i] = s.Paths, s.Priority
+	}
+	priorities, clash, ok := microservice.PlanPriorities(paths, explicit)
+	if !ok {
+		a, b := plan[clash[0]], plan[clash[1]]
+		v.Fail(field(clash[1])+".Priority", "%d of %q collides with the priority %d of %q (%s), or one of their preview rules (Priority - 1); "+
+			"give each a priority of its own, two apart at least", b.Priority, b.Name, priorityOf(a, clash[0], explicit), a.Name, field(clash[0]))
+		return
+	}
+	for i := range plan {
+		plan[i].Priority = priorities[i]
+	}
+	for i, s := range plan[1:] {
+		outer := slices.IndexFunc(plan, func(o microservice.Props) bool { return o.Name == cmp.Or(s.Inside, plan[0].Name) })
+		if outer >= 0 && s.Priority >= plan[outer].Priority-1 {
+			v.Fail(field(i+1)+".Priority", "%d: the rules of %q, which lies inside %q, must come first, below %q's preview rule (%d); "+
+				"leave Priority automatic on both, or set it lower", s.Priority, s.Name, plan[outer].Name, plan[outer].Name, plan[outer].Priority-1)
+		}
+	}
+}
+
+// priorityOf is a rule's priority for a message: its explicit one, or
+// its automatic one.
+func priorityOf(s microservice.Props, i int, explicit []int) int {
+	if explicit[i] != 0 {
+		return explicit[i]
+	}
+	return microservice.AutoPriority(s.Paths)
 }
 
 var (
 	dashboardNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
-	alarmPrefixRE   = regexp.MustCompile(`^[\x21-\x7e]+$`)
-	emailRE         = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	// headerNameRE is an HTTP header name (an RFC 9110 token).
+	headerNameRE  = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+	alarmPrefixRE = regexp.MustCompile(`^[\x21-\x7e]+$`)
+	emailRE       = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 )
 
 // ValidEmail reports whether s looks like an email address that SNS can
@@ -148,10 +264,12 @@ func checkAlarms(v invalid.Construct, a *Alarms, stack string) {
 	}
 }
 
-// checkState checks the state against the table: every name is a service
-// to extract, once, with a percent from 0 to 100; and below 100 % every
-// path pattern of the service is one the monolith's patterns match.
-func checkState(v invalid.Construct, p Props) {
+// checkState checks the state against the plan: every name is a service
+// to extract, once, with a percent from 0 to 100; below 100 % every path
+// pattern of the service is one the monolith's patterns match; a retired
+// monolith needs every service at 100 %, and no path that only the
+// monolith matches (unless RetireUnownedPaths).
+func checkState(v invalid.Construct, p Props, plan []microservice.Props) {
 	var names []string
 	for _, s := range p.Services {
 		names = append(names, s.Name)
@@ -162,6 +280,7 @@ func checkState(v invalid.Construct, p Props) {
 		svc := slices.IndexFunc(p.Services, func(s microservice.Props) bool { return s.Name == e.Service })
 		if svc < 0 {
 			v.Fail(prop+".Service", "%q is not a service of Services (%s)", e.Service, strings.Join(names, ", "))
+			continue
 		}
 		if seen[e.Service] {
 			v.Fail(prop+".Service", "%q is extracted twice", e.Service)
@@ -179,6 +298,28 @@ func checkState(v invalid.Construct, p Props) {
 					"add a pattern that matches it to Monolith.Paths, or extract %q at 100",
 					e.Service, e.Percent, 100-e.Percent, path, p.Monolith.Paths, e.Service)
 			}
+		}
+	}
+	if !p.State.Retired {
+		return
+	}
+	if !p.State.Complete(names) {
+		v.Fail("State.Retired", "retires the monolith while a service does not serve all of its paths (%s); extract every service at 100 %% first", p.State)
+		return
+	}
+	var owned []string
+	for _, s := range plan[1:] {
+		owned = append(owned, s.Paths...)
+	}
+	if p.RetireUnownedPaths {
+		return
+	}
+	for _, m := range p.Monolith.Paths {
+		if example, ok := microservice.Uncovered(m, owned); ok {
+			v.Fail("State.Retired", "retiring the monolith drops the paths its pattern %q matches and no service's pattern does, such as %q: "+
+				"they would get the listener's default action; compare the states with your clients' requests (ecsplit-local compare), "+
+				"then set RetireUnownedPaths, or give those paths to a service", m, example)
+			return
 		}
 	}
 }

@@ -1,0 +1,110 @@
+package test
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// consumerMain is another team's app, in a module of its own that imports
+// the constructs: a service with three bad props, and no recover and no
+// check of its own, as most apps are written.
+const consumerMain = `package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ecsplit/ecsplit/constructs/alb"
+	"github.com/ecsplit/ecsplit/constructs/cluster"
+	"github.com/ecsplit/ecsplit/constructs/microservice"
+)
+
+func main() {
+	defer jsii.Close()
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Consumer"), nil)
+	c := cluster.New(stack, "Cluster", nil)
+	lb := alb.New(stack, "Alb", &alb.Props{Vpc: c.Vpc})
+	microservice.New(stack, "Orders", &microservice.Props{
+		Cluster:     c.Cluster,
+		Listener:    lb.Listener(),
+		Name:        "Orders",
+		Paths:       []string{"/orders", "/orders/*"},
+		Image:       awsecs.ContainerImage_FromRegistry(jsii.String("registry.example.com/orders:1"), nil),
+		CPU:         300,
+		HealthCheck: microservice.HealthCheck{Path: "healthz"},
+	})
+	app.Synth(nil)
+}
+`
+
+// TestConsumerErrorsThroughCLI: in another module's app, three bad props
+// reach the user through the pinned CDK CLI, all three at once, each as the
+// CLI reports an error annotation: one line that names the construct, the
+// prop, the value and what is allowed, then the construct's path; with no
+// panic and no trace, and the synth fails.
+func TestConsumerErrorsThroughCLI(t *testing.T) {
+	parallel(t)
+	dir := t.TempDir()
+	root, err := filepath.Abs(repoRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	goMod := "module example.com/consumer\n\ngo 1.26.8\n\nrequire github.com/ecsplit/ecsplit v0.0.0\n\nreplace github.com/ecsplit/ecsplit => " + root + "\n"
+	sum, err := os.ReadFile(filepath.Join(repoRoot, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{
+		"go.mod":   goMod,
+		"go.sum":   string(sum),
+		"main.go":  consumerMain,
+		"cdk.json": `{"app": "go run ."}`,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tidy := exec.Command("go", "mod", "tidy")
+	tidy.Dir = dir
+	tidy.Env = slices.Concat(os.Environ(), []string{"GOWORK=off", "GOFLAGS=-mod=mod", "GOPROXY=off", "GOSUMDB=off"})
+	if out, err := tidy.CombinedOutput(); err != nil {
+		t.Fatalf("go mod tidy in the consumer module: %v\n%s", err, out)
+	}
+	cmd := exec.Command(cdkCLI(t), "synth", "--quiet", "-o", filepath.Join(dir, "cdk.out"))
+	cmd.Dir = dir
+	cmd.Env = slices.Concat(os.Environ(), cliEnv, []string{"GOWORK=off", "GOFLAGS=-mod=mod", "GOPROXY=off",
+		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20"})
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("cdk synth: %v, want exit status 1\n%s", err, out)
+	}
+	text := string(out)
+	// The CLI reports each error annotation as one ERROR line with the
+	// message, then the construct's path.
+	for _, want := range []string{
+		`ecsplit microservice "Orders": Name: must be 1 to 32 characters of lower-case letters, digits and '-', starting with a letter, got "Orders"`,
+		`ecsplit microservice "Orders": CPU: must be a Fargate CPU value (256, 512, 1024, 2048, 4096, 8192 or 16384), got 300`,
+		`ecsplit microservice "Orders": HealthCheck.Path: must start with '/' and be a plain path of at most 1024 characters, got "healthz"`,
+	} {
+		line := "ERROR " + want + " (Construct Annotations)\n   Consumer/Orders\n"
+		if strings.Count(text, line) != 1 {
+			t.Errorf("the CLI's output does not hold, once,\n%s\noutput:\n%s", line, text)
+		}
+	}
+	if n := strings.Count(text, "ERROR "); n != 3 {
+		t.Errorf("%d errors, want the three props':\n%s", n, text)
+	}
+	for _, banned := range []string{"panic", "goroutine", ".go:"} {
+		if strings.Contains(text, banned) {
+			t.Errorf("the CLI's output holds %q:\n%s", banned, text)
+		}
+	}
+}

@@ -84,3 +84,27 @@ func TestCompareWarnsSameTemplates(t *testing.T) {
 		t.Errorf("exit %d, stderr:\n%s\nstdout:\n%s\nwant exit 0, the warning and 4 requests, 0 differ", code, stderr.String(), stdout.String())
 	}
 }
+
+// TestCompareWarnsWhenContextIsNotRead: compare synthesizes each side with
+// its context through cdk.json's app, an app that reads the key state.
+// With side b's context under another key (stage), both sides are the
+// app's default state: warned about, and no request differs. With the
+// app's key, side b runs more, and more's paths differ: no warning.
+func TestCompareWarnsWhenContextIsNotRead(t *testing.T) {
+	app, services, reqs := writeApp(t), writeServices(t, "echo", "more"), writeCorpus(t, runnertest.Corpus)
+	compare := func(b string) (int, string, string) {
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"compare", "-app", app, "-a", "state=monolith", "-b", b, "-services", services, "-corpus", reqs}, &stdout, &stderr)
+		t.Logf("compare -a state=monolith -b %s: exit %d\n%s%s", b, code, stderr.String(), stdout.String())
+		return code, stdout.String(), stderr.String()
+	}
+	code, report, stderr := compare("stage=more")
+	if want := "ecsplit-local: warning: side a (state=monolith) and side b (stage=more) have the same templates"; code != exitOK ||
+		!strings.Contains(stderr, want) || !strings.HasSuffix(report, "\n4 requests, 0 differ\n") {
+		t.Errorf("-b stage=more: exit %d, want 0, %q and 4 requests, 0 differ", code, want)
+	}
+	code, report, stderr = compare("state=more")
+	if code != exitDiffer || strings.Contains(stderr, "warning") || !strings.Contains(report, "GET /more/1 (corpus line 2): status") {
+		t.Errorf("-b state=more: exit %d, want 1, no warning and GET /more/1's status reported", code)
+	}
+}

@@ -21,8 +21,9 @@ import (
 )
 
 // The test binary runs as ecsplit-local itself with mainEnv=1 (its
-// arguments are the command line), and as the echo service of
-// internal/runner/testdata/echo with serviceEnv=1.
+// arguments are the command line), as the echo service of
+// internal/runner/testdata/echo with serviceEnv=1, and as a CDK app with
+// appEnv=1 (see synthApp).
 const (
 	mainEnv    = "ECSPLIT_LOCAL_TEST_MAIN"
 	serviceEnv = "ECSPLIT_LOCAL_TEST_SERVICE"
@@ -33,6 +34,12 @@ func TestMain(m *testing.M) {
 	case os.Getenv(serviceEnv) == "1": // first: a service inherits mainEnv
 		if err := serveEcho(); err != nil {
 			fmt.Fprintln(os.Stderr, "echo service:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	case os.Getenv(appEnv) == "1":
+		if err := synthApp(); err != nil {
+			fmt.Fprintln(os.Stderr, "app:", err)
 			os.Exit(1)
 		}
 		os.Exit(0)

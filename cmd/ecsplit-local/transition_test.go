@@ -86,3 +86,17 @@ func TestTransitionCommandReportsFailedUpdate(t *testing.T) {
 		t.Errorf("exit %d, want %d", code, exitDiffer)
 	}
 }
+
+// TestTransitionCommandSynthesizes: transition synthesizes both states
+// through cdk.json's app with the context given, an app that reads the key
+// state: from state=monolith to state=more, the update creates more.
+func TestTransitionCommandSynthesizes(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"transition", "-app", writeApp(t), "-a", "state=monolith", "-b", "state=more", "-services", writeServices(t, "echo", "more"),
+		"-corpus", writeCorpus(t, runnertest.Corpus), "-scale", "0.01"}, &stdout, &stderr)
+	t.Logf("exit %d\n%s%s", code, stderr.String(), stdout.String())
+	if code != exitOK || !strings.Contains(stderr.String(), "App moreService create: task healthy, registered in moreTG") ||
+		!strings.Contains(stdout.String(), "b: state=more\n") {
+		t.Errorf("exit %d, want 0 and more's task registered", code)
+	}
+}

@@ -2,6 +2,7 @@ package runnertest
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -75,23 +76,29 @@ func (a *App) Resource(id string) map[string]any { return a.resources[id].(map[s
 func (a *App) Write(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
-	writeJSON(t, filepath.Join(dir, "manifest.json"), map[string]any{"artifacts": map[string]any{
-		"App": map[string]any{"type": "aws:cloudformation:stack", "properties": map[string]any{"templateFile": "App.template.json"}},
-	}})
-	writeJSON(t, filepath.Join(dir, "App.template.json"), map[string]any{"Resources": a.resources})
+	if err := a.WriteTo(dir); err != nil {
+		t.Fatal(err)
+	}
 	return dir
 }
 
+// WriteTo writes the app's assembly to dir, as a CDK app's synthesis
+// writes it to $CDK_OUTDIR.
+func (a *App) WriteTo(dir string) error {
+	return errors.Join(
+		writeJSON(filepath.Join(dir, "manifest.json"), map[string]any{"artifacts": map[string]any{
+			"App": map[string]any{"type": "aws:cloudformation:stack", "properties": map[string]any{"templateFile": "App.template.json"}},
+		}}),
+		writeJSON(filepath.Join(dir, "App.template.json"), map[string]any{"Resources": a.resources}))
+}
+
 // writeJSON writes v as JSON to path.
-func writeJSON(t testing.TB, path string, v any) {
-	t.Helper()
+func writeJSON(path string, v any) error {
 	b, err := json.Marshal(v)
-	if err == nil {
-		err = os.WriteFile(path, b, 0o644)
-	}
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
+	return os.WriteFile(path, b, 0o644)
 }
 
 // Services of the tests: echo in two versions, and more.

@@ -1,8 +1,6 @@
 package test
 
 import (
-	"bytes"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,16 +73,7 @@ func goIn(dir string, args ...string) *exec.Cmd {
 // and returns its exit code, stdout and stderr.
 func consumerRun(t *testing.T, dir string, args ...string) (int, string, string) {
 	t.Helper()
-	cmd := goIn(dir, append([]string{"run", "github.com/ecsplit/ecsplit/cmd/ecsplit-local"}, args...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		t.Fatal(err)
-	}
-	t.Logf("ecsplit-local %s: exit %d\n%s%s", strings.Join(args, " "), cmd.ProcessState.ExitCode(), stderr.String(), stdout.String())
-	return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
+	return runLogged(t, goIn(dir, append([]string{"run", "github.com/ecsplit/ecsplit/cmd/ecsplit-local"}, args...)...), args)
 }
 
 // cartCreated matches the transition's event of the cart service's task

@@ -1,10 +1,14 @@
 package test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -145,4 +149,20 @@ func plantInServices(t *testing.T, src, typ, prefix string, edit func(r map[stri
 		})
 	})
 	return dir, id
+}
+
+// runLogged runs cmd, ecsplit-local with args, logs its exit code, stderr
+// and stdout, and returns them; it fails t when cmd does not run at all.
+func runLogged(t testing.TB, cmd *exec.Cmd, args []string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatal(err)
+	}
+	code = cmd.ProcessState.ExitCode()
+	t.Logf("ecsplit-local %s: exit %d\n%s%s", strings.Join(args, " "), code, errOut.String(), out.String())
+	return code, out.String(), errOut.String()
 }

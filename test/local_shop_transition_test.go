@@ -1,8 +1,6 @@
 package test
 
 import (
-	"bytes"
-	"errors"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -15,16 +13,8 @@ import (
 // code and its report (stdout).
 func localCommand(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	cmd := exec.Command(ecsplitLocal(t), args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		t.Fatal(err)
-	}
-	t.Logf("ecsplit-local %s: exit %d\n%s%s", strings.Join(args, " "), cmd.ProcessState.ExitCode(), stderr.String(), stdout.String())
-	return cmd.ProcessState.ExitCode(), stdout.String()
+	code, stdout, _ := runLogged(t, exec.Command(ecsplitLocal(t), args...), args)
+	return code, stdout
 }
 
 // unexpectedExample matches an unexpected answer of the transition's

@@ -21,20 +21,26 @@ func transitionCommand(t *testing.T, from, to string, extra ...string) (int, str
 	return code, stdout.String()
 }
 
+// requireIn fails t for each of wants that report lacks.
+func requireIn(t *testing.T, report string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+}
+
 // TestTransitionCommand: from echo alone to echo and more, the static
 // check finds nothing, the update completes, and no answer is unexpected:
 // exit 0.
 func TestTransitionCommand(t *testing.T) {
 	code, report := transitionCommand(t, runnertest.NewApp(runnertest.EchoV1).Write(t), runnertest.NewApp(runnertest.EchoV1, runnertest.More).Write(t))
-	for _, want := range []string{
+	requireIn(t, report,
 		"ordering: no rule sends a share to a service before it is stable or after it is deleted\n",
 		", complete\n",
 		" 0 unexpected answers\n",
-	} {
-		if !strings.Contains(report, want) {
-			t.Errorf("the report lacks %q", want)
-		}
-	}
+	)
 	if code != exitOK {
 		t.Errorf("exit %d, want %d", code, exitOK)
 	}
@@ -48,16 +54,12 @@ func TestTransitionCommandCatchesOrderingFault(t *testing.T) {
 	faulty := runnertest.NewApp(runnertest.EchoV1, runnertest.More)
 	delete(faulty.Resource("moreRule"), "DependsOn")
 	code, report := transitionCommand(t, runnertest.NewApp(runnertest.EchoV1).Write(t), faulty.Write(t))
-	for _, want := range []string{
+	requireIn(t, report,
 		"ordering: 1 problem:\n  App/moreRule routes a share to App/moreService, which this update creates, without depending on it",
 		", complete\n",
 		"unexpected answers (503: ",
 		" GET /more",
-	} {
-		if !strings.Contains(report, want) {
-			t.Errorf("the report lacks %q", want)
-		}
-	}
+	)
 	if strings.Contains(report, " GET /echo") || strings.Contains(report, " GET /other") {
 		t.Error("an unexpected answer outside more's paths")
 	}
@@ -74,14 +76,10 @@ func TestTransitionCommandReportsFailedUpdate(t *testing.T) {
 	broken := runnertest.NewApp(runnertest.EchoV1, runnertest.More)
 	broken.Resource("moreTG")["Properties"].(map[string]any)["Matcher"] = map[string]any{"HttpCode": "404"}
 	code, report := transitionCommand(t, runnertest.NewApp(runnertest.EchoV1).Write(t), broken.Write(t))
-	for _, want := range []string{
+	requireIn(t, report,
 		", failed and rolled back: stack App: moreService (AWS::ECS::Service) create: 3 tasks in a row failed their health check",
 		" 0 unexpected answers\n",
-	} {
-		if !strings.Contains(report, want) {
-			t.Errorf("the report lacks %q", want)
-		}
-	}
+	)
 	if code != exitDiffer {
 		t.Errorf("exit %d, want %d", code, exitDiffer)
 	}

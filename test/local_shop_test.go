@@ -2,7 +2,6 @@ package test
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"os/exec"
 	"path/filepath"
@@ -13,13 +12,9 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/ecsplit/ecsplit/constructs/alb"
-	"github.com/ecsplit/ecsplit/constructs/cluster"
-	"github.com/ecsplit/ecsplit/constructs/microservice"
-	"github.com/ecsplit/ecsplit/constructs/migration"
+	"github.com/ecsplit/ecsplit/test/testdata/shop/infra"
 )
 
 // The tiny shop is a second app, built on the migration construct the way a
@@ -34,10 +29,11 @@ var (
 	shopSynthDirs = map[string]string{}
 )
 
-// synthShop synthesizes a stage of the tiny shop into a temporary
-// directory, once per stage and test binary: "monolith", where legacy owns
-// /shop and everything below it, or "split", where cart owns /shop/cart
-// and below.
+// synthShop synthesizes a migration state of the tiny shop
+// (test/testdata/shop/infra) into a temporary directory, once per state
+// and test binary: "monolith", where legacy owns /shop and everything
+// below it, or "cart:100", where cart owns /shop/cart and below and
+// legacy keeps the rest.
 func synthShop(t *testing.T, stage string) string {
 	t.Helper()
 	cached := func() (string, bool) {
@@ -56,23 +52,9 @@ func synthShop(t *testing.T, stage string) string {
 	context := cdkJSONContext(t)
 	dir := filepath.Join(sharedBinDir(t), "shop-"+stage)
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &context, Outdir: jsii.String(dir)})
-	stack := awscdk.NewStack(app, jsii.String("Shop"), nil)
-	c := cluster.New(stack, "Cluster", nil)
-	lb := alb.New(stack, "Alb", &alb.Props{Vpc: c.Vpc})
-	state, err := migration.ParseState(stage, []string{"cart"}) // cart:100: legacy keeps /shop and everything but the cart
-	if err != nil {
+	if err := infra.New(app, stage); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"CURRENCY": "EUR"}
-	migration.New(stack, "Shop", &migration.Props{
-		Cluster:  c.Cluster,
-		Listener: lb.Listener(),
-		Monolith: microservice.Props{Name: "legacy", Paths: []string{"/shop", "/shop/*"}, Environment: env,
-			Image: awsecs.ContainerImage_FromRegistry(jsii.String("registry.example.com/shop/legacy:7.3"), nil)},
-		Services: []microservice.Props{{Name: "cart", Paths: []string{"/shop/cart", "/shop/cart/*"}, Environment: env,
-			Image: microservice.ImageFromECR(stack, "CartRepo", "shop/cart", "v1")}},
-		State: state,
-	})
 	app.Synth(nil)
 	shopSynthMu.Lock()
 	shopSynthDirs[stage] = dir
@@ -107,16 +89,7 @@ func ecsplitLocal(t *testing.T) string {
 // exit code and its report (stdout).
 func compareCommand(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	cmd := exec.Command(ecsplitLocal(t), append([]string{"compare"}, args...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		t.Fatal(err)
-	}
-	t.Logf("ecsplit-local compare %s:\n%s%s", strings.Join(args, " "), stderr.String(), stdout.String())
-	return cmd.ProcessState.ExitCode(), stdout.String()
+	return localCommand(t, append([]string{"compare"}, args...)...)
 }
 
 // reportedRequest matches a difference's first line in the report.

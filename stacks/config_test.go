@@ -48,7 +48,6 @@ func TestParseCapacityAndStickiness(t *testing.T) {
 	}
 }
 
-
 // servicesDir is the repository's services directory, from this package's.
 var servicesDir = filepath.Join("..", DefaultServicesDir)
 

@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"cmp"
 	"path/filepath"
 
 	"github.com/ecsplit/ecsplit/constructs/microservice"
@@ -64,4 +65,15 @@ func ForumServiceNames() []string {
 		names = append(names, s.Name)
 	}
 	return names
+}
+
+// forumPlan returns the forum's migration plan: the monolith's props and
+// each extracted service's, their images built from dir.
+func forumPlan(dir string) (microservice.Props, []microservice.Props) {
+	dir = cmp.Or(dir, DefaultServicesDir)
+	var services []microservice.Props
+	for _, f := range ForumServices {
+		services = append(services, f.props(dir))
+	}
+	return ForumMonolith.props(dir), services
 }

@@ -31,12 +31,12 @@ type PlatformProps struct {
 	// ServerAccessLogsBucket names the bucket of the access logs bucket's
 	// S3 server access logs. Default: "" (a new bucket).
 	ServerAccessLogsBucket string
-	// MaxServices is the most services that ever run on the cluster at
-	// once (in the app: the monolith and every microservice, midway
-	// through the migration): the EC2 capacity's maximum size is worked out
-	// from it, so that the platform is the same in every stage.
-	// Default: 1.
-	MaxServices int
+	// Tasks is the most tasks that ever run on the cluster's EC2 capacity
+	// at once (in the app: the forum's migration at its peak,
+	// migration.PeakTasks): the capacity is sized for it, so that the
+	// platform is the same in every stage. Default: 0 (the cluster's
+	// default EC2.MaxCapacity).
+	Tasks int
 }
 
 // Platform is the stack that never changes between stages: VPC, ECS
@@ -57,7 +57,7 @@ func NewPlatform(scope constructs.Construct, id string, props *PlatformProps) *P
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 	var ec2 *cluster.EC2Capacity
 	if props.Capacity == EC2 {
-		ec2 = &cluster.EC2Capacity{MaxCapacity: ec2Instances(max(1, props.MaxServices))}
+		ec2 = &cluster.EC2Capacity{Tasks: props.Tasks}
 	}
 	c := cluster.New(stack, "Cluster", &cluster.Props{EC2: ec2})
 	var serverLogs awss3.IBucket
@@ -73,20 +73,6 @@ func NewPlatform(scope constructs.Construct, id string, props *PlatformProps) *P
 	p := &Platform{Stack: stack, Cluster: c, LoadBalancer: lb}
 	p.exportContract()
 	return p
-}
-
-// ec2Instances is the EC2 capacity's maximum size for services of
-// microservice's default sizes: each may run its maximum task count times
-// its maximum healthy percent during a deployment, and an instance of the
-// cluster's default types runs as many awsvpc tasks as it has network
-// interfaces but one. Managed scaling launches only what the tasks need.
-func ec2Instances(services int) int {
-	perService := microservice.MaxTasks(microservice.DefaultMaxCapacity, microservice.DefaultMaxHealthyPercent)
-	perInstance, ok := cluster.AwsvpcTasksPerInstance(cluster.DefaultInstanceTypes())
-	if !ok {
-		panic("ecsplit: the cluster's default instance types are not in cluster.InstanceNetworkInterfaces")
-	}
-	return cluster.InstancesFor(services*perService, perInstance)
 }
 
 // exportContract exports every value of the platform that a services stack
@@ -153,25 +139,14 @@ type Services struct {
 func NewServices(scope constructs.Construct, id string, props *ServicesProps) *Services {
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 	dir := cmp.Or(props.ServicesDir, DefaultServicesDir)
-	c := props.Platform.Cluster
-	placement := c.CapacityProviderStrategies()
-	withPlacement := func(f ForumService) microservice.Props {
-		p := f.props(dir)
-		p.CapacityProviderStrategies = placement
-		return p
-	}
-	var services []microservice.Props
-	for _, f := range ForumServices {
-		services = append(services, withPlacement(f))
-	}
+	monolith, services := forumPlan(dir)
 	alarms := migration.Alarms{Email: props.AlarmEmail}
 	if props.AlarmTopicArn != "" {
 		alarms.Topic = awssns.Topic_FromTopicArn(stack, jsii.String("AlarmTopic"), jsii.String(props.AlarmTopicArn))
 	}
 	m := migration.New(stack, "Default", &migration.Props{
-		Cluster:  c.Cluster,
-		Listener: props.Platform.LoadBalancer.Listener(),
-		Monolith: withPlacement(ForumMonolith),
+		Platform: microservice.PlatformOf(props.Platform.Cluster, props.Platform.LoadBalancer),
+		Monolith: monolith,
 		Services: services,
 		State:    props.Stage,
 		// The monolith's paths that no service owns ("/api", "/api/",
@@ -201,7 +176,7 @@ func New(app awscdk.App, cfg Config) *App {
 		CertificateArn:         cfg.CertificateArn,
 		DeletionProtection:     jsii.Bool(cfg.DeletionProtection),
 		ServerAccessLogsBucket: cfg.ServerAccessLogsBucket,
-		MaxServices:            1 + len(ForumServices),
+		Tasks:                  migration.PeakTasks(forumPlan(cfg.ServicesDir)),
 	})
 	services := NewServices(app, ServicesStackName, &ServicesProps{
 		StackProps:    awscdk.StackProps{Description: jsii.String("ecsplit services: the ECS services of the current stage")},

@@ -32,8 +32,7 @@ func main() {
 	c := cluster.New(stack, "Cluster", nil)
 	lb := alb.New(stack, "Alb", &alb.Props{Vpc: c.Vpc})
 	microservice.New(stack, "Orders", &microservice.Props{
-		Cluster:     c.Cluster,
-		Listener:    lb.Listener(),
+		Platform:    microservice.PlatformOf(c, lb),
 		Name:        "Orders",
 		Paths:       []string{"/orders", "/orders/*"},
 		Image:       awsecs.ContainerImage_FromRegistry(jsii.String("registry.example.com/orders:1"), nil),

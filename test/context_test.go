@@ -57,8 +57,7 @@ func migrationWith(edit func(*migration.Props)) {
 	f := newFixture()
 	img := microservice.ImageFromDirectory("monolith", filepath.Join(repoRoot, stacks.DefaultServicesDir), filepath.Join("monolith", "Dockerfile"), microservice.X86_64)
 	p := &migration.Props{
-		Cluster:  f.c.Cluster,
-		Listener: f.lb.Listener(),
+		Platform: microservice.PlatformOf(f.c, f.lb),
 		Monolith: microservice.Props{Name: "monolith", Paths: []string{"/api", "/api/*"}, Image: img},
 		Services: []microservice.Props{{Name: "users", Paths: []string{"/api/users", "/api/users/*"}, Image: img}},
 		State:    migration.State{Extracted: []migration.Extraction{{Service: "users", Percent: 10}}},

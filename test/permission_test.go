@@ -427,8 +427,7 @@ func TestPermissionProofSecrets(t *testing.T) {
 	c := cluster.New(stack, "Cluster", nil)
 	lb := alb.New(stack, "Alb", &alb.Props{Vpc: c.Vpc})
 	microservice.New(stack, "Orders", &microservice.Props{
-		Cluster:  c.Cluster,
-		Listener: lb.Listener(),
+		Platform: microservice.PlatformOf(c, lb),
 		Name:     "orders",
 		Paths:    []string{"/orders", "/orders/*"},
 		Image:    microservice.ImageFromECR(stack, "OrdersRepo", "shop/orders", "v1"),

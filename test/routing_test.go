@@ -19,6 +19,9 @@ type env struct {
 	stack    awscdk.Stack
 	cluster  awsecs.Cluster
 	listener elbv2.ApplicationListener
+	// platform hands them to the services, as a team's own cluster and
+	// listener are (PlatformFromAttributes).
+	platform *microservice.Platform
 }
 
 func newEnv() env {
@@ -31,13 +34,17 @@ func newEnv() env {
 		Port:          jsii.Number(80),
 		DefaultAction: elbv2.ListenerAction_FixedResponse(jsii.Number(404), nil),
 	})
-	return env{stack: stack, cluster: c, listener: l}
+	return env{stack: stack, cluster: c, listener: l, platform: platformOf(c, l)}
+}
+
+// platformOf is the platform of a plain CDK cluster and listener.
+func platformOf(c awsecs.ICluster, l elbv2.IApplicationListener) *microservice.Platform {
+	return microservice.PlatformFromAttributes(microservice.PlatformAttributes{Cluster: c, Listener: l, TargetPorts: []int{8080}})
 }
 
 func (e env) add(id, name string, priority int, paths ...string) *microservice.Service {
 	return microservice.New(e.stack, id, &microservice.Props{
-		Cluster:  e.cluster,
-		Listener: e.listener,
+		Platform: e.platform,
 		Name:     name,
 		Paths:    paths,
 		Priority: priority,
@@ -94,7 +101,7 @@ func TestConflicts(t *testing.T) {
 			Protocol:      elbv2.ApplicationProtocol_HTTP,
 			DefaultAction: elbv2.ListenerAction_FixedResponse(jsii.Number(404), nil),
 		})
-		e2 := env{stack: e.stack, cluster: e.cluster, listener: other}
+		e2 := env{stack: e.stack, cluster: e.cluster, listener: other, platform: platformOf(e.cluster, other)}
 		if msg := panicMessage(func() { e2.add("UsersOther", "users", 0, "/api/users") }); msg != "" {
 			t.Errorf("unexpected error: %s", msg)
 		}
@@ -126,7 +133,7 @@ func TestNestedService(t *testing.T) {
 	e := newEnv()
 	img := awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:latest"), nil)
 	props := func(name, inside string, paths ...string) *microservice.Props {
-		return &microservice.Props{Cluster: e.cluster, Listener: e.listener, Name: name, Inside: inside, Paths: paths, Image: img}
+		return &microservice.Props{Platform: e.platform, Name: name, Inside: inside, Paths: paths, Image: img}
 	}
 	catalog := microservice.New(e.stack, "Catalog", props("catalog", "", "/shop/catalog", "/shop/catalog/*"))
 	search := microservice.New(e.stack, "Search", props("search", "catalog", "/shop/catalog/search*"))

@@ -87,8 +87,7 @@ func newFixture() fixture {
 // service creates a valid microservice changed by edit.
 func (f fixture) service(edit func(*microservice.Props)) {
 	p := &microservice.Props{
-		Cluster:  f.c.Cluster,
-		Listener: f.lb.Listener(),
+		Platform: microservice.PlatformOf(f.c, f.lb),
 		Name:     "users",
 		Paths:    []string{"/api/users", "/api/users/*"},
 		Image:    awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:latest"), nil),
@@ -123,8 +122,7 @@ func TestInvalidInput(t *testing.T) {
 			f := newFixture()
 			img := awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:latest"), nil)
 			p := &migration.Props{
-				Cluster:  f.c.Cluster,
-				Listener: f.lb.Listener(),
+				Platform: microservice.PlatformOf(f.c, f.lb),
 				Monolith: microservice.Props{Name: "monolith", Paths: []string{"/api", "/api/*"}, Image: img},
 				Services: []microservice.Props{
 					{Name: "users", Paths: []string{"/api/users", "/api/users/*"}, Image: img},
@@ -179,16 +177,19 @@ func TestInvalidInput(t *testing.T) {
 			stack := awscdk.NewStack(app, jsii.String("S"), nil)
 			c := cluster.New(stack, "C", &cluster.Props{EC2: &cluster.EC2Capacity{MaxCapacity: 3}})
 			lb := alb.New(stack, "A", &alb.Props{Vpc: c.Vpc})
-			microservice.New(stack, "Svc", &microservice.Props{Cluster: c.Cluster, Listener: lb.Listener(), Name: "users",
+			microservice.New(stack, "Svc", &microservice.Props{Platform: microservice.PlatformOf(c, lb), Name: "users",
 				Paths: []string{"/api/users"}, Image: awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:latest"), nil)})
 			app.Synth(nil)
-		}, []string{`cluster "C"`, "EC2.MaxCapacity", "3 instances", "6 awsvpc task slots", "may run 20 tasks", `"users" (S/Svc) 20`, "at least 10"}},
+		}, []string{`microservice "Svc": MaxCapacity`, "the EC2 capacity of cluster S/C", "gives 6 awsvpc task slots", "may run 20 tasks", `"users" (S/Svc) 20`, "EC2.Tasks"}},
+		{"cluster EC2.Tasks beyond MaxCapacity", func() {
+			cluster.New(awscdk.NewStack(newApp(nil), jsii.String("S"), nil), "C", &cluster.Props{EC2: &cluster.EC2Capacity{MaxCapacity: 3, Tasks: 7}})
+		}, []string{`cluster "C"`, "EC2.MaxCapacity", "3 instances", "6 task slots", "fewer than EC2.Tasks (7)", "at least 4"}},
 		{"cluster EC2 instance type of unknown network interfaces", func() {
 			app := newApp(nil)
 			stack := awscdk.NewStack(app, jsii.String("S"), nil)
 			c := cluster.New(stack, "C", &cluster.Props{EC2: &cluster.EC2Capacity{InstanceType: "x9z.large"}})
 			lb := alb.New(stack, "A", &alb.Props{Vpc: c.Vpc})
-			microservice.New(stack, "Svc", &microservice.Props{Cluster: c.Cluster, Listener: lb.Listener(), Name: "users",
+			microservice.New(stack, "Svc", &microservice.Props{Platform: microservice.PlatformOf(c, lb), Name: "users",
 				Paths: []string{"/api/users"}, Image: awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:latest"), nil)})
 			app.Synth(nil)
 		}, []string{`cluster "C"`, "EC2.TasksPerInstance", "x9z.large"}},
@@ -214,8 +215,13 @@ func TestInvalidInput(t *testing.T) {
 		}, []string{`alb "A"`, "CertificateArn", `"arn:aws:iam::123456789012:server-certificate/x"`}},
 		// microservice
 		{"microservice props nil", func() { microservice.New(newFixture().stack, "Svc", nil) }, []string{`microservice "Svc"`, "props", "required"}},
-		{"microservice Cluster nil", ms(func(p *microservice.Props) { p.Cluster = nil }), []string{`microservice "Svc"`, "Cluster", "required"}},
-		{"microservice Listener nil", ms(func(p *microservice.Props) { p.Listener = nil }), []string{`microservice "Svc"`, "Listener", "required"}},
+		{"microservice Platform nil", ms(func(p *microservice.Props) { p.Platform = nil }), []string{`microservice "Svc"`, "Platform", "required", "PlatformOf"}},
+		{"microservice Platform without a listener", ms(func(p *microservice.Props) {
+			p.Platform = microservice.PlatformFromAttributes(microservice.PlatformAttributes{Cluster: p.Platform.Cluster, TargetPorts: []int{8080}})
+		}), []string{`microservice "Svc"`, "Platform.Listener", "required"}},
+		{"microservice Platform from attributes without target ports", ms(func(p *microservice.Props) {
+			p.Platform = microservice.PlatformFromAttributes(microservice.PlatformAttributes{Cluster: p.Platform.Cluster, Listener: p.Platform.Listener})
+		}), []string{`microservice "Svc"`, "Platform.TargetPorts", "got none"}},
 		{"microservice Name too long for a target group", ms(func(p *microservice.Props) { p.Name = strings.Repeat("a", 33) }), []string{`microservice "Svc"`, "Name", strings.Repeat("a", 33)}},
 		{"microservice Name upper case", ms(func(p *microservice.Props) { p.Name = "Users" }), []string{`microservice "Svc"`, "Name", `"Users"`}},
 		{"microservice Paths empty", ms(func(p *microservice.Props) { p.Paths = nil }), []string{`microservice "Svc"`, "Paths", "got 0"}},
@@ -231,7 +237,7 @@ func TestInvalidInput(t *testing.T) {
 		{"microservice MemoryMiB invalid for CPU", ms(func(p *microservice.Props) { p.CPU, p.MemoryMiB = 256, 4096 }), []string{`microservice "Svc"`, "MemoryMiB", "got 4096"}},
 		{"microservice MinCapacity negative", ms(func(p *microservice.Props) { p.MinCapacity = -1 }), []string{`microservice "Svc"`, "MinCapacity", "got -1"}},
 		{"microservice MaxCapacity below MinCapacity", ms(func(p *microservice.Props) { p.MinCapacity, p.MaxCapacity = 4, 3 }), []string{`microservice "Svc"`, "MaxCapacity", "got 3"}},
-		{"microservice ContainerPort not among the ALB's TargetPorts", ms(func(p *microservice.Props) { p.ContainerPort = 9000 }), []string{`microservice "Svc"`, "ContainerPort", "got 9000", `alb "Alb"`, "TargetPorts", "[8080]"}},
+		{"microservice ContainerPort not among the ALB's TargetPorts", ms(func(p *microservice.Props) { p.ContainerPort = 9000 }), []string{`microservice "Svc"`, "ContainerPort", "got 9000", `alb Validation/Alb`, "TargetPorts", "[8080]"}},
 		{"microservice Environment bad name", ms(func(p *microservice.Props) { p.Environment = map[string]string{"1X": "v"} }), []string{`microservice "Svc"`, "Environment", `"1X"`}},
 		{"microservice Environment sets PORT", ms(func(p *microservice.Props) { p.Environment = map[string]string{"PORT": "1"} }), []string{`microservice "Svc"`, "Environment", "PORT"}},
 		{"microservice Share.Other nil", ms(func(p *microservice.Props) { p.Share = &microservice.Share{Percent: 50} }), []string{`microservice "Svc"`, "Share.Other", "required"}},
@@ -245,9 +251,9 @@ func TestInvalidInput(t *testing.T) {
 			stack := awscdk.NewStack(newApp(nil), jsii.String("S"), nil)
 			c := cluster.New(stack, "C", &cluster.Props{EC2: &cluster.EC2Capacity{}})
 			lb := alb.New(stack, "A", &alb.Props{Vpc: c.Vpc})
-			microservice.New(stack, "Svc", &microservice.Props{Cluster: c.Cluster, Listener: lb.Listener(), Name: "users", Paths: []string{"/u"},
+			microservice.New(stack, "Svc", &microservice.Props{Platform: microservice.PlatformOf(c, lb), Name: "users", Paths: []string{"/u"},
 				Architecture: microservice.ARM64, Image: awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:latest"), nil)})
-		}, []string{`microservice "Svc"`, "Architecture", `cluster "C"`, "X86_64 instances", "got ARM64"}},
+		}, []string{`microservice "Svc"`, "Architecture", `cluster S/C`, "X86_64 instances", "got ARM64"}},
 		{"microservice User root", ms(func(p *microservice.Props) { p.User = "0:0" }), []string{`microservice "Svc"`, "User", `"0:0"`}},
 		{"microservice CPUTargetPercent above 100", ms(func(p *microservice.Props) { p.CPUTargetPercent = 120 }), []string{`microservice "Svc"`, "CPUTargetPercent", "got 120"}},
 		{"microservice RequestsPerTarget negative", ms(func(p *microservice.Props) { p.RequestsPerTarget = -3 }), []string{`microservice "Svc"`, "RequestsPerTarget", "got -3"}},
@@ -266,12 +272,21 @@ func TestInvalidInput(t *testing.T) {
 		{"microservice Secrets also in Environment", ms(func(p *microservice.Props) {
 			p.Environment = map[string]string{"TOKEN": "x"}
 			p.Secrets = map[string]awsecs.Secret{"TOKEN": awsecs.Secret_FromSsmParameter(awsssm.StringParameter_FromSecureStringParameterAttributes(
-				p.Cluster.Stack(), jsii.String("Token"), &awsssm.SecureStringParameterAttributes{ParameterName: jsii.String("/app/token")}))}
+				p.Platform.Cluster.Stack(), jsii.String("Token"), &awsssm.SecureStringParameterAttributes{ParameterName: jsii.String("/app/token")}))}
 		}), []string{`microservice "Svc"`, "Secrets", `"TOKEN"`, "Environment"}},
 		// migration
 		{"migration props nil", func() { migration.New(newFixture().stack, "M", nil) }, []string{`migration "M"`, "props", "required"}},
 		{"migration Services empty", mig(func(p *migration.Props) { p.Services = nil }), []string{`migration "M"`, "Services", "at least one"}},
-		{"migration service Cluster set", mig(func(p *migration.Props) { p.Services[0].Cluster = p.Cluster }), []string{`migration "M"`, "Services[0].Cluster", "set by the migration"}},
+		{"migration service Platform set", mig(func(p *migration.Props) { p.Services[0].Platform = p.Platform }), []string{`migration "M"`, "Services[0].Platform", "set by the migration"}},
+		{"migration Platform too small for the plan's peak", func() {
+			stack := awscdk.NewStack(newApp(nil), jsii.String("S"), nil)
+			c := cluster.New(stack, "C", &cluster.Props{EC2: &cluster.EC2Capacity{MaxCapacity: 25}})
+			lb := alb.New(stack, "A", &alb.Props{Vpc: c.Vpc})
+			img := awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:latest"), nil)
+			migration.New(stack, "M", &migration.Props{Platform: microservice.PlatformOf(c, lb),
+				Monolith: microservice.Props{Name: "monolith", Paths: []string{"/api", "/api/*"}, Image: img},
+				Services: []microservice.Props{{Name: "users", Paths: []string{"/api/users"}, Image: img}, {Name: "posts", Paths: []string{"/api/posts"}, Image: img}}})
+		}, []string{`migration "M"`, "Platform", "gives 50 awsvpc task slots", "may run 60 tasks at once at its peak", "EC2.Tasks = migration.PeakTasks"}},
 		{"migration duplicate name", mig(func(p *migration.Props) { p.Services[1].Name = "users" }), []string{`migration "M"`, "Services[1].Name", `"users"`, "Services[0]"}},
 		{"migration service named like the monolith", mig(func(p *migration.Props) { p.Services[0].Name = "monolith" }), []string{`migration "M"`, "Services[0].Name", `"monolith"`, "Monolith"}},
 		{"migration path pattern listed twice", mig(func(p *migration.Props) { p.Services[1].Paths = []string{"/api/users/*"} }),
@@ -327,7 +342,7 @@ func TestInvalidInput(t *testing.T) {
 		{"microservice same path as another service", func() {
 			f := newFixture()
 			f.service(func(p *microservice.Props) {})
-			microservice.New(f.stack, "Other", &microservice.Props{Cluster: f.c.Cluster, Listener: f.lb.Listener(), Name: "other", Paths: []string{"/api/users"},
+			microservice.New(f.stack, "Other", &microservice.Props{Platform: microservice.PlatformOf(f.c, f.lb), Name: "other", Paths: []string{"/api/users"},
 				Image: awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:latest"), nil)})
 		}, []string{`"other" (Validation/Other)`, "Paths", `"/api/users"`, `"users" (Validation/Svc)`}},
 		{"microservice ImageFromDirectory missing Dockerfile", func() { microservice.ImageFromDirectory("Svc", "no-such-dir", "Dockerfile", microservice.X86_64) }, []string{`microservice "Svc"`, "Image", `"no-such-dir"`}},

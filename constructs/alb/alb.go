@@ -28,7 +28,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
-	"github.com/ecsplit/ecsplit/constructs/internal/registry"
 	"github.com/ecsplit/ecsplit/constructs/internal/suppress"
 )
 
@@ -138,6 +137,11 @@ type LoadBalancer struct {
 	// server access logs (Props' ServerAccessLogsBucket, or the new one);
 	// nil when Props.AccessLogsBucket was given.
 	ServerAccessLogsBucket awss3.IBucket
+	// TargetPorts are the ports the load balancer may send to (its
+	// security group's only egress rules), with their default: a service
+	// behind it must listen on one (microservice.EnvironmentOf hands them
+	// to the services).
+	TargetPorts []int
 }
 
 // New creates a LoadBalancer. When props are invalid, it reports each
@@ -240,12 +244,7 @@ func New(scope constructs.Construct, id string, props *Props) *LoadBalancer {
 		Open:          jsii.Bool(false),
 		DefaultAction: httpAction,
 	})
-	owner := fmt.Sprintf("alb %q (%s)", id, *l.Node().Path())
-	for _, listener := range []elbv2.ApplicationListener{l.HTTPListener, l.HTTPSListener} {
-		if listener != nil {
-			registry.SetTargetPorts(*listener.ListenerArn(), registry.TargetPorts{Owner: owner, Ports: p.TargetPorts})
-		}
-	}
+	l.TargetPorts = slices.Clone(p.TargetPorts)
 	l.DNSName = awscdk.NewCfnOutput(l, jsii.String("DNSName"), &awscdk.CfnOutputProps{
 		Description: jsii.String("DNS name of the shared load balancer: the one URL clients use in every stage"),
 		Value:       l.LoadBalancer.LoadBalancerDnsName(),

@@ -4,14 +4,13 @@ import (
 	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
-
-	"github.com/ecsplit/ecsplit/constructs/internal/registry"
 )
 
-// Instance architectures, as ECS names them.
+// Instance architectures, as ECS names them (microservice.X86_64 and
+// ARM64).
 const (
-	archX86 = registry.X86_64
-	archARM = registry.ARM64
+	archX86 = "X86_64"
+	archARM = "ARM64"
 )
 
 // gravitonRE matches the instance families of AWS Graviton (Arm)
@@ -39,4 +38,13 @@ func amiHardware(arch string) awsecs.AmiHardwareType {
 		return awsecs.AmiHardwareType_ARM
 	}
 	return awsecs.AmiHardwareType_STANDARD
+}
+
+// Architecture returns the CPU architecture of the cluster's EC2 capacity
+// ("X86_64" or "ARM64", as ECS names them), "" on a Fargate-only cluster.
+func (c *Cluster) Architecture() string {
+	if c.ec2 == nil {
+		return ""
+	}
+	return c.ec2.architecture()
 }

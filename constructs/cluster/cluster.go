@@ -86,9 +86,14 @@ type EC2Capacity struct {
 	// MaxCapacity is the maximum number of instances, at least 1 and at least
 	// MinCapacity. It must give the services on the cluster enough awsvpc
 	// task slots (see TasksPerInstance); synthesis fails with the numbers
-	// when it does not. Default: DefaultMaxCapacity, or MinCapacity when
-	// that is larger.
+	// when it does not. Default: enough instances for Tasks when it is
+	// set, otherwise DefaultMaxCapacity, or MinCapacity when that is larger.
 	MaxCapacity int
+	// Tasks is the most awsvpc tasks the capacity must run at once, such as
+	// a migration's whole plan at its peak (migration.PeakTasks): the
+	// capacity is then sized once for every state, and never changes
+	// between them. Default: 0 (MaxCapacity as given).
+	Tasks int
 	// TasksPerInstance is how many awsvpc tasks one instance runs: without
 	// ENI trunking, one per network interface but the instance's own.
 	// Default: from the instance types' network interfaces

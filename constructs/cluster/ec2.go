@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/ecsplit/ecsplit/constructs/internal/registry"
 	"github.com/ecsplit/ecsplit/constructs/internal/suppress"
 )
 
@@ -106,11 +105,6 @@ func (c *Cluster) addEC2Capacity(id string, ec2 *EC2Capacity) {
 		TargetCapacityPercent:              jsii.Number(ec2.TargetCapacityPercent),
 	})
 	c.Cluster.AddAsgCapacityProvider(c.CapacityProvider, nil)
-	registry.SetArchitecture(*c.Cluster.ClusterArn(), registry.Architecture{
-		Owner:        fmt.Sprintf("cluster %q (%s)", id, *c.Node().Path()),
-		Architecture: ec2.architecture(),
-	})
-	c.checkTaskSlots()
 }
 
 // newInstanceRole creates the instances' role with the ECS container

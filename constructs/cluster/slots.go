@@ -1,15 +1,5 @@
 package cluster
 
-import (
-	"fmt"
-	"strings"
-
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/constructs-go/constructs/v10"
-
-	"github.com/ecsplit/ecsplit/constructs/internal/registry"
-)
-
 // InstanceNetworkInterfaces is the maximum number of network interfaces of
 // the EC2 instance types whose task slots the cluster can work out itself,
 // from the EC2 User Guide's table of network interfaces per instance type.
@@ -84,58 +74,4 @@ func (c *Cluster) TaskSlots() (int, bool) {
 	}
 	per, ok := c.ec2.tasksPerInstance()
 	return per * c.ec2.MaxCapacity, ok
-}
-
-// checkTaskSlots makes synthesis fail when the services placed on the EC2
-// capacity (package microservice records each one's most tasks during a
-// deployment) could need more task slots than the group's largest size
-// gives: tasks beyond the slots would wait in PROVISIONING, and a
-// deployment at the maximum scale would never finish. The check runs as an
-// aspect at synthesis, once every service has been added, and reports
-// through the cluster's error annotations.
-func (c *Cluster) checkTaskSlots() {
-	awscdk.Aspects_Of(c).Add(&slotCheck{c: c}, &awscdk.AspectOptions{Priority: awscdk.AspectPriority_READONLY()})
-}
-
-// slotCheck is the aspect of checkTaskSlots.
-type slotCheck struct {
-	c    *Cluster
-	done bool
-}
-
-// Visit checks the slots the first time, when it visits the cluster.
-func (s *slotCheck) Visit(node constructs.IConstruct) {
-	if s.done {
-		return
-	}
-	s.done = true
-	v := s.c.v
-	demands := registry.TaskDemands(*s.c.Cluster.ClusterArn())
-	if len(demands) == 0 {
-		return
-	}
-	e := s.c.ec2
-	per, known := e.tasksPerInstance()
-	need := 0
-	var parts []string
-	for _, d := range demands {
-		need += d.Tasks
-		parts = append(parts, fmt.Sprintf("%s %d", d.Owner, d.Tasks))
-	}
-	if !known {
-		v.Fail("EC2.TasksPerInstance", "the network interfaces of %s are not in cluster.InstanceNetworkInterfaces, "+
-			"so the awsvpc task slots cannot be checked against the %d tasks the services may run; set EC2.TasksPerInstance "+
-			"(network interfaces minus one, or the trunking limit when the account has awsvpcTrunking on)",
-			strings.Join(e.instanceTypes(), ", "), need)
-		return
-	}
-	have := per * e.MaxCapacity
-	if need <= have {
-		return
-	}
-	v.Fail("EC2.MaxCapacity", "%d instances (%s) give %d awsvpc task slots (%d per instance), "+
-		"but the services on this cluster may run %d tasks at once during deployments at their maximum scale (%s); "+
-		"raise EC2.MaxCapacity to at least %d, lower the services' MaxCapacity or MaxHealthyPercent, "+
-		"or set EC2.TasksPerInstance if the account has awsvpcTrunking on",
-		e.MaxCapacity, strings.Join(e.instanceTypes(), ", "), have, per, need, strings.Join(parts, ", "), InstancesFor(need, per))
 }

@@ -45,6 +45,21 @@ func validate(v invalid.Construct, p *Props) {
 	if e.MinCapacity == nil {
 		e.MinCapacity = new(DefaultMinCapacity)
 	}
+	if e.TasksPerInstance < 0 {
+		fail("EC2.TasksPerInstance", "must be 0 (from the instance types) or more, got %d", e.TasksPerInstance)
+	}
+	per, known := e.tasksPerInstance()
+	if !known {
+		fail("EC2.TasksPerInstance", "the network interfaces of %s are not in cluster.InstanceNetworkInterfaces, so the awsvpc task slots "+
+			"the services are checked against are not known; set EC2.TasksPerInstance (network interfaces minus one, or the trunking "+
+			"limit when the account has awsvpcTrunking on)", strings.Join(e.instanceTypes(), ", "))
+	}
+	if e.Tasks < 0 {
+		fail("EC2.Tasks", "must be 0 (MaxCapacity as given) or the most tasks the capacity must run at once, got %d", e.Tasks)
+	}
+	if e.MaxCapacity == 0 && e.Tasks > 0 && known && per > 0 {
+		e.MaxCapacity = max(InstancesFor(e.Tasks, per), *e.MinCapacity, 1)
+	}
 	e.MaxCapacity = cmp.Or(e.MaxCapacity, max(DefaultMaxCapacity, *e.MinCapacity))
 	if *e.MinCapacity < 0 {
 		fail("EC2.MinCapacity", "must be 0 or more, got %d", *e.MinCapacity)
@@ -52,8 +67,9 @@ func validate(v invalid.Construct, p *Props) {
 	if e.MaxCapacity < 1 || e.MaxCapacity < *e.MinCapacity {
 		fail("EC2.MaxCapacity", "must be at least 1 and at least MinCapacity (%d), got %d", *e.MinCapacity, e.MaxCapacity)
 	}
-	if e.TasksPerInstance < 0 {
-		fail("EC2.TasksPerInstance", "must be 0 (from the instance types) or more, got %d", e.TasksPerInstance)
+	if known && e.Tasks > per*e.MaxCapacity {
+		fail("EC2.MaxCapacity", "%d instances (%d awsvpc tasks each) give %d task slots, fewer than EC2.Tasks (%d); raise it to at least %d, or leave it unset and let Tasks size it",
+			e.MaxCapacity, per, per*e.MaxCapacity, e.Tasks, InstancesFor(e.Tasks, per))
 	}
 	if n := e.CapacityProviderName; n != "" {
 		lower := strings.ToLower(n)

@@ -21,8 +21,9 @@ func TestMain(m *testing.M) {
 
 // A team's own app: two services with their own names and paths on one
 // shared load balancer, with images from the team's ECR repositories.
-// Priorities come from the paths, so /orders/archive/* is evaluated before
-// /orders/*, whichever service is added first.
+// The archive is carved out of the orders service: its paths lie inside
+// the orders' (Inside says so, and is checked), and priorities come from
+// the paths, so /orders/archive/* is evaluated before /orders/*.
 func Example() {
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("Shop"), nil)
@@ -30,16 +31,16 @@ func Example() {
 	c := cluster.New(stack, "Cluster", nil)
 	lb := alb.New(stack, "Alb", &alb.Props{Vpc: c.Vpc})
 
+	platform := microservice.PlatformOf(c, lb)
 	orders := microservice.New(stack, "Orders", &microservice.Props{
-		Cluster:  c.Cluster,
-		Listener: lb.Listener(),
+		Platform: platform,
 		Name:     "orders",
 		Paths:    []string{"/orders", "/orders/*"},
 		Image:    microservice.ImageFromECR(stack, "OrdersRepo", "shop/orders", "v1.4.2"),
 	})
 	archive := microservice.New(stack, "Archive", &microservice.Props{
-		Cluster:   c.Cluster,
-		Listener:  lb.Listener(),
+		Platform:  platform,
+		Inside:    "orders", // carved out of the orders service: its paths overlap
 		Name:      "order-archive",
 		Paths:     []string{"/orders/archive/*"},
 		Image:     microservice.ImageFromECR(stack, "ArchiveRepo", "shop/order-archive", "v0.9.0"),

@@ -16,7 +16,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
-	"github.com/ecsplit/ecsplit/constructs/internal/registry"
 )
 
 // Architecture is a task's CPU architecture.
@@ -25,9 +24,9 @@ type Architecture string
 // Architectures.
 const (
 	// X86_64 is 64-bit x86 (Intel and AMD).
-	X86_64 Architecture = registry.X86_64
+	X86_64 Architecture = "X86_64"
 	// ARM64 is 64-bit Arm (AWS Graviton).
-	ARM64 Architecture = registry.ARM64
+	ARM64 Architecture = "ARM64"
 )
 
 // cpu returns the architecture as ECS's runtime platform names it.

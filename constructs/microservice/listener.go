@@ -3,7 +3,6 @@ package microservice
 import (
 	"net/url"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -54,25 +53,18 @@ func importListener(scope constructs.Construct, listener elbv2.IApplicationListe
 	}), imported
 }
 
-var (
-	importsMu sync.Mutex
-	imports   = map[string]any{}
-)
-
-// once returns the construct made by make for id in stack, calling make
-// the first time only. (A child found with TryFindChild comes back as a
-// plain construct, not as the interface it implements.) Stacks are told
-// apart by their StackId token, which is unique within the process.
+// once returns the construct that make made with id in stack, calling make
+// the first time only: later calls find it in the stack (a child found with
+// TryFindChild comes back as a plain construct, which UnsafeCast turns
+// back into the interface it implements). The construct tree holds it: no
+// state outlives the app.
 func once[T any](stack awscdk.Stack, id string, make func() T) T {
-	key := *stack.StackId() + "/" + id
-	importsMu.Lock()
-	defer importsMu.Unlock()
-	if c, ok := imports[key]; ok {
-		return c.(T)
+	if c := stack.Node().TryFindChild(&id); c != nil {
+		var t T
+		jsii.UnsafeCast(c, &t)
+		return t
 	}
-	c := make()
-	imports[key] = c
-	return c
+	return make()
 }
 
 // pathID turns a construct's path into a construct id.

@@ -24,19 +24,19 @@ import (
 
 	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 	"github.com/ecsplit/ecsplit/constructs/internal/kmskey"
-	"github.com/ecsplit/ecsplit/constructs/internal/registry"
 )
 
-// Props configures a Service. Cluster, Listener, Name, Paths and Image are
+// Props configures a Service. Platform, Name, Paths and Image are
 // required; every other field has a documented default, which a zero value
 // (or a nil pointer, where zero is a meaningful value) selects.
 type Props struct {
-	// Cluster is the ECS cluster the service runs on. Required. When the
-	// cluster has EC2 capacity the service runs on EC2, otherwise on Fargate.
-	Cluster awsecs.ICluster
-	// Listener is the ALB listener that routes the service's paths to it.
-	// Required.
-	Listener elbv2.IApplicationListener
+	// Platform is where the service runs: the cluster, the listener that
+	// routes its paths to it, and what it is checked against (the load
+	// balancer's target ports, the EC2 capacity's architecture and task
+	// slots). When the cluster has EC2 capacity the service runs on EC2,
+	// otherwise on Fargate. Required: PlatformOf, or
+	// PlatformFromAttributes.
+	Platform *Platform
 	// Name names the service's container, its log streams and its alarms:
 	// 1 to MaxNameLength lower-case letters, digits and '-', starting with a
 	// letter. Required. (The target group and the ECS service get names
@@ -129,11 +129,6 @@ type Props struct {
 	// (awsecs.Secret_FromSecretsManager, Secret_FromSsmParameter). The
 	// execution role may read exactly these. Default: none.
 	Secrets map[string]awsecs.Secret
-	// CapacityProviderStrategies places the tasks on capacity providers,
-	// such as the EC2 capacity provider of a cluster.Cluster. Default: the
-	// FARGATE launch type on a Fargate cluster, the EC2 launch type on a
-	// cluster with EC2 capacity.
-	CapacityProviderStrategies []*awsecs.CapacityProviderStrategy
 	// LogRetention is how long the service's log group keeps logs.
 	// Default: DefaultLogRetention.
 	LogRetention awslogs.RetentionDays
@@ -259,8 +254,19 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 	if !ok {
 		return s
 	}
-	fargate := !*p.Cluster.HasEc2Capacity()
+	env := p.Platform
+	fargate := !env.onEC2()
 	owner := fmt.Sprintf("%q (%s)", p.Name, *s.Node().Path())
+	if !fargate && env.TaskSlots > 0 {
+		// The most tasks the service runs at once: at its maximum scale,
+		// during a deployment that starts new tasks beside the old ones.
+		if need, parts := env.reserve(owner, MaxTasks(p.MaxCapacity, p.MaxHealthyPercent)); need > env.TaskSlots {
+			v.Fail("MaxCapacity", "the EC2 capacity of %s gives %d awsvpc task slots, but its services may run %d tasks at once "+
+				"during deployments at their maximum scale (%s); size the capacity for them (cluster EC2.Tasks, or a larger EC2.MaxCapacity), "+
+				"or lower MaxCapacity or MaxHealthyPercent", env.Owner, env.TaskSlots, need, parts)
+			return s
+		}
+	}
 
 	s.Priority = p.Priority
 	if s.Priority == 0 {
@@ -268,7 +274,7 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 	}
 	s.PreviewPriority = s.Priority - 1
 	me := routeClaim{name: p.Name, inside: p.Inside, priority: s.Priority, owner: owner}
-	if !claimRoutes(v, p.Listener, me, p.Paths, p.Priority != 0) {
+	if !claimRoutes(v, env.Listener, me, p.Paths, p.Priority != 0) {
 		return s
 	}
 
@@ -285,21 +291,15 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 	suppressNagFindings(s)
 
 	s.SecurityGroup = awsec2.NewSecurityGroup(s, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
-		Vpc:         p.Cluster.Vpc(),
+		Vpc:         env.Cluster.Vpc(),
 		Description: jsii.String(fmt.Sprintf("ecsplit %s tasks: only the load balancer, on port %d", p.Name, p.ContainerPort)),
 	})
-	listener, lbGroups := importListener(s, p.Listener)
+	listener, lbGroups := importListener(s, env.Listener)
 	for _, sg := range lbGroups {
 		s.SecurityGroup.AddIngressRule(sg, awsec2.Port_Tcp(jsii.Number(p.ContainerPort)),
 			jsii.String(fmt.Sprintf("Load balancer to %s tasks", p.Name)), jsii.Bool(false))
 	}
 	s.Service = newService(s, p, fargate)
-	if !fargate {
-		registry.AddTaskDemand(*p.Cluster.ClusterArn(), registry.TaskDemand{
-			Owner: owner,
-			Tasks: MaxTasks(p.MaxCapacity, p.MaxHealthyPercent),
-		})
-	}
 	s.TargetGroup = newTargetGroup(s, p)
 	s.PreviewRule = s.newPreviewRule(listener, p)
 	s.Scaling = s.addScaling(p)

@@ -37,7 +37,7 @@ const unreachableSource = "0.0.0.0/32"
 func newTargetGroup(s *Service, p Props) elbv2.ApplicationTargetGroup {
 	hc := p.HealthCheck
 	return elbv2.NewApplicationTargetGroup(s, jsii.String("TargetGroup"), &elbv2.ApplicationTargetGroupProps{
-		Vpc:                 p.Cluster.Vpc(),
+		Vpc:                 p.Platform.Cluster.Vpc(),
 		Port:                jsii.Number(p.ContainerPort),
 		Protocol:            elbv2.ApplicationProtocol_HTTP,
 		TargetType:          elbv2.TargetType_IP,

@@ -16,8 +16,8 @@ import (
 // raises it to MinCapacity.
 func newService(s *Service, p Props, fargate bool) awsecs.BaseService {
 	var strategies *[]*awsecs.CapacityProviderStrategy
-	if len(p.CapacityProviderStrategies) > 0 {
-		strategies = &p.CapacityProviderStrategies
+	if env := p.Platform; len(env.CapacityProviderStrategies) > 0 {
+		strategies = &env.CapacityProviderStrategies
 	}
 	circuit := &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)}
 	grace := awscdk.Duration_Seconds(jsii.Number(p.HealthCheckGracePeriod.Seconds()))
@@ -27,7 +27,7 @@ func newService(s *Service, p Props, fargate bool) awsecs.BaseService {
 	// the same fields: the two literals below differ only in AssignPublicIp.
 	if fargate {
 		return awsecs.NewFargateService(s, jsii.String("Service"), &awsecs.FargateServiceProps{
-			Cluster:                    p.Cluster,
+			Cluster:                    p.Platform.Cluster,
 			TaskDefinition:             s.TaskDefinition,
 			CircuitBreaker:             circuit,
 			MinHealthyPercent:          jsii.Number(*p.MinHealthyPercent),
@@ -41,7 +41,7 @@ func newService(s *Service, p Props, fargate bool) awsecs.BaseService {
 		})
 	}
 	return awsecs.NewEc2Service(s, jsii.String("Service"), &awsecs.Ec2ServiceProps{
-		Cluster:                    p.Cluster,
+		Cluster:                    p.Platform.Cluster,
 		TaskDefinition:             s.TaskDefinition,
 		CircuitBreaker:             circuit,
 		MinHealthyPercent:          jsii.Number(*p.MinHealthyPercent),

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
-	"github.com/ecsplit/ecsplit/constructs/internal/registry"
 )
 
 var (
@@ -66,13 +65,8 @@ func check(v invalid.Construct, props *Props) (Props, bool) {
 		return Props{}, false
 	}
 	p := *props
-	fargate := p.Cluster == nil || !*p.Cluster.HasEc2Capacity()
-	if p.Cluster == nil {
-		v.Fail("Cluster", "is required")
-	}
-	if p.Listener == nil {
-		v.Fail("Listener", "is required")
-	}
+	envOK := checkPlatform(v, p.Platform)
+	fargate := !envOK || !p.Platform.onEC2()
 	if !invalid.Unresolved(p.Name) && (len(p.Name) > MaxNameLength || !nameRE.MatchString(p.Name)) {
 		v.Fail("Name", "must be 1 to %d characters of lower-case letters, digits and '-', starting with a letter, got %q", MaxNameLength, p.Name)
 	}
@@ -91,11 +85,9 @@ func check(v invalid.Construct, props *Props) (Props, bool) {
 	if p.ContainerPort < 1 || p.ContainerPort > 65535 {
 		v.Fail("ContainerPort", "must be from 1 to 65535, got %d", p.ContainerPort)
 	}
-	if p.Listener != nil {
-		if tp, ok := registry.LookupTargetPorts(*p.Listener.ListenerArn()); ok && !slices.Contains(tp.Ports, p.ContainerPort) {
-			v.Fail("ContainerPort", "the listener's load balancer, %s, may send to ports %v only (its TargetPorts), got %d; "+
-				"add %d to its TargetPorts or listen on one of them", tp.Owner, tp.Ports, p.ContainerPort, p.ContainerPort)
-		}
+	if envOK && !slices.Contains(p.Platform.TargetPorts, p.ContainerPort) {
+		v.Fail("ContainerPort", "the load balancer of %s may send to ports %v only (its TargetPorts), got %d; "+
+			"add %d to its TargetPorts or listen on one of them", p.Platform.Owner, p.Platform.TargetPorts, p.ContainerPort, p.ContainerPort)
 	}
 	checkSize(v, &p, fargate)
 	checkScaling(v, &p)
@@ -160,19 +152,34 @@ func checkSize(v invalid.Construct, p *Props, fargate bool) {
 	if p.Architecture != X86_64 && p.Architecture != ARM64 {
 		v.Fail("Architecture", "must be %s or %s, got %q", X86_64, ARM64, p.Architecture)
 	}
-	if fargate || p.Cluster == nil {
+	if fargate {
 		return
 	}
-	if arch, ok := registry.LookupArchitecture(*p.Cluster.ClusterArn()); ok && arch.Architecture != string(p.Architecture) {
-		v.Fail("Architecture", "the cluster's EC2 capacity, %s, runs %s instances, got %s", arch.Owner, arch.Architecture, p.Architecture)
+	if arch := p.Platform.Architecture; arch != "" && arch != p.Architecture {
+		v.Fail("Architecture", "the EC2 capacity of %s runs %s instances, got %s", p.Platform.Owner, arch, p.Architecture)
 	}
+}
+
+// fillScaling fills in the defaults of the task counts and of the
+// deployment percents.
+func fillScaling(p *Props) {
+	p.MinCapacity = cmp.Or(p.MinCapacity, DefaultMinCapacity)
+	p.MaxCapacity = cmp.Or(p.MaxCapacity, max(DefaultMaxCapacity, p.MinCapacity))
+	p.MaxHealthyPercent = cmp.Or(p.MaxHealthyPercent, DefaultMaxHealthyPercent)
+}
+
+// MostTasks returns the most tasks a service of props runs at once: its
+// MaxCapacity, times its MaxHealthyPercent while a deployment starts new
+// tasks beside the old ones (MaxTasks), with their defaults.
+func MostTasks(props Props) int {
+	fillScaling(&props)
+	return MaxTasks(props.MaxCapacity, props.MaxHealthyPercent)
 }
 
 // checkScaling fills and checks the task counts, the scaling targets and
 // the deployment percents.
 func checkScaling(v invalid.Construct, p *Props) {
-	p.MinCapacity = cmp.Or(p.MinCapacity, DefaultMinCapacity)
-	p.MaxCapacity = cmp.Or(p.MaxCapacity, max(DefaultMaxCapacity, p.MinCapacity))
+	fillScaling(p)
 	if p.MinCapacity < 1 {
 		v.Fail("MinCapacity", "must be at least 1, got %d", p.MinCapacity)
 	}
@@ -192,7 +199,6 @@ func checkScaling(v invalid.Construct, p *Props) {
 	if m := *p.MinHealthyPercent; m < 0 || m > 100 {
 		v.Fail("MinHealthyPercent", "must be from 0 to 100, got %d", m)
 	}
-	p.MaxHealthyPercent = cmp.Or(p.MaxHealthyPercent, DefaultMaxHealthyPercent)
 	if p.MaxHealthyPercent < 100 || p.MaxHealthyPercent > MaxMaxHealthyPercent {
 		v.Fail("MaxHealthyPercent", "must be from 100 to %d, got %d", MaxMaxHealthyPercent, p.MaxHealthyPercent)
 	}

@@ -57,8 +57,7 @@ func Example() {
 			return
 		}
 		m := migration.New(stack, "Shop", &migration.Props{
-			Cluster:  c.Cluster,
-			Listener: lb.Listener(),
+			Platform: microservice.PlatformOf(c, lb),
 			Monolith: monolith,
 			Services: services,
 			State:    state,

@@ -18,8 +18,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
-	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 
@@ -27,22 +25,21 @@ import (
 	"github.com/ecsplit/ecsplit/constructs/microservice"
 )
 
-// Props configures a Migration. Cluster, Listener, Monolith and Services
-// are required.
+// Props configures a Migration. Platform, Monolith and Services are
+// required.
 type Props struct {
-	// Cluster is the ECS cluster every service runs on. Required.
-	Cluster awsecs.ICluster
-	// Listener is the ALB listener that routes every service's paths.
-	// Required.
-	Listener elbv2.IApplicationListener
+	// Platform is where every service runs: the cluster, the listener that
+	// routes every service's paths, and what they are checked against
+	// (microservice.PlatformOf, or PlatformFromAttributes). Required.
+	Platform *microservice.Platform
 	// Monolith is the monolith: its Name, Paths (which must match every
 	// path a service serves below 100 %), Image and any other
-	// microservice prop. Leave Cluster, Listener and Share unset: the
-	// migration sets them. Required.
+	// microservice prop. Leave Platform, Share and PreviewHeader unset:
+	// the migration sets them. Required.
 	Monolith microservice.Props
 	// Services are the services to extract, in extraction order, each
-	// with its Name, Paths, Image and any other microservice prop (Cluster,
-	// Listener and Share unset). Required: at least one.
+	// with its Name, Paths, Image and any other microservice prop
+	// (Platform, Share and PreviewHeader unset). Required: at least one.
 	Services []microservice.Props
 	// State is the current state: the services extracted so far and their
 	// shares, and whether the monolith is retired. Names must be Services'
@@ -167,7 +164,7 @@ func (m *Migration) observe(p Props) {
 			metrics[name] = metricsOf(s, p.Alarms.Period)
 		}
 	}
-	lbRate := loadBalancerErrorRate(p.Listener, p.Alarms.Period)
+	lbRate := loadBalancerErrorRate(p.Platform.Listener, p.Alarms.Period)
 	if !p.Alarms.Disabled {
 		m.AlarmTopic = p.Alarms.Topic
 		if m.AlarmTopic == nil {

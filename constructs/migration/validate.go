@@ -23,11 +23,10 @@ func validate(v invalid.Construct, stack string, props *Props) (Props, []microse
 		return Props{}, nil, false
 	}
 	p := *props
-	if p.Cluster == nil {
-		v.Fail("Cluster", "is required")
-	}
-	if p.Listener == nil {
-		v.Fail("Listener", "is required")
+	if p.Platform == nil {
+		v.Fail("Platform", "is required: microservice.PlatformOf(cluster, loadBalancer), or PlatformFromAttributes")
+	} else if p.Platform.Cluster == nil || p.Platform.Listener == nil {
+		v.Fail("Platform", "must name a cluster and a listener")
 	}
 	if len(p.Services) == 0 {
 		v.Fail("Services", "must list at least one service to extract")
@@ -43,6 +42,14 @@ func validate(v invalid.Construct, stack string, props *Props) (Props, []microse
 		return p, nil, false
 	}
 	plan, servicesOK := checkServices(v, p)
+	if env := p.Platform; *env.Cluster.HasEc2Capacity() && env.TaskSlots > 0 {
+		if peak := PeakTasks(p.Monolith, p.Services); peak > env.TaskSlots {
+			v.Fail("Platform", "the EC2 capacity of %s gives %d awsvpc task slots, but the plan's services may run %d tasks at once "+
+				"at its peak, every service with the monolith, during deployments at their maximum scale; size the capacity for the "+
+				"whole migration with the cluster's EC2.Tasks = migration.PeakTasks(monolith, services), so that no state changes it",
+				env.Owner, env.TaskSlots, peak)
+		}
+	}
 	checkOverlaps(v, plan)
 	checkPriorities(v, plan)
 	if !microservice.ValidStickiness(p.Stickiness) {
@@ -76,10 +83,8 @@ func checkServices(v invalid.Construct, p Props) ([]microservice.Props, bool) {
 	for i, s := range plan {
 		f := field(i)
 		switch {
-		case s.Cluster != nil:
-			v.Fail(f+".Cluster", "is set by the migration (Props.Cluster); leave it unset")
-		case s.Listener != nil:
-			v.Fail(f+".Listener", "is set by the migration (Props.Listener); leave it unset")
+		case s.Platform != nil:
+			v.Fail(f+".Platform", "is set by the migration (Props.Platform); leave it unset")
 		case s.Share != nil:
 			v.Fail(f+".Share", "is set by the migration from Props.State; leave it unset")
 		case s.PreviewHeader != "":
@@ -87,7 +92,7 @@ func checkServices(v invalid.Construct, p Props) ([]microservice.Props, bool) {
 		case i == 0 && s.Inside != "":
 			v.Fail(f+".Inside", "must be unset: the monolith lies inside no service, got %q", s.Inside)
 		}
-		s.Cluster, s.Listener, s.PreviewHeader, s.Share = p.Cluster, p.Listener, p.PreviewHeader, nil
+		s.Platform, s.PreviewHeader, s.Share = p.Platform, p.PreviewHeader, nil
 		checked, valid := microservice.Check(v.Scope, v.Kind, v.ID, f+".", &s)
 		plan[i], ok = checked, ok && valid
 		if prev, dup := names[s.Name]; dup && s.Name != "" {
@@ -358,4 +363,17 @@ func globCovers(m, p string) bool {
 		return p != "" && p[0] != '*' && globCovers(m[1:], p[1:])
 	}
 	return p != "" && p[0] == m[0] && globCovers(m[1:], p[1:])
+}
+
+// PeakTasks returns the most tasks the plan of a migration runs at once on
+// EC2 capacity, in any of its states: the monolith and every service side
+// by side, each at its maximum scale during a deployment
+// (microservice.MostTasks). Size the platform with it once (the cluster's
+// EC2.Tasks), so that no state of the migration changes the platform.
+func PeakTasks(monolith microservice.Props, services []microservice.Props) int {
+	peak := microservice.MostTasks(monolith)
+	for _, s := range services {
+		peak += microservice.MostTasks(s)
+	}
+	return peak
 }

@@ -35,8 +35,7 @@ func New(app awscdk.App, state string) error {
 	lb := alb.New(stack, "Alb", &alb.Props{Vpc: c.Vpc})
 	env := map[string]string{"CURRENCY": "EUR"}
 	migration.New(stack, "Shop", &migration.Props{
-		Cluster:  c.Cluster,
-		Listener: lb.Listener(),
+		Platform: microservice.PlatformOf(c, lb),
 		Monolith: microservice.Props{Name: "legacy", Paths: []string{"/shop", "/shop/*"}, Environment: env,
 			Image: awsecs.ContainerImage_FromRegistry(jsii.String("registry.example.com/shop/legacy:7.3"), nil)},
 		Services: []microservice.Props{{Name: "cart", Paths: []string{"/shop/cart", "/shop/cart/*"}, Environment: env,

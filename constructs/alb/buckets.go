@@ -7,6 +7,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 	"github.com/ecsplit/ecsplit/constructs/internal/suppress"
 )
 
@@ -88,10 +89,10 @@ func newLogBucket(scope constructs.Construct, id string, serverLogs awss3.IBucke
 			},
 		}))
 		if res.StatementAdded == nil || !*res.StatementAdded {
-			awscdk.Annotations_Of(scope).AddInfo(jsii.String("ecsplit: the S3 server access logs of the access logs bucket go to a bucket this app does not manage: " +
-				"its bucket policy must allow the service principal logging.s3.amazonaws.com s3:PutObject on " + p.ServerAccessLogsPrefix +
-				"* with aws:SourceArn the access logs bucket and aws:SourceAccount this account, and it must use SSE-S3 and have no Object Lock " +
-				"(S3 User Guide, Enabling Amazon S3 server access logging)"))
+			invalid.Info(scope, "ecsplit: the S3 server access logs of the access logs bucket go to a bucket this app does not manage: "+
+				"its bucket policy must allow the service principal logging.s3.amazonaws.com s3:PutObject on "+p.ServerAccessLogsPrefix+
+				"* with aws:SourceArn the access logs bucket and aws:SourceAccount this account, and it must use SSE-S3 and have no Object Lock "+
+				"(S3 User Guide, Enabling Amazon S3 server access logging)")
 		}
 	}
 	return b

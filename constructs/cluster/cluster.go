@@ -184,8 +184,12 @@ func New(scope constructs.Construct, id string, props *Props) *Cluster {
 	c.Vpc = p.Vpc
 	if c.Vpc == nil {
 		c.Vpc = awsec2.NewVpc(c, jsii.String("Vpc"), &awsec2.VpcProps{
-			MaxAzs:      jsii.Number(p.MaxAzs),
-			NatGateways: jsii.Number(p.NatGateways),
+			// Explicit, so that it does not hang on the app's feature flag
+			// (@aws-cdk/aws-ec2:restrictDefaultSecurityGroup): the VPC's
+			// default security group allows nothing (Security Hub EC2.2).
+			RestrictDefaultSecurityGroup: jsii.Bool(true),
+			MaxAzs:                       jsii.Number(p.MaxAzs),
+			NatGateways:                  jsii.Number(p.NatGateways),
 			SubnetConfiguration: &[]*awsec2.SubnetConfiguration{
 				{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24), MapPublicIpOnLaunch: jsii.Bool(false)},
 				{Name: jsii.String("Private"), SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, CidrMask: jsii.Number(22)},

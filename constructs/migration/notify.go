@@ -12,6 +12,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 	"github.com/ecsplit/ecsplit/constructs/internal/kmskey"
 )
 
@@ -28,8 +29,8 @@ func newAlarmTopic(scope constructs.Construct, email string) awssns.Topic {
 	if email != "" {
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
 	} else {
-		awscdk.Annotations_Of(topic).AddWarningV2(jsii.String("ecsplit:alarmTopicWithoutSubscriber"), jsii.String(
-			"ecsplit: the alarm topic has no subscriber, so an alarm reaches nobody: set Alarms.Email (the app's -c alarmEmail=ADDRESS), or subscribe to the topic"), nil)
+		invalid.Warn(topic, "ecsplit: the alarm topic has no subscriber, so an alarm reaches nobody: set Alarms.Email "+
+			"(the app's -c alarmEmail=ADDRESS), or subscribe to the topic")
 	}
 	return topic
 }
@@ -63,7 +64,7 @@ func letAlarmsPublish(scope constructs.Construct, topic awssns.ITopic, names []s
 	if res.StatementAdded != nil && *res.StatementAdded {
 		return
 	}
-	awscdk.Annotations_Of(scope).AddInfo(jsii.String(ImportedTopicRequirements(names)))
+	invalid.Info(scope, ImportedTopicRequirements(names))
 }
 
 // ImportedTopicRequirements is what a topic that the app does not manage

@@ -16,9 +16,26 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// ErrorMetadata is the construct metadata type of an error annotation
-// (aws-cdk-lib's cxschema.ArtifactMetadataEntryType.ERROR).
-const ErrorMetadata = "aws:cdk:error"
+// The construct metadata types of annotations (aws-cdk-lib's
+// cxschema.ArtifactMetadataEntryType).
+const (
+	ErrorMetadata   = "aws:cdk:error"
+	WarningMetadata = "aws:cdk:warning"
+	InfoMetadata    = "aws:cdk:info"
+)
+
+// Warn adds a warning annotation to scope, as Annotations.addWarning does
+// but without a stack trace (the jsii kernel's JavaScript, which the CLI
+// would print above the message).
+func Warn(scope constructs.IConstruct, msg string) {
+	scope.Node().AddMetadata(jsii.String(WarningMetadata), jsii.String(msg), &constructs.MetadataOptions{StackTrace: jsii.Bool(false)})
+}
+
+// Info adds an info annotation to scope, as Annotations.addInfo does but
+// without a stack trace.
+func Info(scope constructs.IConstruct, msg string) {
+	scope.Node().AddMetadata(jsii.String(InfoMetadata), jsii.String(msg), &constructs.MetadataOptions{StackTrace: jsii.Bool(false)})
+}
 
 // Construct reports the problems of one construct's props.
 type Construct struct {

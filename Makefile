@@ -6,10 +6,13 @@ CDK := node_modules/.bin/cdk
 
 .PHONY: synth test deps vet clean
 
-# deps installs the pinned CDK CLI (package.json), the Go modules, and
-# cfn-guard with the Control Tower rules (from an npm tarball, into .tools/).
+# deps installs the pinned CDK CLI (package.json), the Go modules (the
+# library's, and the example shop's, whose tests run in its own module,
+# offline), and cfn-guard with the Control Tower rules (from an npm
+# tarball, into .tools/).
 deps: node_modules/.installed
 	go mod download
+	cd examples/shop && GOWORK=off go mod download
 	scripts/install-cfnguard.sh >/dev/null
 
 node_modules/.installed: package.json package-lock.json
@@ -23,9 +26,9 @@ synth: deps
 	$(CDK) synth --quiet -c stage=split -o cdk.out/split
 	@echo "templates: cdk.out/monolith/*.template.json cdk.out/split/*.template.json"
 
-# vet runs go vet and gofmt on both modules.
+# vet runs go vet and gofmt on the three modules.
 vet:
-	go vet ./... ./services/...
+	go vet ./... ./services/... ./examples/shop/...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
 # test runs every test: the services, the constructs, the CDK assertions on

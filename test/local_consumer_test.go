@@ -7,97 +7,126 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
-// consumerEnv is the environment of the go commands a consumer module
-// runs: no workspace (the repository's go.work is not the consumer's),
-// go.mod and go.sum completed as needed, and offline, from the module
-// cache, which holds every dependency.
-var consumerEnv = []string{"GOWORK=off", "GOFLAGS=-mod=mod", "GOPROXY=off", "GOSUMDB=off"}
+// consumerEnv is the environment of the commands run in the shop's module
+// (examples/shop), as its own team would run them: no workspace (the
+// repository's go.work is not the shop's), its go.mod and go.sum as
+// committed, and offline, from the module cache, which holds every
+// dependency. The CLI's telemetry, a second Node process, is off.
+var consumerEnv = []string{"GOWORK=off", "GOFLAGS=-mod=readonly", "GOPROXY=off", "CDK_DISABLE_CLI_TELEMETRY=1"}
 
-// shopModule writes the tiny shop as another team's module would hold it,
-// in a temporary directory: a go.mod that requires github.com/ecsplit/ecsplit
-// (replaced by this repository), the repository's go.sum, the shop's
-// main.go (its CDK app, which reads the context key state), a cdk.json
-// that runs it, a services file whose commands run the shop's services
-// with go run, and its corpus. It returns the directory.
-func shopModule(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	root, err := filepath.Abs(repoRoot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	read := func(path string) string {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
-	const pkg = "github.com/ecsplit/ecsplit/test/testdata/shop/"
-	files := map[string]string{
-		"go.mod": "module example.com/shop\n\ngo 1.26.8\n\nrequire github.com/ecsplit/ecsplit v0.0.0\n\n" +
-			"replace github.com/ecsplit/ecsplit => " + root + "\n",
-		"go.sum":   read(filepath.Join(repoRoot, "go.sum")),
-		"main.go":  read(filepath.Join(shopDir, "app", "main.go")),
-		"cdk.json": `{"app": "go run ."}`,
-		"services.json": `{"services": {"legacy": {"command": ["go", "run", "` + pkg + `legacy"]},
-		                                 "cart": {"command": ["go", "run", "` + pkg + `cart"]}}}`,
-		"corpus.txt": read(shopCorpus),
-	}
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Complete go.mod once, so that the go commands the runner starts at
-	// the same time (the app, the services) find nothing to write.
-	if out, err := goIn(dir, "mod", "tidy").CombinedOutput(); err != nil {
-		t.Fatalf("go mod tidy in the shop's module: %v\n%s", err, out)
-	}
-	return dir
-}
-
-// goIn returns the go command with args, to run in a consumer module.
-func goIn(dir string, args ...string) *exec.Cmd {
-	cmd := exec.Command("go", args...)
-	cmd.Dir = dir
+// inShop returns the command name with args, to run in the shop's module.
+func inShop(name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = shopDir
 	cmd.Env = slices.Concat(os.Environ(), consumerEnv)
 	return cmd
 }
 
-// consumerRun runs ecsplit-local in the consumer module in dir as its
-// README says, `go run github.com/ecsplit/ecsplit/cmd/ecsplit-local`,
-// and returns its exit code, stdout and stderr.
-func consumerRun(t *testing.T, dir string, args ...string) (int, string, string) {
+// shopLocal runs ecsplit-local in the shop's module as docs/local-runner.md
+// says, `go run github.com/ecsplit/ecsplit/cmd/ecsplit-local`, and returns
+// its exit code, stdout and stderr.
+func shopLocal(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	return runLogged(t, goIn(dir, append([]string{"run", "github.com/ecsplit/ecsplit/cmd/ecsplit-local"}, args...)...), args)
+	return runLogged(t, inShop("go", append([]string{"run", "github.com/ecsplit/ecsplit/cmd/ecsplit-local"}, args...)...), args)
+}
+
+// shopCDKSynth runs `cdk synth -c state=STATE` through the pinned CLI in
+// the shop's module, into a temporary directory, and returns its exit
+// code, stderr and the directory.
+func shopCDKSynth(t *testing.T, state string) (int, string, string) {
+	t.Helper()
+	cdk, err := filepath.Abs(filepath.Join(repoRoot, "node_modules", ".bin", "cdk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	args := []string{"synth", "--quiet", "-c", "state=" + state, "-o", out}
+	code, _, stderr := runLogged(t, inShop(cdk, args...), args)
+	return code, stderr, out
 }
 
 // cartCreated matches the transition's event of the cart service's task
 // registered in its target group.
 var cartCreated = regexp.MustCompile(`(?m)^transition \+[0-9.]+s Shop \S*cart\S*Service\S* create: task healthy, registered in `)
 
-// TestLocalFromConsumerModule runs ecsplit-local from another module, the
-// tiny shop's, as its README says: `go run` of the command prints its
-// usage; a transition from state=monolith to state=cart:50 synthesizes
-// both states through the shop's cdk.json (its app reads its own context
-// key, state), starts the shop's services with go run, creates the cart
-// service (the key reached the app), finds no ordering problem and no
-// unexpected answer, and exits 0. (The warning for a key the app does not
-// read, and the planted faults, are cmd/ecsplit-local's tests, on an app
-// that needs no CDK.)
-func TestLocalFromConsumerModule(t *testing.T) {
-	parallel(t)
-	dir := shopModule(t)
+// shopNoSubscriber is the warning the pinned CLI prints for the shop's
+// alarm topic, which has no subscriber, whole: the message without its
+// acknowledgement tag, the construct's path, and the id to acknowledge.
+const shopNoSubscriber = "WARNING ecsplit: the alarm topic has no subscriber, so an alarm reaches nobody: " +
+	"set Alarms.Email (the app's -c alarmEmail=ADDRESS), or subscribe to the topic (Migration.AlarmTopic) " +
+	"and acknowledge this warning (Construct Annotations)\n" +
+	"   Shop/Shop/AlarmTopic\n" +
+	"   Acknowledge with 'Annotation::ecsplit:alarm-topic-without-subscriber'\n"
 
-	if code, _, stderr := consumerRun(t, dir, "-h"); code != 0 || !strings.Contains(stderr, "-c KEY=VALUE") {
-		t.Fatalf("go run .../ecsplit-local -h: exit %d, want 0 and the usage of -c KEY=VALUE", code)
+// shopRetireRefused is what the pinned CLI prints when the shop's state
+// split retires legacy, whose /shop and /shop/items no service owns.
+const shopRetireRefused = `ERROR ecsplit migration "Shop": State.Retired: retiring the monolith drops the paths ` +
+	`its pattern "/shop" matches and no service's pattern does, such as "/shop": they would get the listener's ` +
+	`default action; compare the states with your clients' requests (ecsplit-local compare), then set ` +
+	"RetireUnownedPaths, or give those paths to a service (Construct Annotations)\n" +
+	"   Shop/Shop\n"
+
+// TestShopMigratesFromItsOwnModule migrates the tiny shop, another team's
+// module in examples/shop, through its states with the tools its README
+// names, all run from its module, outside the library's:
+//   - `cdk synth` through the pinned CLI, with the shop's own default
+//     cdk.json (no feature flags) and its own key state: monolith and
+//     cart:100 synthesize with no warning but that the alarm topic has no
+//     subscriber, and split, which would retire legacy and drop /shop, fails
+//     with one line that names the construct, the prop and a path;
+//   - `go run github.com/ecsplit/ecsplit/cmd/ecsplit-local compare` of the
+//     two assemblies the CLI wrote, with the shop's services started by
+//     command: its corpus answered alike;
+//   - `ecsplit-local transition` from state=monolith to state=cart:50,
+//     synthesized through its cdk.json: the cart service is created (the
+//     key reached the app), no ordering problem, no unexpected answer
+//     under load.
+//
+// (The warning for a key the app does not read, and the planted faults of
+// compare and transition, are the tests of cmd/ecsplit-local and
+// local_shop_*_test.go.)
+func TestShopMigratesFromItsOwnModule(t *testing.T) {
+	parallel(t)
+	type synthResult struct {
+		code        int
+		stderr, dir string
+	}
+	states := []string{"monolith", "cart:100", "split"}
+	results := make([]synthResult, len(states))
+	var wg sync.WaitGroup
+	for i, state := range states {
+		wg.Go(func() {
+			var r synthResult
+			r.code, r.stderr, r.dir = shopCDKSynth(t, state)
+			results[i] = r
+		})
+	}
+	wg.Wait()
+	for i, state := range states[:2] {
+		r := results[i]
+		if r.code != 0 {
+			t.Fatalf("cdk synth -c state=%s: exit %d, want 0:\n%s", state, r.code, r.stderr)
+		}
+		if strings.Count(r.stderr, "WARNING") != 1 || !strings.Contains(r.stderr, shopNoSubscriber) {
+			t.Errorf("cdk synth -c state=%s: stderr\n%s\nwant one warning, exactly:\n%s", state, r.stderr, shopNoSubscriber)
+		}
+	}
+	if r := results[2]; r.code != 1 || !strings.Contains(r.stderr, shopRetireRefused) ||
+		strings.Count(r.stderr, "ERROR") != 1 || strings.Contains(r.stderr, "goroutine ") {
+		t.Errorf("cdk synth -c state=split: exit %d, stderr\n%s\nwant exit 1 and one error, exactly:\n%s", r.code, r.stderr, shopRetireRefused)
 	}
 
-	code, report, stderr := consumerRun(t, dir, "transition", "-a", "state=monolith", "-b", "state=cart:50",
+	code, report, _ := shopLocal(t, "compare", "-a-assembly", results[0].dir, "-b-assembly", results[1].dir,
+		"-services", "services.json", "-corpus", "corpus.txt")
+	if code != 0 || !strings.HasSuffix(report, "\n21 requests, 0 differ\n") {
+		t.Errorf("compare monolith with cart:100: exit %d, report:\n%s\nwant exit 0 and 21 requests, 0 differ", code, report)
+	}
+
+	code, report, stderr := shopLocal(t, "transition", "-a", "state=monolith", "-b", "state=cart:50",
 		"-services", "services.json", "-corpus", "corpus.txt", "-scale", "0.01")
 	for _, want := range []string{
 		"a: state=monolith\nb: state=cart:50\n",

@@ -11,54 +11,41 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/jsii-runtime-go"
-
-	"github.com/ecsplit/ecsplit/test/testdata/shop/infra"
+	"github.com/ecsplit/ecsplit/internal/runner"
 )
 
-// The tiny shop is a second app, built on the migration construct the way a
-// team would build its own: its images come from registries, never from
-// this repository's build.sh, and a services file says how to run each
-// container locally (test/testdata/shop).
+// The tiny shop is a second app, another team's module built on the
+// migration construct the way a team would build its own (examples/shop):
+// its images come from registries, never from this repository's build.sh,
+// and a services file says how to run each container locally. The tests
+// reach it only through its CDK app and its files, as from outside the
+// library's module.
 var (
-	shopDir       = filepath.Join("testdata", "shop")
+	shopDir       = filepath.Join(repoRoot, "examples", "shop")
 	shopServices  = filepath.Join(shopDir, "services.json")
 	shopCorpus    = filepath.Join(shopDir, "corpus.txt")
 	shopSynthMu   sync.Mutex
 	shopSynthDirs = map[string]string{}
 )
 
-// synthShop synthesizes a migration state of the tiny shop
-// (test/testdata/shop/infra) into a temporary directory, once per state
-// and test binary: "monolith", where legacy owns /shop and everything
-// below it, or "cart:100", where cart owns /shop/cart and below and
-// legacy keeps the rest.
-func synthShop(t *testing.T, stage string) string {
+// synthShop synthesizes a migration state of the tiny shop into a
+// temporary directory, once per state and test binary, by running its CDK
+// app as `cdk synth -c state=STATE` does (runner.Synth, which
+// ecsplit-local uses): "monolith", where legacy owns /shop and everything
+// below it, or "cart:100", where cart owns /shop/cart and below and legacy
+// keeps the rest.
+func synthShop(t *testing.T, state string) string {
 	t.Helper()
-	cached := func() (string, bool) {
-		shopSynthMu.Lock()
-		defer shopSynthMu.Unlock()
-		dir, ok := shopSynthDirs[stage]
-		return dir, ok
-	}
-	if dir, ok := cached(); ok {
-		return dir
-	}
-	defer holdJSII(t)()
-	if dir, ok := cached(); ok { // synthesized while t waited
-		return dir
-	}
-	context := cdkJSONContext(t)
-	dir := filepath.Join(sharedBinDir(t), "shop-"+stage)
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &context, Outdir: jsii.String(dir)})
-	if err := infra.New(app, stage); err != nil {
-		t.Fatal(err)
-	}
-	app.Synth(nil)
 	shopSynthMu.Lock()
-	shopSynthDirs[stage] = dir
-	shopSynthMu.Unlock()
+	defer shopSynthMu.Unlock()
+	if dir, ok := shopSynthDirs[state]; ok {
+		return dir
+	}
+	dir := filepath.Join(sharedBinDir(t), "shop-"+state)
+	if err := runner.Synth(t.Context(), shopDir, dir, map[string]string{"state": state}); err != nil {
+		t.Fatalf("synthesize the shop's state %s: %v", state, err)
+	}
+	shopSynthDirs[state] = dir
 	return dir
 }
 
@@ -129,7 +116,7 @@ func TestLocalShopStagesEquivalent(t *testing.T) {
 func TestLocalShopCatchesDriftedService(t *testing.T) {
 	parallel(t)
 	code, report := compareCommand(t, "-a-assembly", synthShop(t, "monolith"), "-b-assembly", synthShop(t, "cart:100"),
-		"-services", shopServices, "-b-services", filepath.Join(shopDir, "services-drifted-cart.json"), "-corpus", shopCorpus)
+		"-services", shopServices, "-b-services", filepath.Join("testdata", "shop", "services-drifted-cart.json"), "-corpus", shopCorpus)
 	want := []string{
 		"GET /shop/cart: body",
 		"GET /shop/cart?coupon=none: body",

@@ -29,11 +29,17 @@ func newAlarmTopic(scope constructs.Construct, email string) awssns.Topic {
 	if email != "" {
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
 	} else {
-		invalid.Warn(topic, "ecsplit: the alarm topic has no subscriber, so an alarm reaches nobody: set Alarms.Email "+
-			"(the app's -c alarmEmail=ADDRESS), or subscribe to the topic")
+		invalid.Warn(topic, NoSubscriberWarning, "ecsplit: the alarm topic has no subscriber, so an alarm reaches nobody: set Alarms.Email "+
+			"(the app's -c alarmEmail=ADDRESS), or subscribe to the topic (Migration.AlarmTopic) and acknowledge this warning")
 	}
 	return topic
 }
+
+// NoSubscriberWarning is the id of the warning that the alarm topic the
+// migration made has no subscriber. An app that subscribes to the topic
+// itself acknowledges it:
+// awscdk.Annotations_Of(m.AlarmTopic).AcknowledgeWarning(jsii.String(migration.NoSubscriberWarning), jsii.String("paged through SQS")).
+const NoSubscriberWarning = "ecsplit:alarm-topic-without-subscriber"
 
 // letAlarmsPublish lets the alarms named names publish to topic: a
 // statement of the topic's policy allows CloudWatch sns:Publish when

@@ -24,11 +24,15 @@ const (
 	InfoMetadata    = "aws:cdk:info"
 )
 
-// Warn adds a warning annotation to scope, as Annotations.addWarning does
-// but without a stack trace (the jsii kernel's JavaScript, which the CLI
-// would print above the message).
-func Warn(scope constructs.IConstruct, msg string) {
-	scope.Node().AddMetadata(jsii.String(WarningMetadata), jsii.String(msg), &constructs.MetadataOptions{StackTrace: jsii.Bool(false)})
+// Warn adds a warning annotation to scope, as Annotations.addWarningV2
+// does, but without a stack trace (the jsii kernel's JavaScript, which the
+// CLI would print above the message). Its message ends in the tag
+// "[ack: id]", as addWarningV2 writes it: the CLI prints "Acknowledge with
+// 'Annotation::id'", and the user's
+// awscdk.Annotations_Of(scope).AcknowledgeWarning(id, reason), called once
+// the construct exists, removes it.
+func Warn(scope constructs.IConstruct, id, msg string) {
+	scope.Node().AddMetadata(jsii.String(WarningMetadata), jsii.String(msg+" [ack: "+id+"]"), &constructs.MetadataOptions{StackTrace: jsii.Bool(false)})
 }
 
 // Info adds an info annotation to scope, as Annotations.addInfo does but

@@ -1,6 +1,6 @@
 // Command legacy is the tiny shop's monolith: the catalog and the cart.
 package main
 
-import "github.com/ecsplit/ecsplit/test/testdata/shop/shop"
+import "example.com/shop/shop"
 
 func main() { shop.Main("legacy", shop.Catalog, shop.Cart) }

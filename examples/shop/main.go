@@ -1,4 +1,4 @@
-// Command app is the tiny shop's CDK app, as a team would write its own
+// Command shop is the tiny shop's CDK app, as a team would write its own
 // main.go in its own module: it reads its migration state from the
 // context key state (cdk synth -c state=cart:50; default: monolith).
 package main
@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/ecsplit/ecsplit/test/testdata/shop/infra"
+	"example.com/shop/infra"
 )
 
 func main() {

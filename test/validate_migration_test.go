@@ -8,9 +8,13 @@ import (
 	"testing"
 )
 
-// migrationFile is the README's walk through a full migration: the cdk
-// diff of every step.
-const migrationFile = "docs/migration.md"
+// migrationFile is a full migration's walk, step by step: the cdk diff of
+// every step; migrationSummary is its summary, what each step adds,
+// changes and removes, which the README links to.
+const (
+	migrationFile    = "test/testdata/diffs/migration.md"
+	migrationSummary = "docs/migration-steps.md"
+)
 
 // migrationSteps are the stages a user deploys, one after the other: the
 // runbook's first steps for users, then larger ones.
@@ -20,8 +24,9 @@ var migrationSteps = []string{"monolith", "users:0", "users:10", "users:100", "u
 // each deploy of a full migration (against the previous step's template,
 // which is what cdk diff compares with once that step is deployed). The
 // platform stack never changes; the services stack changes as the README
-// says. docs/migration.md is a golden file of these diffs: with
-// -update-diff the test writes it, otherwise it must be current.
+// says. migrationFile is a golden file of these diffs, and
+// migrationSummary of their summary: with -update-diff the test writes
+// them, otherwise they must be current.
 func TestMigrationDiffs(t *testing.T) {
 	parallel(t)
 	var doc strings.Builder
@@ -33,6 +38,20 @@ against the previous step's template (Fargate). Only the Resources section
 is shown; the full output also lists the IAM statement and security group
 changes. The platform stack (` + "`EcsplitPlatform`" + `) shows no difference at any
 step. Regenerate: ` + "`go test ./test/ -run TestMigrationDiffs -update-diff`" + `.
+`)
+	var summary strings.Builder
+	summary.WriteString(`# A full migration, step by step: the summary
+
+What each ` + "`cdk deploy`" + ` of a full migration of the forum changes, once
+the previous step is deployed: the ` + "`cdk diff`" + ` of the services stack
+(` + "`EcsplitServices`" + `, Fargate), summarized; the platform stack
+(` + "`EcsplitPlatform`" + `) changes at no step. Every diff, whole, is in
+[test/testdata/diffs/migration.md](../test/testdata/diffs/migration.md);
+` + "`TestMigrationDiffs`" + ` keeps both current
+(` + "`go test ./test/ -run TestMigrationDiffs -update-diff`" + ` rewrites them).
+
+| step | added | changed | removed |
+|---|---|---|---|
 `)
 	prev := synth(t, map[string]string{"stage": migrationSteps[0], "capacity": "fargate"})
 	for _, step := range migrationSteps[1:] {
@@ -53,9 +72,50 @@ step. Regenerate: ` + "`go test ./test/ -run TestMigrationDiffs -update-diff`" +
 			t.Errorf("%s: the services diff has no Resources section:\n%s", step, out)
 		}
 		fmt.Fprintf(&doc, "\n## `-c stage=%s`\n\n```\n$ npx cdk diff -c stage=%s\n%s\n```\n", step, step, res)
+		fmt.Fprintf(&summary, "| `%s` | %s |\n", step, summarizeDiff(res))
 		prev = cur
 	}
 	checkGolden(t, migrationFile, doc.String(), "TestMigrationDiffs")
+	checkGolden(t, migrationSummary, summary.String(), "TestMigrationDiffs")
+}
+
+// summarizeDiff summarizes the Resources section of a cdk diff as three
+// table cells: the resources added, changed and removed. Added and removed
+// resources are counted per construct below the migration (a service's
+// 20), changed ones named by type and path. Only the resources' own lines
+// count, not the property changes indented below them.
+func summarizeDiff(res string) string {
+	counts := map[string]map[string]int{"[+]": {}, "[-]": {}}
+	var order = map[string][]string{}
+	var changed []string
+	for _, l := range strings.Split(res, "\n") {
+		f := strings.Fields(l)
+		if len(f) < 3 || !strings.HasPrefix(l, "[") { // a resource's line, not a property's below it
+			continue
+		}
+		switch f[0] {
+		case "[+]", "[-]":
+			parts := strings.SplitN(f[2], "/", 3)
+			owner := f[2]
+			if len(parts) >= 2 {
+				owner = parts[0] + "/" + parts[1]
+			}
+			if counts[f[0]][owner] == 0 {
+				order[f[0]] = append(order[f[0]], owner)
+			}
+			counts[f[0]][owner]++
+		case "[~]":
+			changed = append(changed, fmt.Sprintf("%s `%s`", f[1], f[2]))
+		}
+	}
+	cell := func(sign string) string {
+		var out []string
+		for _, owner := range order[sign] {
+			out = append(out, fmt.Sprintf("`%s`: %d resources", owner, counts[sign][owner]))
+		}
+		return strings.Join(out, "<br>")
+	}
+	return cell("[+]") + " | " + strings.Join(changed, "<br>") + " | " + cell("[-]")
 }
 
 // resourcesSection returns the Resources section of cdk diff's output,

@@ -218,12 +218,12 @@ var updateDiff = flag.Bool("update-diff", false, "write the services stack diff 
 
 // diffFile is the services stack diff from monolith to split, for the
 // README.
-const diffFile = "docs/diff-monolith-to-split.txt"
+const diffFile = "test/testdata/diffs/monolith-to-split.txt"
 
 // TestValidateServicesDiff produces the CDK CLI's diff of the services stack
 // from the monolith to the split stage (Fargate): the monolith's resources
 // go, each microservice's come. With -update-diff it writes the text to
-// docs/diff-monolith-to-split.txt:
+// test/testdata/diffs/monolith-to-split.txt:
 //
 //	go test ./test/ -run TestValidateServicesDiff -update-diff
 func TestValidateServicesDiff(t *testing.T) {

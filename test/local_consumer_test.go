@@ -1,14 +1,18 @@
 package test
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/ecsplit/ecsplit/internal/runner"
 )
 
 // consumerEnv is the environment of the commands run in the shop's module
@@ -144,4 +148,94 @@ func TestShopMigratesFromItsOwnModule(t *testing.T) {
 	if code != 0 {
 		t.Errorf("transition: exit %d, want 0", code)
 	}
+}
+
+// TestShopFlagsChangeNoBehaviour: the constructs need no feature flag.
+// The tiny shop synthesized with none (its own cdk.json) and under the
+// sample app's (cdk.json: cdk init's recommended set) has the same
+// resources with the same properties, but for the two differences the
+// README names, which change no behaviour: the order of a policy
+// statement's actions and resources, and the ECS deployment controller named
+// explicitly. Anything else that differs fails it.
+func TestShopFlagsChangeNoBehaviour(t *testing.T) {
+	parallel(t)
+	shop, err := filepath.Abs(shopDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flagged := t.TempDir()
+	cfg, err := json.Marshal(map[string]any{"app": "cd '" + shop + "' && go run .", "context": cdkJSONContext(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(flagged, "cdk.json"), cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(flagged, "out")
+	if err := runner.Synth(t.Context(), flagged, out, map[string]string{"state": "cart:50"}); err != nil {
+		t.Fatal(err)
+	}
+	read := func(dir string) map[string]any {
+		b, err := os.ReadFile(filepath.Join(dir, "Shop.template.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tmpl map[string]any
+		if err := json.Unmarshal(b, &tmpl); err != nil {
+			t.Fatal(err)
+		}
+		res := tmpl["Resources"].(map[string]any)
+		delete(res, "CDKMetadata")
+		return res
+	}
+	with, without := read(out), read(synthShop(t, "cart:50"))
+	sortActions(with)
+	sortActions(without)
+	controllers := 0
+	for _, r := range without {
+		r := r.(map[string]any)
+		if props, ok := r["Properties"].(map[string]any); ok && r["Type"] == "AWS::ECS::Service" {
+			if c, ok := props["DeploymentController"].(map[string]any); ok && c["Type"] == "ECS" && len(c) == 1 {
+				delete(props, "DeploymentController")
+				controllers++
+			}
+		}
+	}
+	if controllers != 2 {
+		t.Errorf("without flags, %d services name the ECS deployment controller, want both (legacy and cart): is the README's difference still true?", controllers)
+	}
+	if len(with) != len(without) {
+		t.Errorf("%d resources under the sample's flags, %d without", len(with), len(without))
+	}
+	for id, r := range with {
+		if !reflect.DeepEqual(r, without[id]) {
+			a, _ := json.Marshal(r)
+			b, _ := json.Marshal(without[id])
+			t.Errorf("%s differs beyond the README's two differences:\nflags:    %s\nno flags: %s", id, a, b)
+		}
+	}
+}
+
+// sortActions sorts, in place, the Action and Resource lists of every
+// statement of the policies below v (by their JSON).
+func sortActions(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if a, ok := x.([]any); ok && (k == "Action" || k == "Resource") {
+				slices.SortFunc(a, func(x, y any) int { return strings.Compare(jsonOf(x), jsonOf(y)) })
+			}
+			sortActions(x)
+		}
+	case []any:
+		for _, x := range v {
+			sortActions(x)
+		}
+	}
+}
+
+// jsonOf returns v as JSON, to order values of any type.
+func jsonOf(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

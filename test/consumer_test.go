@@ -31,20 +31,28 @@ func main() {
 	stack := awscdk.NewStack(app, jsii.String("Consumer"), nil)
 	c := cluster.New(stack, "Cluster", nil)
 	lb := alb.New(stack, "Alb", &alb.Props{Vpc: c.Vpc})
+	platform := microservice.PlatformOf(c, lb)
 	microservice.New(stack, "Orders", &microservice.Props{
-		Platform:    microservice.PlatformOf(c, lb),
+		Platform:    platform,
 		Name:        "Orders",
 		Paths:       []string{"/orders", "/orders/*"},
 		Image:       awsecs.ContainerImage_FromRegistry(jsii.String("registry.example.com/orders:1"), nil),
 		CPU:         300,
 		HealthCheck: microservice.HealthCheck{Path: "healthz"},
 	})
+	microservice.New(stack, "Invoices", &microservice.Props{
+		Platform: platform,
+		Name:     "invoices",
+		Paths:    []string{"/invoices", "/invoices/*"},
+		Image:    microservice.ImageFromDirectory("InvoicesImage", "no-such-dir", "Dockerfile", microservice.X86_64),
+	})
 	app.Synth(nil)
 }
 `
 
-// TestConsumerErrorsThroughCLI: in another module's app, three bad props
-// reach the user through the pinned CDK CLI, all three at once, each as the
+// TestConsumerErrorsThroughCLI: in another module's app, four bad props
+// (three of one service, and another's image directory without a
+// Dockerfile) reach the user through the pinned CDK CLI, all at once, each as the
 // CLI reports an error annotation: one line that names the construct, the
 // prop, the value and what is allowed, then the construct's path; with no
 // panic and no trace, and the synth fails.
@@ -98,8 +106,14 @@ func TestConsumerErrorsThroughCLI(t *testing.T) {
 			t.Errorf("the CLI's output does not hold, once,\n%s\noutput:\n%s", line, text)
 		}
 	}
-	if n := strings.Count(text, "ERROR "); n != 3 {
-		t.Errorf("%d errors, want the three props':\n%s", n, text)
+	// An image built from a directory without a Dockerfile is a problem of
+	// the service that takes it, not a panic where the image is made.
+	image := "ERROR " + `ecsplit microservice "Invoices": Image: no Dockerfile "Dockerfile" in image directory "no-such-dir" (`
+	if i := strings.Index(text, image); i < 0 || !strings.Contains(text[i:], " (Construct Annotations)\n   Consumer/Invoices\n") {
+		t.Errorf("the CLI's output does not hold\n%s...\n   Consumer/Invoices\noutput:\n%s", image, text)
+	}
+	if n := strings.Count(text, "ERROR "); n != 4 {
+		t.Errorf("%d errors, want the four props':\n%s", n, text)
 	}
 	for _, banned := range []string{"panic", "goroutine", ".go:"} {
 		if strings.Contains(text, banned) {

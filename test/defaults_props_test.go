@@ -264,8 +264,17 @@ func TestDefaultPropsInvalid(t *testing.T) {
 	withVpc := func(p cluster.Props) func(awscdk.Stack) {
 		return func(stack awscdk.Stack) { p.Vpc = newVpc(stack); cluster.New(stack, "C", &p) }
 	}
+	// image is a service whose image is built with o: the service reports
+	// the image's problems as its own.
 	image := func(o microservice.ImageOptions) func(awscdk.Stack) {
-		return func(awscdk.Stack) { microservice.ImageFromDirectoryWith("Svc", imageDir(t, nil), o) }
+		return func(stack awscdk.Stack) {
+			c := cluster.New(stack, "C", nil)
+			microservice.New(stack, "Svc", &microservice.Props{
+				Platform: microservice.PlatformOf(c, alb.New(stack, "A", &alb.Props{Vpc: c.Vpc})),
+				Name:     "svc", Paths: []string{"/svc"},
+				Image: microservice.ImageFromDirectoryWith("Img", imageDir(t, nil), o),
+			})
+		}
 	}
 	cases := []struct {
 		name  string

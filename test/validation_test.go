@@ -345,10 +345,16 @@ func TestInvalidInput(t *testing.T) {
 			microservice.New(f.stack, "Other", &microservice.Props{Platform: microservice.PlatformOf(f.c, f.lb), Name: "other", Paths: []string{"/api/users"},
 				Image: awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:latest"), nil)})
 		}, []string{`"other" (Validation/Other)`, "Paths", `"/api/users"`, `"users" (Validation/Svc)`}},
-		{"microservice ImageFromDirectory missing Dockerfile", func() { microservice.ImageFromDirectory("Svc", "no-such-dir", "Dockerfile", microservice.X86_64) }, []string{`microservice "Svc"`, "Image", `"no-such-dir"`}},
+		{"microservice ImageFromDirectory missing Dockerfile", ms(func(p *microservice.Props) {
+			p.Image = microservice.ImageFromDirectory("Img", "no-such-dir", "Dockerfile", microservice.X86_64)
+		}), []string{`microservice "Svc"`, "Image", `"no-such-dir"`}},
 		{"microservice ImageFromECR without tag", func() {
-			microservice.ImageFromECR(awscdk.NewStack(newApp(nil), jsii.String("S"), nil), "Svc", "repo", "")
+			f := newFixture()
+			f.service(func(p *microservice.Props) { p.Image = microservice.ImageFromECR(f.stack, "Repo", "repo", "") })
 		}, []string{`microservice "Svc"`, "Image", `"repo"`}},
+		{"migration ImageFromDirectory of a service not extracted yet", mig(func(p *migration.Props) {
+			p.Services[1].Image = microservice.ImageFromDirectory("Img", "no-such-dir", "Dockerfile", microservice.X86_64)
+		}), []string{`migration "M"`, "Services[1].Image", `"no-such-dir"`}},
 		// context values
 		{"context key unknown", contextErr(map[string]any{"stagee": "split"}), []string{`context key "stagee" is not known: did you mean "stage"?`}},
 		{"context value a list", contextErr(map[string]any{stacks.StageKey: []any{"split"}}), []string{`context stage=["split"] is not valid`, "use a string"}},

@@ -1,6 +1,7 @@
 package microservice
 
 import (
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -15,7 +16,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 )
 
 // Architecture is a task's CPU architecture.
@@ -48,8 +48,8 @@ func (a Architecture) platform() awsecrassets.Platform {
 // ImageFromDirectory returns a container image that `cdk deploy` builds for
 // arch from a Docker build context directory and a Dockerfile inside it
 // (relative to the directory): ImageFromDirectoryWith with only those
-// options. It panics at synth time, naming the construct id, when the
-// directory or the Dockerfile is missing.
+// options. A missing directory or Dockerfile is a problem of the service
+// that takes the image (see ImageFromDirectoryWith).
 func ImageFromDirectory(id, directory, dockerfile string, arch Architecture) awsecs.ContainerImage {
 	return ImageFromDirectoryWith(id, directory, ImageOptions{Dockerfile: dockerfile, Architecture: arch})
 }
@@ -91,11 +91,15 @@ type ImageOptions struct {
 }
 
 // ImageFromDirectoryWith returns a container image that `cdk deploy` builds
-// from a Docker build context directory, with opts. It panics at synth
-// time, naming the construct id, the option and the value, when the
-// directory or the Dockerfile is missing or an option is invalid.
+// from a Docker build context directory, with opts. When the directory or
+// the Dockerfile is missing, or an option is invalid, the image carries the
+// problems, each naming the option and the value, and the microservice
+// that takes it as Props.Image reports them as its own, on its Image prop,
+// an error annotation each (an image has no construct to report on); such
+// an image is for a microservice only. id is kept for compatibility: the
+// problems name the service that takes the image.
 func ImageFromDirectoryWith(id, directory string, opts ImageOptions) awsecs.ContainerImage {
-	v := invalid.Construct{Kind: "microservice", ID: id}
+	v := &invalidImage{}
 	dockerfile := opts.Dockerfile
 	if dockerfile == "" {
 		dockerfile = DefaultDockerfile
@@ -143,7 +147,38 @@ func ImageFromDirectoryWith(id, directory string, opts ImageOptions) awsecs.Cont
 		}
 		props.Target = jsii.String(opts.Target)
 	}
+	if len(v.problems) > 0 {
+		return v
+	}
 	return awsecs.ContainerImage_FromAsset(jsii.String(directory), props)
+}
+
+// invalidImage is the image that ImageFromDirectoryWith or ImageFromECR
+// returns for input it refuses: no image, only the problems, which the
+// microservice that takes it reports (Problems). It satisfies
+// awsecs.ContainerImage so that it fits Props.Image; it is never bound,
+// because a service with a problem builds nothing.
+type invalidImage struct {
+	awsecs.ContainerImage
+	problems []imageProblem
+}
+
+// imageProblem is a problem of an image's input: the prop of the service
+// it is reported on, and what is wrong.
+type imageProblem struct{ prop, msg string }
+
+// Fail records a problem of prop, as invalid.Construct.Fail does.
+func (i *invalidImage) Fail(prop, format string, args ...any) {
+	i.problems = append(i.problems, imageProblem{prop, fmt.Sprintf(format, args...)})
+}
+
+// imageProblems returns the problems that image carries: none unless
+// ImageFromDirectoryWith or ImageFromECR refused their input.
+func imageProblems(image awsecs.ContainerImage) []imageProblem {
+	if i, ok := image.(*invalidImage); ok {
+		return i.problems
+	}
+	return nil
 }
 
 // buildArgNameRE matches a build argument's name as a Dockerfile's ARG
@@ -151,11 +186,15 @@ func ImageFromDirectoryWith(id, directory string, opts ImageOptions) awsecs.Cont
 var buildArgNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // ImageFromECR returns a container image taken from an existing ECR
-// repository, by repository name and tag. The task's execution role gets
-// pull access to that repository only. It panics when name or tag is empty.
+// repository, by repository name and tag, imported into scope as id. The
+// task's execution role gets pull access to that repository only. An empty
+// name or tag is a problem of the service that takes the image, as with
+// ImageFromDirectoryWith.
 func ImageFromECR(scope constructs.Construct, id, repositoryName, tag string) awsecs.ContainerImage {
 	if repositoryName == "" || tag == "" {
-		invalid.Construct{Kind: "microservice", ID: id}.Fail("Image", "an ECR image needs a repository name and a tag, got %q and %q", repositoryName, tag)
+		v := &invalidImage{}
+		v.Fail("Image", "an ECR image needs a repository name and a tag, got %q and %q", repositoryName, tag)
+		return v
 	}
 	repo := awsecr.Repository_FromRepositoryName(scope, jsii.String(id), jsii.String(repositoryName))
 	return awsecs.ContainerImage_FromEcrRepository(repo, jsii.String(tag))

@@ -77,6 +77,9 @@ func check(v invalid.Construct, props *Props) (Props, bool) {
 	if p.Image == nil {
 		v.Fail("Image", "is required: use ImageFromDirectory, ImageFromECR or any awsecs.ContainerImage")
 	}
+	for _, problem := range imageProblems(p.Image) {
+		v.Fail(problem.prop, "%s", problem.msg)
+	}
 	if p.Priority != 0 && (p.Priority < MinPriority+1 || p.Priority > MaxPriority) {
 		v.Fail("Priority", "must be from %d to %d (the preview rule takes Priority - 1), or 0 for automatic, got %d", MinPriority+1, MaxPriority, p.Priority)
 	}

@@ -1,14 +1,15 @@
 // Package migration moves a monolith's paths to extracted services, one
 // service and one traffic share at a time, on one ALB listener: the library
-// form of ecsplit's gradual cutover. Give it the monolith, the services to
-// extract in order, and the current State; it creates the monolith for as
-// long as any of its paths still needs it, and each extracted service with
-// its share of its paths' requests (a weighted forward to it and the
-// monolith), with listener rule priorities that depend only on the paths,
-// so that changing the state never renumbers a rule.
+// form of ecsplit's gradual cutover. Give it the whole plan (the monolith
+// and the services to extract, in order) and the current State; it checks
+// the plan in every state, creates the monolith until the state retires it
+// (an explicit step), and each extracted service with its share of its
+// paths' requests (a weighted forward to it and the monolith), with
+// listener rule priorities that come from the plan, so that changing the
+// state never renumbers a rule.
 //
-// Each service is a microservice.Service; the migration sets their Cluster,
-// Listener and Share.
+// Each service is a microservice.Service; the migration sets their
+// Platform, Share and PreviewHeader.
 package migration
 
 import (

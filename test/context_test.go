@@ -88,9 +88,13 @@ func contextCases() []contextCase {
 		f := newFixture()
 		alb.New(f.stack, "Tls", &alb.Props{Vpc: f.c.Vpc, CertificateArn: v})
 	}
+	// image builds a service on each of the forum's images from the build
+	// context v: the service reports what the image refuses.
 	image := func(v string) {
 		for _, n := range append([]string{stacks.ForumMonolith.Name}, stacks.ForumServiceNames()...) {
-			microservice.ImageFromDirectory(n, v, filepath.Join(n, "Dockerfile"), microservice.X86_64)
+			newFixture().service(func(p *microservice.Props) {
+				p.Image = microservice.ImageFromDirectory(n, v, filepath.Join(n, "Dockerfile"), microservice.X86_64)
+			})
 		}
 	}
 	bucket := func(v string) {

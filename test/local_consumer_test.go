@@ -39,18 +39,16 @@ func shopLocal(t *testing.T, args ...string) (int, string, string) {
 }
 
 // shopCDKSynth runs `cdk synth -c state=STATE` through the pinned CLI in
-// the shop's module, into a temporary directory, and returns its exit
-// code, stderr and the directory.
-func shopCDKSynth(t *testing.T, state string) (int, string, string) {
+// the shop's module, into out, and returns its exit code and stderr.
+func shopCDKSynth(t *testing.T, state, out string) (int, string) {
 	t.Helper()
 	cdk, err := filepath.Abs(filepath.Join(repoRoot, "node_modules", ".bin", "cdk"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := t.TempDir()
 	args := []string{"synth", "--quiet", "-c", "state=" + state, "-o", out}
 	code, _, stderr := runLogged(t, inShop(cdk, args...), args)
-	return code, stderr, out
+	return code, stderr
 }
 
 // cartCreated matches the transition's event of the cart service's task
@@ -85,29 +83,23 @@ const shopRetireRefused = `ERROR ecsplit migration "Shop": State.Retired: retiri
 //   - `go run github.com/ecsplit/ecsplit/cmd/ecsplit-local compare` of the
 //     two assemblies the CLI wrote, with the shop's services started by
 //     command: its corpus answered alike;
-//   - `ecsplit-local transition` from state=monolith to state=cart:50,
-//     synthesized through its cdk.json: the cart service is created (the
-//     key reached the app), no ordering problem, no unexpected answer
-//     under load.
+//   - `ecsplit-local transition` from the CLI's monolith to state=cart:50,
+//     which it synthesizes through the shop's cdk.json: the cart service is
+//     created (the key reached the app), no ordering problem, no
+//     unexpected answer under load.
+//
+// The CLI's syntheses are shared with the other shop tests (shopCLISynth).
 //
 // (The warning for a key the app does not read, and the planted faults of
 // compare and transition, are the tests of cmd/ecsplit-local and
 // local_shop_*_test.go.)
 func TestShopMigratesFromItsOwnModule(t *testing.T) {
 	parallel(t)
-	type synthResult struct {
-		code        int
-		stderr, dir string
-	}
 	states := []string{"monolith", "cart:100", "split"}
-	results := make([]synthResult, len(states))
+	results := make([]*shopSynthesis, len(states))
 	var wg sync.WaitGroup
 	for i, state := range states {
-		wg.Go(func() {
-			var r synthResult
-			r.code, r.stderr, r.dir = shopCDKSynth(t, state)
-			results[i] = r
-		})
+		wg.Go(func() { results[i] = shopCLISynth(t, state) })
 	}
 	wg.Wait()
 	for i, state := range states[:2] {
@@ -130,10 +122,10 @@ func TestShopMigratesFromItsOwnModule(t *testing.T) {
 		t.Errorf("compare monolith with cart:100: exit %d, report:\n%s\nwant exit 0 and 21 requests, 0 differ", code, report)
 	}
 
-	code, report, stderr := shopLocal(t, "transition", "-a", "state=monolith", "-b", "state=cart:50",
+	code, report, stderr := shopLocal(t, "transition", "-a-assembly", results[0].dir, "-b", "state=cart:50",
 		"-services", "services.json", "-corpus", "corpus.txt", "-scale", "0.01")
 	for _, want := range []string{
-		"a: state=monolith\nb: state=cart:50\n",
+		"a: assembly " + results[0].dir + "\nb: state=cart:50\n",
 		"ordering: no rule sends a share to a service before it is stable or after it is deleted\n",
 		", complete\n",
 		" 0 unexpected answers\n",
@@ -186,6 +178,22 @@ func TestShopFlagsChangeNoBehaviour(t *testing.T) {
 		}
 		res := tmpl["Resources"].(map[string]any)
 		delete(res, "CDKMetadata")
+		// The CLI asks for each resource's construct path and asset
+		// metadata (--path-metadata and --asset-metadata, on by default);
+		// the runner's synthesis does not.
+		for _, r := range res {
+			r := r.(map[string]any)
+			if m, ok := r["Metadata"].(map[string]any); ok {
+				for k := range m {
+					if k == "aws:cdk:path" || strings.HasPrefix(k, "aws:asset:") {
+						delete(m, k)
+					}
+				}
+				if len(m) == 0 {
+					delete(r, "Metadata")
+				}
+			}
+		}
 		return res
 	}
 	with, without := read(out), read(synthShop(t, "cart:50"))

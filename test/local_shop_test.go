@@ -11,7 +11,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ecsplit/ecsplit/internal/runner"
 )
 
 // The tiny shop is a second app, another team's module built on the
@@ -21,32 +20,52 @@ import (
 // reach it only through its CDK app and its files, as from outside the
 // library's module.
 var (
-	shopDir       = filepath.Join(repoRoot, "examples", "shop")
-	shopServices  = filepath.Join(shopDir, "services.json")
-	shopCorpus    = filepath.Join(shopDir, "corpus.txt")
-	shopSynthMu   sync.Mutex
-	shopSynthDirs = map[string]string{}
+	shopDir      = filepath.Join(repoRoot, "examples", "shop")
+	shopServices = filepath.Join(shopDir, "services.json")
+	shopCorpus   = filepath.Join(shopDir, "corpus.txt")
+	shopSynthMu  sync.Mutex
+	shopSynths   = map[string]*shopSynthesis{}
 )
 
-// synthShop synthesizes a migration state of the tiny shop into a
-// temporary directory, once per state and test binary, by running its CDK
-// app as `cdk synth -c state=STATE` does (runner.Synth, which
-// ecsplit-local uses): "monolith", where legacy owns /shop and everything
-// below it, or "cart:100", where cart owns /shop/cart and below and legacy
-// keeps the rest.
-func synthShop(t *testing.T, state string) string {
+// shopSynthesis is one `cdk synth -c state=STATE` of the shop through the
+// pinned CLI, run once per state and test binary and shared by the tests.
+type shopSynthesis struct {
+	once   sync.Once
+	code   int    // the CLI's exit code
+	stderr string // what the CLI printed
+	dir    string // the cloud assembly
+}
+
+// shopCLISynth returns the shop's synthesis of state through the pinned
+// CLI, in its module (shopCDKSynth), running it the first time.
+func shopCLISynth(t *testing.T, state string) *shopSynthesis {
 	t.Helper()
 	shopSynthMu.Lock()
-	defer shopSynthMu.Unlock()
-	if dir, ok := shopSynthDirs[state]; ok {
-		return dir
+	s := shopSynths[state]
+	if s == nil {
+		s = &shopSynthesis{}
+		shopSynths[state] = s
 	}
-	dir := filepath.Join(sharedBinDir(t), "shop-"+state)
-	if err := runner.Synth(t.Context(), shopDir, dir, map[string]string{"state": state}); err != nil {
-		t.Fatalf("synthesize the shop's state %s: %v", state, err)
+	shopSynthMu.Unlock()
+	s.once.Do(func() {
+		s.dir = filepath.Join(sharedBinDir(t), "shop-"+state)
+		s.code, s.stderr = shopCDKSynth(t, state, s.dir)
+	})
+	return s
+}
+
+// synthShop returns the cloud assembly of a migration state of the tiny
+// shop, synthesized through the pinned CLI (shopCLISynth): "monolith",
+// where legacy owns /shop and everything below it, "cart:50", or
+// "cart:100", where cart owns /shop/cart and below and legacy keeps the
+// rest.
+func synthShop(t *testing.T, state string) string {
+	t.Helper()
+	s := shopCLISynth(t, state)
+	if s.code != 0 {
+		t.Fatalf("cdk synth -c state=%s in examples/shop: exit %d\n%s", state, s.code, s.stderr)
 	}
-	shopSynthDirs[state] = dir
-	return dir
+	return s.dir
 }
 
 var (

@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -199,30 +198,10 @@ func TestContextEmptyValues(t *testing.T) {
 	}
 }
 
-var (
-	appBinaryOnce sync.Once
-	appBinary     string
-	appBinaryErr  error
-)
-
 // buildApp builds the app's binary (main.go), once per test binary, into
 // a directory of its own: cdk.json's app command builds bin/ecsplit-app,
 // which TestSynthMatchesCLI may be running at the same time.
-func buildApp(t *testing.T) string {
-	t.Helper()
-	appBinaryOnce.Do(func() {
-		appBinary = filepath.Join(sharedBinDir(t), "ecsplit-app")
-		cmd := exec.Command("go", "build", "-o", appBinary, ".")
-		cmd.Dir = repoRoot
-		if out, err := cmd.CombinedOutput(); err != nil {
-			appBinaryErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if appBinaryErr != nil {
-		t.Fatal(appBinaryErr)
-	}
-	return appBinary
-}
+func buildApp(t *testing.T) string { return goBuild(t, "ecsplit-app", ".") }
 
 // exitCode returns the exit code of a command that ran, and fails t if it
 // did not run.

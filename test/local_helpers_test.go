@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -165,4 +166,43 @@ func runLogged(t testing.TB, cmd *exec.Cmd, args []string) (code int, stdout, st
 	code = cmd.ProcessState.ExitCode()
 	t.Logf("ecsplit-local %s: exit %d\n%s%s", strings.Join(args, " "), code, errOut.String(), out.String())
 	return code, out.String(), errOut.String()
+}
+
+// built are the binaries goBuild built, by name, once per test binary.
+var (
+	builtMu sync.Mutex
+	built   = map[string]*builtBinary{}
+)
+
+// builtBinary is one binary goBuild builds once.
+type builtBinary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// goBuild builds the package pkg (relative to the repository's root) once
+// per test binary, into the binaries directory as name, and returns its
+// path.
+func goBuild(t testing.TB, name, pkg string) string {
+	t.Helper()
+	builtMu.Lock()
+	b := built[name]
+	if b == nil {
+		b = &builtBinary{}
+		built[name] = b
+	}
+	builtMu.Unlock()
+	b.once.Do(func() {
+		b.path = filepath.Join(sharedBinDir(t), name)
+		cmd := exec.Command("go", "build", "-o", b.path, pkg)
+		cmd.Dir = repoRoot
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.path
 }

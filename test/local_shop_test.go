@@ -2,15 +2,12 @@ package test
 
 import (
 	"bufio"
-	"errors"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-
 )
 
 // The tiny shop is a second app, another team's module built on the
@@ -68,28 +65,9 @@ func synthShop(t *testing.T, state string) string {
 	return s.dir
 }
 
-var (
-	localCmdOnce sync.Once
-	localCmd     string
-	localCmdErr  error
-)
-
 // ecsplitLocal builds cmd/ecsplit-local once per test binary, into the
 // binaries directory, and returns its path.
-func ecsplitLocal(t *testing.T) string {
-	t.Helper()
-	localCmdOnce.Do(func() {
-		localCmd = filepath.Join(sharedBinDir(t), "ecsplit-local")
-		out, err := exec.Command("go", "build", "-o", localCmd, "../cmd/ecsplit-local").CombinedOutput()
-		if err != nil {
-			localCmdErr = errors.New(string(out))
-		}
-	})
-	if localCmdErr != nil {
-		t.Fatalf("go build ./cmd/ecsplit-local: %v", localCmdErr)
-	}
-	return localCmd
-}
+func ecsplitLocal(t *testing.T) string { return goBuild(t, "ecsplit-local", "./cmd/ecsplit-local") }
 
 // compareCommand runs `ecsplit-local compare` with args and returns its
 // exit code and its report (stdout).

@@ -23,24 +23,11 @@ import (
 // and share it: the services on one environment count their tasks against
 // its slots together.
 type Platform struct {
-	// Cluster is the ECS cluster. When it has EC2 capacity, services run
-	// on EC2 in awsvpc mode, otherwise on Fargate.
-	Cluster awsecs.ICluster
-	// Listener is the ALB listener that routes the services' paths.
-	Listener elbv2.IApplicationListener
-	// CapacityProviderStrategies places the tasks, such as on the EC2
-	// capacity provider of a cluster.Cluster; nil: the FARGATE launch type
-	// on a Fargate cluster, the EC2 launch type on one with EC2 capacity.
-	CapacityProviderStrategies []*awsecs.CapacityProviderStrategy
-	// TargetPorts are the ports the load balancer may send to (its
-	// security group's egress): a service's ContainerPort must be one.
-	TargetPorts []int
-	// Architecture is the CPU architecture of the cluster's EC2 capacity;
-	// "" on Fargate, where a service picks its own.
-	Architecture Architecture
-	// TaskSlots is how many awsvpc tasks the cluster's EC2 capacity runs at
-	// its largest; 0 on Fargate, and when it is not known.
-	TaskSlots int
+	// PlatformAttributes are the cluster, the listener and what the
+	// services are checked against. On Fargate, Architecture is "" (a
+	// service picks its own) and TaskSlots 0; TaskSlots is 0 too when the
+	// EC2 capacity's is not known.
+	PlatformAttributes
 	// Owner names what the environment comes from, for messages.
 	Owner string
 
@@ -59,27 +46,35 @@ type reservation struct {
 func PlatformOf(c *cluster.Cluster, lb *alb.LoadBalancer) *Platform {
 	slots, _ := c.TaskSlots()
 	return &Platform{
-		Cluster:                    c.Cluster,
-		Listener:                   lb.Listener(),
-		CapacityProviderStrategies: c.CapacityProviderStrategies(),
-		TargetPorts:                slices.Clone(lb.TargetPorts),
-		Architecture:               Architecture(c.Architecture()),
-		TaskSlots:                  slots,
-		Owner:                      fmt.Sprintf("cluster %s and alb %s", *c.Node().Path(), *lb.Node().Path()),
+		PlatformAttributes: PlatformAttributes{
+			Cluster:                    c.Cluster,
+			Listener:                   lb.Listener(),
+			CapacityProviderStrategies: c.CapacityProviderStrategies(),
+			TargetPorts:                slices.Clone(lb.TargetPorts),
+			Architecture:               Architecture(c.Architecture()),
+			TaskSlots:                  slots,
+		},
+		Owner: fmt.Sprintf("cluster %s and alb %s", *c.Node().Path(), *lb.Node().Path()),
 	}
 }
 
-// PlatformAttributes describe a cluster and a listener made elsewhere.
+// PlatformAttributes describe a cluster and a listener, such as ones made
+// elsewhere (PlatformFromAttributes).
 type PlatformAttributes struct {
-	// Cluster is the ECS cluster. Required.
+	// Cluster is the ECS cluster. When it has EC2 capacity, services run
+	// on EC2 in awsvpc mode, otherwise on Fargate. Required.
 	Cluster awsecs.ICluster
-	// Listener is the ALB listener. Required.
+	// Listener is the ALB listener that routes the services' paths.
+	// Required.
 	Listener elbv2.IApplicationListener
-	// CapacityProviderStrategies places the tasks. Default: nil (see
-	// Platform).
+	// CapacityProviderStrategies places the tasks, such as on the EC2
+	// capacity provider of a cluster.Cluster. Default: nil, the FARGATE
+	// launch type on a Fargate cluster, the EC2 launch type on one with
+	// EC2 capacity.
 	CapacityProviderStrategies []*awsecs.CapacityProviderStrategy
 	// TargetPorts are the ports the load balancer's security group lets
-	// it send to. Required: the services are checked against them.
+	// it send to (its egress): a service's ContainerPort must be one.
+	// Required: the services are checked against them.
 	TargetPorts []int
 	// Architecture is the architecture of the cluster's EC2 capacity.
 	// Default: "" (Fargate).
@@ -93,15 +88,8 @@ type PlatformAttributes struct {
 // cluster and listener that a team already has: the services get the same
 // checks as on an ecsplit platform (Check reports bad attributes).
 func PlatformFromAttributes(a PlatformAttributes) *Platform {
-	return &Platform{
-		Cluster:                    a.Cluster,
-		Listener:                   a.Listener,
-		CapacityProviderStrategies: a.CapacityProviderStrategies,
-		TargetPorts:                slices.Clone(a.TargetPorts),
-		Architecture:               a.Architecture,
-		TaskSlots:                  a.TaskSlots,
-		Owner:                      "the platform from attributes",
-	}
+	a.TargetPorts = slices.Clone(a.TargetPorts)
+	return &Platform{PlatformAttributes: a, Owner: "the platform from attributes"}
 }
 
 // onEC2 reports whether services on the platform run on EC2.

@@ -10,13 +10,15 @@ import (
 // subprocessInputs are the files that the tests' subprocesses read and the
 // test binary does not import: the services (built by build.sh, staged by
 // CDK as image assets), ecsplit-local and the app's main.go (built by go
-// build), the pinned CDK CLI and the cdk diff worker, the tiny shop. go
+// build), the pinned CDK CLI and the cdk diff worker, the tiny shop's
+// module (examples/shop, run by the CLI and by go run) and fixtures. go
 // test caches a package's result until the test binary or a file it
 // opened or stat'ed changes; it cannot see what a subprocess reads.
 var subprocessInputs = []string{
 	filepath.Join(repoRoot, "services"),
 	filepath.Join(repoRoot, "cmd"),
 	filepath.Join(repoRoot, "main.go"),
+	filepath.Join(repoRoot, "examples"),
 	filepath.Join(repoRoot, "scripts"),
 	filepath.Join(repoRoot, "package.json"),
 	filepath.Join(repoRoot, "package-lock.json"),

@@ -24,6 +24,7 @@ import (
 	"github.com/ecsplit/ecsplit/constructs/alb"
 	"github.com/ecsplit/ecsplit/constructs/cluster"
 	"github.com/ecsplit/ecsplit/constructs/microservice"
+	"github.com/ecsplit/ecsplit/constructs/migration"
 	"github.com/ecsplit/ecsplit/stacks"
 )
 
@@ -497,4 +498,28 @@ func stringsOf[T ~string](vs []T) []string {
 		out[i] = string(v)
 	}
 	return out
+}
+
+// TestServicePropsTakeTokens: the props of a service and of a migration
+// whose values may be known only at deploy time (a stack parameter) are
+// not checked at synth time, as aws-cdk-lib does: a path pattern, the
+// health check's path, the user, the preview header and the dashboard's
+// name.
+func TestServicePropsTakeTokens(t *testing.T) {
+	jsiiTest(t)
+	msg := problemOf(func(stack awscdk.Stack) {
+		text := func(id string) string { return *awscdk.NewCfnParameter(stack, jsii.String(id), nil).ValueAsString() }
+		c := cluster.New(stack, "C", nil)
+		img := awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:latest"), nil)
+		migration.New(stack, "M", &migration.Props{
+			Platform:      microservice.PlatformOf(c, alb.New(stack, "A", &alb.Props{Vpc: c.Vpc})),
+			Monolith:      microservice.Props{Name: "monolith", Paths: []string{"/api", "/api/*"}, Image: img},
+			Services:      []microservice.Props{{Name: "users", Paths: []string{text("UsersPath")}, Image: img, User: text("User"), HealthCheck: microservice.HealthCheck{Path: text("HealthPath")}}},
+			PreviewHeader: text("Header"),
+			Dashboard:     migration.Dashboard{Name: text("Dashboard")},
+		})
+	})
+	if msg != "" {
+		t.Errorf("tokens refused: %s", msg)
+	}
 }

@@ -212,7 +212,7 @@ func checkScaling(v invalid.Construct, p *Props) {
 func checkHealth(v invalid.Construct, p *Props) {
 	hc := &p.HealthCheck
 	hc.Path = cmp.Or(hc.Path, DefaultHealthCheckPath)
-	if !invalid.Unresolved(hc.Path) && !strings.HasPrefix(hc.Path, "/") || len(hc.Path) > 1024 || strings.ContainsAny(hc.Path, " *?") {
+	if !invalid.Unresolved(hc.Path) && (!strings.HasPrefix(hc.Path, "/") || len(hc.Path) > 1024 || strings.ContainsAny(hc.Path, " *?")) {
 		v.Fail("HealthCheck.Path", "must start with '/' and be a plain path of at most 1024 characters, got %q", hc.Path)
 	}
 	hc.Interval = cmp.Or(hc.Interval, DefaultHealthCheckInterval)

@@ -124,20 +124,17 @@ func standInUUID(stack, id string) string {
 func (r *Resolver) arn(stack, id string) (string, error) {
 	res := r.asm.Stacks[stack].Resources[id]
 	e := r.env
-	regional := func(service, resource string) string {
-		return fmt.Sprintf("arn:%s:%s:%s:%s:%s", e.Partition, service, e.Region, e.Account, resource)
-	}
 	hex16 := standInID(stack, id)[:16]
 	name := func() (string, error) { return r.Name(stack, id) }
 	switch res.Type {
 	case "AWS::SNS::Topic":
 		n, err := name()
-		return regional("sns", n), err
+		return e.ARN("sns", n), err
 	case "AWS::KMS::Key":
-		return regional("kms", "key/"+standInUUID(stack, id)), nil
+		return e.ARN("kms", "key/"+standInUUID(stack, id)), nil
 	case "AWS::Logs::LogGroup":
 		n, err := name()
-		return regional("logs", "log-group:"+n+":*"), err
+		return e.ARN("logs", "log-group:"+n+":*"), err
 	case "AWS::S3::Bucket":
 		n, err := name()
 		return fmt.Sprintf("arn:%s:s3:::%s", e.Partition, n), err
@@ -149,32 +146,32 @@ func (r *Resolver) arn(stack, id string) (string, error) {
 		return fmt.Sprintf("arn:%s:iam::%s:instance-profile/%s", e.Partition, e.Account, n), err
 	case "AWS::CloudWatch::Alarm":
 		n, err := name()
-		return regional("cloudwatch", "alarm:"+n), err
+		return e.ARN("cloudwatch", "alarm:"+n), err
 	case "AWS::ECS::Cluster":
 		n, err := name()
-		return regional("ecs", "cluster/"+n), err
+		return e.ARN("ecs", "cluster/"+n), err
 	case "AWS::ECS::Service":
 		n, err := name()
 		if err != nil {
 			return "", err
 		}
 		cluster, err := r.clusterName(stack, res.Properties["Cluster"])
-		return regional("ecs", "service/"+cluster+"/"+n), err
+		return e.ARN("ecs", "service/"+cluster+"/"+n), err
 	case "AWS::ECS::TaskDefinition":
 		n, err := name()
-		return regional("ecs", "task-definition/"+n+":1"), err
+		return e.ARN("ecs", "task-definition/"+n+":1"), err
 	case "AWS::ECS::CapacityProvider":
 		n, err := name()
-		return regional("ecs", "capacity-provider/"+n), err
+		return e.ARN("ecs", "capacity-provider/"+n), err
 	case "AWS::Lambda::Function":
 		n, err := name()
-		return regional("lambda", "function:"+n), err
+		return e.ARN("lambda", "function:"+n), err
 	case "AWS::ElasticLoadBalancingV2::LoadBalancer":
 		n, err := name()
-		return regional("elasticloadbalancing", "loadbalancer/app/"+n+"/"+hex16), err
+		return e.ARN("elasticloadbalancing", "loadbalancer/app/"+n+"/"+hex16), err
 	case "AWS::ElasticLoadBalancingV2::TargetGroup":
 		n, err := name()
-		return regional("elasticloadbalancing", "targetgroup/"+n+"/"+hex16), err
+		return e.ARN("elasticloadbalancing", "targetgroup/"+n+"/"+hex16), err
 	case "AWS::ElasticLoadBalancingV2::Listener":
 		lb, err := r.String(stack, res.Properties["LoadBalancerArn"])
 		if err != nil {
@@ -189,20 +186,20 @@ func (r *Resolver) arn(stack, id string) (string, error) {
 		return strings.Replace(l, ":listener/", ":listener-rule/", 1) + "/" + hex16, nil
 	case "AWS::SecretsManager::Secret":
 		n, err := name()
-		return regional("secretsmanager", "secret:"+n+"-AbCdEf"), err
+		return e.ARN("secretsmanager", "secret:"+n+"-AbCdEf"), err
 	case "AWS::SSM::Parameter":
 		n, err := name()
-		return regional("ssm", "parameter/"+strings.TrimPrefix(n, "/")), err
+		return e.ARN("ssm", "parameter/"+strings.TrimPrefix(n, "/")), err
 	case "AWS::ECR::Repository":
 		n, err := name()
-		return regional("ecr", "repository/"+n), err
+		return e.ARN("ecr", "repository/"+n), err
 	case "AWS::AutoScaling::AutoScalingGroup":
 		n, err := name()
-		return regional("autoscaling", "autoScalingGroup:"+standInUUID(stack, id)+":autoScalingGroupName/"+n), err
+		return e.ARN("autoscaling", "autoScalingGroup:"+standInUUID(stack, id)+":autoScalingGroupName/"+n), err
 	case "AWS::EC2::FlowLog":
-		return regional("ec2", "vpc-flow-log/fl-"+standInID(stack, id)[:17]), nil
+		return e.ARN("ec2", "vpc-flow-log/fl-"+standInID(stack, id)[:17]), nil
 	case "AWS::ApplicationAutoScaling::ScalingPolicy":
-		return regional("autoscaling", "scalingPolicy:"+standInUUID(stack, id)+":resource/"+id), nil
+		return e.ARN("autoscaling", "scalingPolicy:"+standInUUID(stack, id)+":resource/"+id), nil
 	}
 	return "", fmt.Errorf("%s %s: no ARN form known for %s", stack, id, res.Type)
 }

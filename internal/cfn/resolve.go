@@ -21,6 +21,12 @@ type Env struct {
 	Account string
 }
 
+// ARN returns the ARN of a regional resource of service in the
+// environment: arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE.
+func (e Env) ARN(service, resource string) string {
+	return fmt.Sprintf("arn:%s:%s:%s:%s:%s", e.Partition, service, e.Region, e.Account, resource)
+}
+
 // Export is an output's export: the stack (artifact id) that exports it,
 // and its value expression.
 type Export struct {
@@ -347,7 +353,7 @@ func (r *Resolver) ref(stack, name string) (any, error) {
 	case "AWS::StackName":
 		return r.stackName(stack), nil
 	case "AWS::StackId":
-		return fmt.Sprintf("arn:%s:cloudformation:%s:%s:stack/%s/%s", r.env.Partition, r.env.Region, r.env.Account, r.stackName(stack), standInID(stack, "stack")), nil
+		return r.env.ARN("cloudformation", "stack/"+r.stackName(stack)+"/"+standInID(stack, "stack")), nil
 	case "AWS::NoValue":
 		return noValue{}, nil
 	case "AWS::NotificationARNs":

@@ -64,7 +64,7 @@ func (d *deriver) container(family string, exec *role, c map[string]any) error {
 	name := fmt.Sprint(c["Name"])
 	var calls []Request
 	if m := ecrImage.FindStringSubmatch(fmt.Sprint(c["Image"])); m != nil {
-		repo := fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", d.env.Partition, m[2], m[1], m[3])
+		repo := cfn.Env{Partition: d.env.Partition, Region: m[2], Account: m[1]}.ARN("ecr", "repository/"+m[3])
 		calls = append(calls, Request{Action: "ecr:GetAuthorizationToken", Resource: "*"})
 		for _, a := range []string{"ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"} {
 			calls = append(calls, Request{Action: a, Resource: repo, ResourceAccount: m[1]})
@@ -82,12 +82,11 @@ func (d *deriver) container(family string, exec *role, c map[string]any) error {
 		}
 		opts, _ := lc["Options"].(map[string]any)
 		group := fmt.Sprint(opts["awslogs-group"])
-		region := d.env.Region
+		in := d.env
 		if r, ok := opts["awslogs-region"].(string); ok {
-			region = r
+			in.Region = r
 		}
-		stream := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:log-stream:%v/%s/0123456789abcdef0123456789abcdef",
-			d.env.Partition, region, d.env.Account, group, opts["awslogs-stream-prefix"], name)
+		stream := in.ARN("logs", fmt.Sprintf("log-group:%s:log-stream:%v/%s/0123456789abcdef0123456789abcdef", group, opts["awslogs-stream-prefix"], name))
 		for _, a := range []string{"logs:CreateLogStream", "logs:PutLogEvents"} {
 			calls = append(calls, Request{Action: a, Resource: stream})
 		}
@@ -140,7 +139,7 @@ func (d *deriver) secretCall(from string) (Request, error) {
 		return Request{}, fmt.Errorf("ValueFrom %s: no rule covers it", from)
 	}
 	return Request{Action: "ssm:GetParameters",
-		Resource: fmt.Sprintf("arn:%s:ssm:%s:%s:parameter/%s", d.env.Partition, d.env.Region, d.env.Account, strings.TrimPrefix(from, "/"))}, nil
+		Resource: d.env.ARN("ssm", "parameter/"+strings.TrimPrefix(from, "/"))}, nil
 }
 
 // ecsClusterLine matches the ECS_CLUSTER setting of an instance's user data.
@@ -205,8 +204,8 @@ func (d *deriver) launchTemplate(at ref, res *cfn.Resource) error {
 // endpoint, poll, start the telemetry session and report task, container
 // and attachment state changes.
 func (d *deriver) agentCalls(at ref, r *role, cluster string) {
-	clusterArn := fmt.Sprintf("arn:%s:ecs:%s:%s:cluster/%s", d.env.Partition, d.env.Region, d.env.Account, cluster)
-	instance := fmt.Sprintf("arn:%s:ecs:%s:%s:container-instance/%s/0123456789abcdef0123456789abcdef", d.env.Partition, d.env.Region, d.env.Account, cluster)
+	clusterArn := d.env.ARN("ecs", "cluster/"+cluster)
+	instance := d.env.ARN("ecs", "container-instance/"+cluster+"/0123456789abcdef0123456789abcdef")
 	inCluster := map[string]any{"ecs:cluster": clusterArn}
 	for _, call := range []Request{
 		{Action: "ecs:RegisterContainerInstance", Resource: clusterArn},

@@ -33,7 +33,7 @@ func (d *deriver) function(at ref, res *cfn.Resource) error {
 			group = g
 		}
 	}
-	groupArn := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", d.env.Partition, d.env.Region, d.env.Account, group)
+	groupArn := d.env.ARN("logs", "log-group:"+group)
 	stream := groupArn + ":log-stream:2026/12/06/[$LATEST]0123456789abcdef0123456789abcdef"
 	for _, call := range []Request{
 		{Action: "logs:CreateLogStream", Resource: stream},
@@ -69,7 +69,7 @@ func (d *deriver) restrictDefaultSG(at ref, res *cfn.Resource) error {
 	if err != nil {
 		return err
 	}
-	sgArn := fmt.Sprintf("arn:%s:ec2:%s:%s:security-group/%s", d.env.Partition, d.env.Region, d.env.Account, sg)
+	sgArn := d.env.ARN("ec2", "security-group/"+sg)
 	for _, action := range []string{"ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress",
 		"ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress"} {
 		d.add(Path{

@@ -73,7 +73,7 @@ func (d *deriver) flowLog(at ref, res *cfn.Resource) error {
 		map[string]any{"aws:SourceAccount": d.env.Account, "aws:SourceArn": flowLogArn}); err != nil {
 		return err
 	}
-	group := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", d.env.Partition, d.env.Region, d.env.Account, groupName)
+	group := d.env.ARN("logs", "log-group:"+groupName)
 	stream := group + ":log-stream:eni-0123456789abcdef0-all"
 	for _, call := range []struct{ action, resource string }{
 		{"logs:CreateLogGroup", group},

@@ -225,9 +225,7 @@ func (r *Resolver) Attribute(stack, id, attr string) (any, error) {
 	res := r.asm.Stacks[stack].Resources[id]
 	hex16 := standInID(stack, id)[:16]
 	switch attr {
-	case "Arn":
-		return r.arn(stack, id)
-	case "TopicArn", "ServiceArn", "LoadBalancerArn", "TargetGroupArn", "ListenerArn", "TaskDefinitionArn", "RuleArn":
+	case "Arn", "TopicArn", "ServiceArn", "LoadBalancerArn", "TargetGroupArn", "ListenerArn", "TaskDefinitionArn", "RuleArn":
 		return r.arn(stack, id)
 	case "KeyId":
 		return standInUUID(stack, id), nil

@@ -58,19 +58,12 @@ type Resolver struct {
 	asm     *Assembly
 	env     Env
 	exports map[string]Export
-	// Parameters overrides the value of a template parameter by name, in
-	// every stack; a parameter without one takes its Default, or a
-	// stand-in named after it.
-	Parameters map[string]string
 }
 
 // NewResolver returns a Resolver of asm's templates in env.
 func NewResolver(asm *Assembly, env Env) *Resolver {
-	return &Resolver{asm: asm, env: env, exports: asm.Exports(), Parameters: map[string]string{}}
+	return &Resolver{asm: asm, env: env, exports: asm.Exports()}
 }
-
-// Env returns the environment the resolver deploys into.
-func (r *Resolver) Env() Env { return r.env }
 
 // noValue is what AWS::NoValue resolves to: the property or list item is
 // left out.
@@ -364,9 +357,8 @@ func (r *Resolver) ref(stack, name string) (any, error) {
 		return nil, fmt.Errorf("no stack %s", stack)
 	}
 	if p, ok := t.Parameters[name]; ok {
-		if v, ok := r.Parameters[name]; ok {
-			return v, nil
-		}
+		// The resolver knows no deployment's values: a parameter takes its Default,
+		// or a stand-in named after it.
 		if p.Default != nil {
 			return p.Default, nil
 		}

@@ -35,9 +35,6 @@ type Template struct {
 
 // Parameter is one parameter of a template.
 type Parameter struct {
-	// Type is the parameter's type, such as "String" or
-	// "AWS::SSM::Parameter::Value<String>".
-	Type string `json:"Type"`
 	// Default is the value it takes when a deployment gives none.
 	Default any `json:"Default"`
 }

@@ -104,10 +104,13 @@ func Derive(asm *cfn.Assembly, env cfn.Env) ([]Path, error) {
 			}
 			continue
 		}
-		if res.Condition != "" {
-			if holds, err := d.r.Condition(at.stack, res.Condition); err != nil || !holds {
-				continue
-			}
+		holds, err := d.created(at, res)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("%s (%s): %v", at, res.Type, err))
+			continue
+		}
+		if !holds {
+			continue
 		}
 		if err := rule(d, at, res); err != nil {
 			errs = append(errs, fmt.Sprintf("%s (%s): %v", at, res.Type, err))
@@ -132,6 +135,20 @@ func (d *deriver) all() []ref {
 
 func (d *deriver) resource(at ref) *cfn.Resource {
 	return d.asm.Stacks[at.stack].Resources[at.id]
+}
+
+// created reports whether CloudFormation creates a resource: its Condition,
+// if it has one, holds. A condition that cannot be evaluated is an error,
+// never a resource left out of the proof.
+func (d *deriver) created(at ref, res *cfn.Resource) (bool, error) {
+	if res.Condition == "" {
+		return true, nil
+	}
+	holds, err := d.r.Condition(at.stack, res.Condition)
+	if err != nil {
+		return false, fmt.Errorf("Condition %s: %w", res.Condition, err)
+	}
+	return holds, nil
 }
 
 // index records each resource's ARN and physical id.

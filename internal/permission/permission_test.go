@@ -129,6 +129,29 @@ func TestDeriveCoversEveryType(t *testing.T) {
 	}
 }
 
+// TestDeriveConditions: a resource whose Condition is false is not
+// created, so it makes no path; one whose Condition cannot be evaluated
+// (here, a mapping without the Region) fails the derivation rather than
+// dropping the resource from the proof.
+func TestDeriveConditions(t *testing.T) {
+	body := func(condition string) string {
+		return `{
+		  "Mappings": {"Enabled": {"eu-west-2": {"on": "yes"}}},
+		  "Conditions": {"Off": {"Fn::Equals": ["a", "b"]},
+		    "Unknown": {"Fn::Equals": [{"Fn::FindInMap": ["Enabled", {"Ref": "AWS::Region"}, "on"]}, "yes"]}},
+		  "Resources": {"Alarm": {"Type": "AWS::CloudWatch::Alarm", "Condition": "` + condition + `",
+		    "Properties": {"AlarmActions": ["arn:aws:automate:eu-west-1:ec2:stop"]}}}}`
+	}
+	if paths, err := Derive(assembly(t, map[string]string{"A": body("Off")}), testEnv); err != nil || len(paths) != 0 {
+		t.Errorf("a resource whose condition is false: paths %v, error %v", paths, err)
+	}
+	_, err := Derive(assembly(t, map[string]string{"A": body("Unknown")}), testEnv)
+	if err == nil || !strings.Contains(err.Error(), "A/Alarm (AWS::CloudWatch::Alarm): Condition Unknown: ") ||
+		!strings.Contains(err.Error(), "mapping Enabled has no eu-west-1") {
+		t.Errorf("a resource whose condition cannot be evaluated: error %v", err)
+	}
+}
+
 // alarmStack is an alarm notifying a topic encrypted with a key, whose
 // policy is topicPolicy (a JSON statement list).
 func alarmStack(topicPolicy string) string {

@@ -29,7 +29,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"transition", "-a", "stage=monolith", "-b", "stage=split"}, exitFailure, "ecsplit-local transition: -corpus FILE is required"},
 		{[]string{"transition", "-corpus", "c.txt", "-a", "stage=monolith"}, exitFailure, "side b: say which stage: -b KEY=VALUE (like cdk synth -c) or -b-assembly DIR"},
 		{[]string{"transition", "-corpus", "c.txt", "-a-assembly", "x", "-b-assembly", "y", "-scale", "0"}, exitFailure, "-scale 0: want a factor above 0"},
-		{[]string{"transition", "-corpus", "c.txt", "-min-start-delay", "2s", "-max-start-delay", "1s"}, exitFailure, "-min-start-delay 2s, -max-start-delay 1s: want 0 <= min <= max"},
+		{[]string{"transition", "-corpus", "c.txt", "-min-start-delay", "2s", "-max-start-delay", "1s"}, exitFailure, "ecsplit-local transition: timing: start delay from 2s to 1s is not a range"},
 		{[]string{"transition", "-corpus", "c.txt", "-failed-tasks", "0"}, exitFailure, "-failed-tasks 0: want 1 or more"},
 		{[]string{"transition", "-corpus", "c.txt", "-clients", "0"}, exitFailure, "-clients 0, -max-requests 1000000: want 1 or more"},
 		{[]string{"-c", "stage=split", "extra"}, exitFailure, `ecsplit-local: unexpected arguments ["extra"]`},

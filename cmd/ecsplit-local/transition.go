@@ -26,27 +26,28 @@ type transitionFlags struct {
 // register defines the flags.
 func (t *transitionFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&t.timing.Scale, "scale", 1, "`factor` of every modelled wait (task start, health check interval, deregistration delay): 1 is real time, 0.01 a hundred times faster")
-	fs.DurationVar(&t.timing.MinStartDelay, "min-start-delay", deploy.DefaultMinStartDelay, "shortest time from a task's placement to its process start, before -scale")
-	fs.DurationVar(&t.timing.MaxStartDelay, "max-start-delay", deploy.DefaultMaxStartDelay, "longest time from a task's placement to its process start, before -scale")
+	fs.DurationVar(&t.timing.MinStartDelay, "min-start-delay", deploy.DefaultMinStartDelay, "shortest time from a task's placement to its process start, before -scale (0 and -max-start-delay 0: none)")
+	fs.DurationVar(&t.timing.MaxStartDelay, "max-start-delay", deploy.DefaultMaxStartDelay, "longest time from a task's placement to its process start, before -scale (0 and -min-start-delay 0: none)")
 	fs.IntVar(&t.timing.FailedTasks, "failed-tasks", deploy.DefaultFailedTasks, "new tasks of a service that may fail their health check in a row before the deployment fails")
 	fs.IntVar(&t.load.Clients, "clients", 4, "clients sending the corpus at the same time")
 	fs.IntVar(&t.load.MaxRequests, "max-requests", 1_000_000, "requests the load sends at most")
 }
 
-// check fails on flags the executor would refuse, or read as their
-// defaults (a zero -scale), before anything starts.
+// check fails, before anything starts, on flags that deploy.Timing
+// refuses (Check) or would read as its defaults (a zero -scale or
+// -failed-tasks). Zero start delays are no start delay, as the flags
+// say, not deploy.Timing's default delays: check sets NoStartDelay.
 func (t *transitionFlags) check() error {
 	switch {
 	case t.timing.Scale <= 0:
 		return fmt.Errorf("-scale %g: want a factor above 0", t.timing.Scale)
-	case t.timing.MinStartDelay < 0 || t.timing.MaxStartDelay < t.timing.MinStartDelay:
-		return fmt.Errorf("-min-start-delay %s, -max-start-delay %s: want 0 <= min <= max", t.timing.MinStartDelay, t.timing.MaxStartDelay)
 	case t.timing.FailedTasks < 1:
 		return fmt.Errorf("-failed-tasks %d: want 1 or more", t.timing.FailedTasks)
 	case t.load.Clients < 1 || t.load.MaxRequests < 1:
 		return fmt.Errorf("-clients %d, -max-requests %d: want 1 or more", t.load.Clients, t.load.MaxRequests)
 	}
-	return nil
+	t.timing.NoStartDelay = t.timing.MinStartDelay == 0 && t.timing.MaxStartDelay == 0
+	return t.timing.Check()
 }
 
 // runTransition checks the update from stage a to stage b and carries it

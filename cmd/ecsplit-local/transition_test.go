@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ecsplit/ecsplit/internal/deploy"
 	"github.com/ecsplit/ecsplit/internal/runner/runnertest"
 )
 
@@ -96,5 +99,34 @@ func TestTransitionCommandSynthesizes(t *testing.T) {
 	if code != exitOK || !strings.Contains(stderr.String(), "App moreService create: task healthy, registered in moreTG") ||
 		!strings.Contains(stdout.String(), "b: state=more\n") {
 		t.Errorf("exit %d, want 0 and more's task registered", code)
+	}
+}
+
+// TestTransitionFlagsStartDelay: -min-start-delay 0 -max-start-delay 0
+// asks for no start delay, which deploy.Timing must not read as its
+// default 30 to 90 s; other delays are taken as given.
+func TestTransitionFlagsStartDelay(t *testing.T) {
+	tests := []struct {
+		args       []string
+		noDelay    bool
+		minD, maxD time.Duration
+	}{
+		{[]string{"-min-start-delay", "0", "-max-start-delay", "0"}, true, 0, 0},
+		{[]string{"-min-start-delay", "0", "-max-start-delay", "1s"}, false, 0, time.Second},
+		{nil, false, deploy.DefaultMinStartDelay, deploy.DefaultMaxStartDelay},
+	}
+	for _, tt := range tests {
+		fs := flag.NewFlagSet("transition", flag.ContinueOnError)
+		var tf transitionFlags
+		tf.register(fs)
+		if err := fs.Parse(tt.args); err != nil {
+			t.Fatal(err)
+		}
+		if err := tf.check(); err != nil {
+			t.Fatalf("%q: %v", tt.args, err)
+		}
+		if tm := tf.timing; tm.NoStartDelay != tt.noDelay || tm.MinStartDelay != tt.minD || tm.MaxStartDelay != tt.maxD {
+			t.Errorf("%q: NoStartDelay %v, start delay %s to %s; want %v, %s to %s", tt.args, tm.NoStartDelay, tm.MinStartDelay, tm.MaxStartDelay, tt.noDelay, tt.minD, tt.maxD)
+		}
 	}
 }

@@ -26,8 +26,13 @@ type Timing struct {
 	// MinStartDelay and MaxStartDelay bound a new task's start delay, the
 	// time from ECS placing it to its process starting: provisioning, the
 	// network interface and the image pull. Each task draws one uniformly
-	// between them. Default: DefaultMinStartDelay, DefaultMaxStartDelay.
+	// between them. Default (both zero): DefaultMinStartDelay,
+	// DefaultMaxStartDelay; see NoStartDelay.
 	MinStartDelay, MaxStartDelay time.Duration
+	// NoStartDelay starts each new task's processes at once, where a
+	// zero MinStartDelay and MaxStartDelay would read as their defaults.
+	// Both must be zero.
+	NoStartDelay bool
 	// FailedTasks is how many new tasks of a service may fail their
 	// health check in a row before the deployment fails. Default:
 	// DefaultFailedTasks.
@@ -50,24 +55,38 @@ const (
 // minPoll is the shortest health check interval after scaling.
 const minPoll = 5 * time.Millisecond
 
-// withDefaults fills in the zero fields and checks the others.
+// Check fails on a timing model that cannot be: a negative Scale or
+// FailedTasks, a start delay that is not a range (0 <= MinStartDelay <=
+// MaxStartDelay), or NoStartDelay with a start delay. A zero field reads
+// as its default and passes. Apply checks its Timing; check one first to
+// refuse it before anything starts.
+func (t Timing) Check() error {
+	switch {
+	case t.Scale < 0:
+		return fmt.Errorf("timing: Scale %g is negative", t.Scale)
+	case t.MinStartDelay < 0 || t.MaxStartDelay < t.MinStartDelay:
+		return fmt.Errorf("timing: start delay from %s to %s is not a range", t.MinStartDelay, t.MaxStartDelay)
+	case t.NoStartDelay && t.MaxStartDelay > 0:
+		return fmt.Errorf("timing: NoStartDelay with a start delay from %s to %s", t.MinStartDelay, t.MaxStartDelay)
+	case t.FailedTasks < 0:
+		return fmt.Errorf("timing: FailedTasks %d is negative", t.FailedTasks)
+	}
+	return nil
+}
+
+// withDefaults checks t (Check) and fills in its zero fields.
 func (t Timing) withDefaults() (Timing, error) {
+	if err := t.Check(); err != nil {
+		return t, err
+	}
 	if t.Scale == 0 {
 		t.Scale = 1
 	}
-	if t.MinStartDelay == 0 && t.MaxStartDelay == 0 {
+	if t.MinStartDelay == 0 && t.MaxStartDelay == 0 && !t.NoStartDelay {
 		t.MinStartDelay, t.MaxStartDelay = DefaultMinStartDelay, DefaultMaxStartDelay
 	}
 	if t.FailedTasks == 0 {
 		t.FailedTasks = DefaultFailedTasks
-	}
-	switch {
-	case t.Scale < 0:
-		return t, fmt.Errorf("timing: Scale %g is negative", t.Scale)
-	case t.MinStartDelay < 0 || t.MaxStartDelay < t.MinStartDelay:
-		return t, fmt.Errorf("timing: start delay from %s to %s is not a range", t.MinStartDelay, t.MaxStartDelay)
-	case t.FailedTasks < 0:
-		return t, fmt.Errorf("timing: FailedTasks %d is negative", t.FailedTasks)
 	}
 	return t, nil
 }

@@ -21,9 +21,15 @@ func TestTimingDefaults(t *testing.T) {
 		{Timing{Scale: -1}, Timing{}, "timing: Scale -1 is negative"},
 		{Timing{MinStartDelay: 2 * time.Second, MaxStartDelay: time.Second}, Timing{}, "timing: start delay from 2s to 1s is not a range"},
 		{Timing{FailedTasks: -2}, Timing{}, "timing: FailedTasks -2 is negative"},
+		// No start delay is not the default start delay.
+		{Timing{NoStartDelay: true}, Timing{Scale: 1, NoStartDelay: true, FailedTasks: 3}, ""},
+		{Timing{NoStartDelay: true, MaxStartDelay: time.Second}, Timing{}, "timing: NoStartDelay with a start delay from 0s to 1s"},
 	}
 	for _, tt := range tests {
 		got, err := tt.in.withDefaults()
+		if checkErr := tt.in.Check(); (checkErr == nil) != (err == nil) || err != nil && checkErr.Error() != err.Error() {
+			t.Errorf("%+v: Check %v, but withDefaults %v", tt.in, checkErr, err)
+		}
 		switch {
 		case tt.wantErr != "":
 			if err == nil || err.Error() != tt.wantErr {
@@ -64,6 +70,20 @@ func TestTimingScales(t *testing.T) {
 			if d := draws.start(); d < tm.scale(DefaultMinStartDelay) || d > tm.scale(DefaultMaxStartDelay) {
 				t.Fatalf("scale %g: start delay %s outside [%s, %s]", tt.scale, d, tm.scale(DefaultMinStartDelay), tm.scale(DefaultMaxStartDelay))
 			}
+		}
+	}
+}
+
+// TestNoStartDelay: with NoStartDelay every task starts at once.
+func TestNoStartDelay(t *testing.T) {
+	tm, err := Timing{NoStartDelay: true, Seed: 1}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	draws := newDelays(tm)
+	for range 10 {
+		if d := draws.start(); d != 0 {
+			t.Fatalf("start delay %s, want 0", d)
 		}
 	}
 }

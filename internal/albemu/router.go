@@ -28,6 +28,14 @@ const StickinessCookie = "AWSALBTG"
 // Register and Deregister change a target group's targets. A request is
 // routed by the listener current when it arrived.
 type Router struct {
+	// OnResponse, when set, is called with each answer a target gives,
+	// before the router passes it on: the target's base URL (as
+	// registered) and the answer's header, which it may change. The
+	// router's own answers (a fixed response, a redirect, the 503 of a
+	// target group without targets, the 502 of a target that does not
+	// answer) do not pass through it. Set it before the router serves.
+	OnResponse func(target *url.URL, h http.Header)
+
 	listener atomic.Pointer[Listener]
 	targets  targets
 
@@ -92,7 +100,7 @@ func preparedRule(rule *Rule) *Rule {
 
 // Register adds a target (a task's base URL) to a target group; it does
 // nothing when the target is registered already.
-func (rt *Router) Register(tg ResourceID, u *url.URL) { rt.targets.register(tg, u) }
+func (rt *Router) Register(tg ResourceID, u *url.URL) { rt.targets.register(tg, u, rt.newProxy) }
 
 // Deregister removes a target from a target group and reports whether it
 // was registered. Requests it is serving finish; no new one reaches it.

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -311,4 +312,58 @@ func rawGet(t *testing.T, base, target, header string) string {
 	}
 	resp.Body.Close()
 	return resp.Header.Get("X-Target")
+}
+
+// TestRouterOnResponse: OnResponse sees each answer of a target, with the
+// target's URL, and may change its header; the router's own answers (a
+// fixed response, a 503 without targets, a 502 of a target that does not
+// answer) do not pass through it.
+func TestRouterOnResponse(t *testing.T) {
+	users := fakeTarget(t, "users")
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL, _ := url.Parse(dead.URL)
+	dead.Close()
+	l := &Listener{Default: notFound, Rules: []*Rule{
+		pathRule("users", 1, forwardTo(WeightedTarget{tg("users"), 1}), "/users"),
+		pathRule("empty", 2, forwardTo(WeightedTarget{tg("empty"), 1}), "/empty"),
+		pathRule("dead", 3, forwardTo(WeightedTarget{tg("dead"), 1}), "/dead"),
+	}}
+	rt := NewRouter(l, map[ResourceID][]*url.URL{tg("users"): {users}, tg("dead"): {deadURL}}, 1)
+	var (
+		mu   sync.Mutex
+		seen []string
+	)
+	rt.OnResponse = func(target *url.URL, h http.Header) {
+		mu.Lock()
+		seen = append(seen, target.String())
+		mu.Unlock()
+		h.Set("X-Seen", target.Host)
+	}
+	door := httptest.NewServer(rt)
+	t.Cleanup(door.Close)
+	tests := []struct {
+		path   string
+		status int
+		seen   string // X-Seen
+	}{
+		{"/users", 200, users.Host},
+		{"/other", 404, ""},
+		{"/empty", 503, ""},
+		{"/dead", 502, ""},
+	}
+	for _, tt := range tests {
+		resp, err := http.Get(door.URL + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || resp.Header.Get("X-Seen") != tt.seen {
+			t.Errorf("GET %s = %d, X-Seen %q; want %d, %q", tt.path, resp.StatusCode, resp.Header.Get("X-Seen"), tt.status, tt.seen)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 1 || seen[0] != users.String() {
+		t.Errorf("OnResponse saw %q, want only %s", seen, users)
+	}
 }

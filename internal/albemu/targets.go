@@ -37,7 +37,9 @@ func (ts *targets) group(tg ResourceID) *group {
 	return nil
 }
 
-func (ts *targets) register(tg ResourceID, u *url.URL) {
+// register adds u to the group of tg, with a proxy that newProxy makes,
+// unless it is there already.
+func (ts *targets) register(tg ResourceID, u *url.URL, newProxy func(*url.URL) http.Handler) {
 	v, _ := ts.groups.LoadOrStore(tg, &group{})
 	g := v.(*group)
 	g.mu.Lock()
@@ -92,13 +94,20 @@ func (ts *targets) next(tg ResourceID) http.Handler {
 }
 
 // newProxy returns a reverse proxy to the target at u that keeps the
-// client's Host, as the ALB does, and answers 502 when the target does not.
-func newProxy(u *url.URL) http.Handler {
+// client's Host, as the ALB does, hands each answer to OnResponse, and
+// answers 502 when the target does not.
+func (rt *Router) newProxy(u *url.URL) http.Handler {
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(u)
 			pr.SetXForwarded()
 			pr.Out.Host = pr.In.Host
+		},
+		ModifyResponse: func(resp *http.Response) error {
+			if rt.OnResponse != nil {
+				rt.OnResponse(u, resp.Header)
+			}
+			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			http.Error(w, "502 Bad Gateway", http.StatusBadGateway)

@@ -87,13 +87,13 @@ type Stage struct {
 	// changeMu serializes the changes of Lock, and Close after them.
 	changeMu sync.Mutex
 
-	mu sync.Mutex // guards running and answerers
+	mu sync.Mutex // guards running
 	// running holds each ECS service's running tasks, by service: their
 	// processes are those Close stops.
 	running map[albemu.ResourceID][]*Task
 	// answerers holds the container name of each running process, by the
 	// host and port of its URL: the front door's ServiceHeader.
-	answerers map[string]string
+	answerers sync.Map // string → string
 }
 
 // Start loads the cloud assembly in dir, starts one task per ECS service
@@ -105,7 +105,7 @@ func Start(ctx context.Context, dir string, opts Options) (_ *Stage, err error) 
 	if err != nil {
 		return nil, err
 	}
-	s := &Stage{Assembly: asm, running: map[albemu.ResourceID][]*Task{}, answerers: map[string]string{}}
+	s := &Stage{Assembly: asm, running: map[albemu.ResourceID][]*Task{}}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -138,8 +138,9 @@ func Start(ctx context.Context, dir string, opts Options) (_ *Stage, err error) 
 	}
 	s.URL = "http://" + ln.Addr().String()
 	s.Router = albemu.NewRouter(asm.Listener, targets, opts.Seed)
+	s.Router.OnResponse = s.nameAnswerer
 	s.srv = &http.Server{
-		Handler:           s.frontDoor(s.Router),
+		Handler:           s.Router,
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       60 * time.Second, // the ALB's default idle timeout
 	}
@@ -207,8 +208,8 @@ func (s *Stage) Close() error {
 	s.mu.Lock()
 	tasks := s.processesLocked()
 	s.running = map[albemu.ResourceID][]*Task{}
-	s.answerers = map[string]string{}
 	s.mu.Unlock()
+	s.answerers.Clear()
 	var wg sync.WaitGroup
 	taskErrs := make([]error, len(tasks))
 	for i, t := range tasks {

@@ -152,7 +152,7 @@ func (s *Stage) track(et *Task) {
 	defer s.mu.Unlock()
 	s.running[et.Service] = append(s.running[et.Service], et)
 	for _, p := range et.procs {
-		s.answerers[p.url.Host] = p.name
+		s.answerers.Store(p.url.Host, p.name)
 	}
 }
 
@@ -165,7 +165,7 @@ func (s *Stage) untrack(et *Task) {
 		delete(s.running, et.Service)
 	}
 	for _, p := range et.procs {
-		delete(s.answerers, p.url.Host)
+		s.answerers.Delete(p.url.Host)
 	}
 }
 

@@ -225,7 +225,9 @@ func (s *Stage) Close() error {
 
 // Lock holds the stage for a change that starts and stops its tasks and
 // swaps its front door's rules, such as a transition (package deploy):
-// another Lock, and Close, wait until Unlock.
+// another Lock, and Close, wait until Unlock. Launches, StartTask,
+// StopTask and Tasks are to be called with the stage held. Lock is not
+// reentrant: Close with the stage held never returns.
 func (s *Stage) Lock() { s.changeMu.Lock() }
 
 // Unlock ends the change of Lock.

@@ -64,6 +64,9 @@ func (r Registration) PollHealth(ctx context.Context, every, timeout time.Durati
 // that a target group sends to: it checks the container's port and
 // resolves its launch (building it by the build.sh convention), once per
 // container.
+//
+// Call it with the stage held (Lock), as deploy.Apply does: Close removes
+// the build cache it may build into.
 func (s *Stage) Launches(ctx context.Context, asm *albemu.Assembly, svc *albemu.Service) (map[*albemu.Container]Launch, error) {
 	out := map[*albemu.Container]Launch{}
 	for _, target := range asm.TargetsOf(svc.ID) {
@@ -89,6 +92,9 @@ func (s *Stage) Launches(ctx context.Context, asm *albemu.Assembly, svc *albemu.
 // StopTask does first. It registers nothing: the caller registers each
 // process once its target group's health check passes. On an error it
 // stops the processes it started.
+//
+// Call it with the stage held (Lock), as deploy.Apply does: Close waits
+// for the holder, so no task starts after Close has stopped the others.
 func (s *Stage) StartTask(asm *albemu.Assembly, svc *albemu.Service, launches map[*albemu.Container]Launch) (*Task, error) {
 	targets := asm.TargetsOf(svc.ID)
 	for _, target := range targets {
@@ -122,6 +128,9 @@ func (s *Stage) StartTask(asm *albemu.Assembly, svc *albemu.Service, launches ma
 // exit (SIGKILL after StopTimeout), then forgets the task. It returns the
 // errors of the processes that did not stop cleanly. Deregister the task
 // first: the router would send to a stopped process.
+//
+// Call it with the stage held (Lock), as deploy.Apply does, so that
+// Close does not stop the same processes at the same time.
 func (s *Stage) StopTask(et *Task) error {
 	var errs []error
 	for _, p := range et.procs {
@@ -132,6 +141,9 @@ func (s *Stage) StopTask(et *Task) error {
 }
 
 // Tasks returns the running tasks of a service.
+//
+// Call it with the stage held (Lock), as deploy.Apply does, to act on
+// them: otherwise another change may start or stop tasks meanwhile.
 func (s *Stage) Tasks(svc albemu.ResourceID) []*Task {
 	s.mu.Lock()
 	defer s.mu.Unlock()

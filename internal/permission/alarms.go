@@ -95,33 +95,11 @@ func (d *deriver) alarmAction(alarm, alarmArn, topicArn string) error {
 // AWS::SNS::TopicPolicy that names it. A topic with none keeps SNS's
 // default policy, which the proof does not model: that is an error.
 func (d *deriver) topicPolicy(topic ref, topicArn string) (*Policy, error) {
-	var found []*Policy
-	for _, at := range d.all() {
-		res := d.resource(at)
-		if res.Type != "AWS::SNS::TopicPolicy" {
-			continue
-		}
-		topics, err := d.r.Strings(at.stack, res.Properties["Topics"])
-		if err != nil {
-			return nil, fmt.Errorf("%s: Topics: %w", at, err)
-		}
-		for _, t := range topics {
-			if t == topicArn {
-				doc, err := d.document(at, res.Properties["PolicyDocument"])
-				if err != nil {
-					return nil, fmt.Errorf("%s: %w", at, err)
-				}
-				found = append(found, &Policy{Source: at.String(), Document: doc})
-			}
-		}
+	policy, err := d.resourcePolicy(topic, topicArn)
+	if err == nil && policy == nil {
+		err = fmt.Errorf("topic %s has no AWS::SNS::TopicPolicy: SNS's default policy is not modelled", topic)
 	}
-	switch len(found) {
-	case 0:
-		return nil, fmt.Errorf("topic %s has no AWS::SNS::TopicPolicy: SNS's default policy is not modelled", topic)
-	case 1:
-		return found[0], nil
-	}
-	return nil, fmt.Errorf("topic %s has %d topic policies, and only the last one applied would hold", topic, len(found))
+	return policy, err
 }
 
 // key finds a KMS key of the assembly by id or ARN, and returns it, its
@@ -129,7 +107,7 @@ func (d *deriver) topicPolicy(topic ref, topicArn string) (*Policy, error) {
 func (d *deriver) key(idOrArn string) (ref, string, *Policy, error) {
 	at, ok := d.byArn[idOrArn]
 	if !ok {
-		at, ok = d.byName[idOrArn]
+		at, ok = d.byName[named{"AWS::KMS::Key", idOrArn}]
 	}
 	if !ok || d.resource(at).Type != "AWS::KMS::Key" {
 		return ref{}, "", nil, fmt.Errorf("KMS key %s is not in the templates, and no rule covers a key from elsewhere", idOrArn)

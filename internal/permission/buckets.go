@@ -102,35 +102,20 @@ func (d *deriver) bucket(at ref, res *cfn.Resource) error {
 // toBucket adds p, a write to bucket, with the bucket's policy when the
 // bucket is in the templates.
 func (d *deriver) toBucket(p Path, bucket string) error {
-	at, ok := d.byName[bucket]
-	if !ok || d.resource(at).Type != "AWS::S3::Bucket" {
+	at, ok := d.byName[named{"AWS::S3::Bucket", bucket}]
+	if !ok {
 		p.Outside = "S3 bucket " + bucket
 		d.add(p)
 		return nil
 	}
-	var found []*Policy
-	for _, bp := range d.all() {
-		res := d.resource(bp)
-		if res.Type != "AWS::S3::BucketPolicy" {
-			continue
-		}
-		if b, err := d.str(bp, res, "Bucket"); err != nil || b != bucket {
-			continue
-		}
-		doc, err := d.document(bp, res.Properties["PolicyDocument"])
-		if err != nil {
-			return fmt.Errorf("%s: %w", bp, err)
-		}
-		found = append(found, &Policy{Source: bp.String(), Document: doc})
+	policy, err := d.resourcePolicy(at, bucket)
+	if err != nil {
+		return err
 	}
-	if len(found) > 1 {
-		return fmt.Errorf("bucket %s has %d bucket policies, and only one applies", at, len(found))
+	if policy == nil {
+		policy = &Policy{Source: at.String() + " (no bucket policy)", Document: map[string]any{"Version": "2012-10-17", "Statement": []any{}}}
 	}
-	if len(found) == 1 {
-		p.ResourcePolicy = found[0]
-	} else {
-		p.ResourcePolicy = &Policy{Source: at.String() + " (no bucket policy)", Document: map[string]any{"Version": "2012-10-17", "Statement": []any{}}}
-	}
+	p.ResourcePolicy = policy
 	d.add(p)
 	return nil
 }

@@ -2,6 +2,7 @@ package permission
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -74,6 +75,23 @@ type ref struct {
 
 func (r ref) String() string { return r.stack + "/" + r.id }
 
+// named names a resource by its type and its physical id, name or ARN:
+// a name is unique only among the resources of one type.
+type named struct {
+	typ, name string
+}
+
+// attachments are the policy resources that apply to a resource of the
+// templates: the property that names the resources they apply to, and
+// those resources' type (the property holds topic ARNs, a bucket name,
+// role names).
+var attachments = map[string]struct{ prop, to string }{
+	"AWS::SNS::TopicPolicy":   {"Topics", "AWS::SNS::Topic"},
+	"AWS::S3::BucketPolicy":   {"Bucket", "AWS::S3::Bucket"},
+	"AWS::IAM::Policy":        {"Roles", "AWS::IAM::Role"},
+	"AWS::IAM::ManagedPolicy": {"Roles", "AWS::IAM::Role"},
+}
+
 // deriver holds what Derive reads once.
 type deriver struct {
 	asm   *cfn.Assembly
@@ -81,16 +99,23 @@ type deriver struct {
 	env   cfn.Env
 	paths []Path
 	seen  map[string]bool
-	// byArn and byName find resources by their ARN or physical id/name.
+	// byArn finds resources by their ARN, byName by their type and
+	// physical id or name.
 	byArn  map[string]ref
-	byName map[string]ref
+	byName map[named]ref
+	// policies holds the policy resources that CloudFormation creates
+	// (attachments), by the type and the ARN or name of the resource each
+	// applies to.
+	policies map[named][]Policy
+	// roles holds the roles read so far, by ARN.
+	roles map[string]*role
 }
 
 // Derive returns every path between AWS services that the assembly's
 // templates rely on when deployed in env, each once, in a stable order.
 func Derive(asm *cfn.Assembly, env cfn.Env) ([]Path, error) {
 	d := &deriver{asm: asm, r: cfn.NewResolver(asm, env), env: env, seen: map[string]bool{},
-		byArn: map[string]ref{}, byName: map[string]ref{}}
+		byArn: map[string]ref{}, byName: map[named]ref{}, policies: map[named][]Policy{}, roles: map[string]*role{}}
 	if err := d.index(); err != nil {
 		return nil, err
 	}
@@ -151,17 +176,73 @@ func (d *deriver) created(at ref, res *cfn.Resource) (bool, error) {
 	return holds, nil
 }
 
-// index records each resource's ARN and physical id.
+// index records each resource's ARN and physical id, and each policy
+// resource by the resource it applies to.
 func (d *deriver) index() error {
+	var errs []string
 	for _, at := range d.all() {
+		res := d.resource(at)
 		if id, err := d.r.PhysicalID(at.stack, at.id); err == nil {
-			d.byName[id] = at
+			d.byName[named{res.Type, id}] = at
 		}
 		if arn, err := d.r.Attribute(at.stack, at.id, "Arn"); err == nil {
 			d.byArn[strings.TrimSuffix(arn.(string), ":*")] = at
 		}
+		if err := d.indexPolicy(at, res); err != nil {
+			errs = append(errs, fmt.Sprintf("%s (%s): %v", at, res.Type, err))
+		}
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "\n"))
 	}
 	return nil
+}
+
+// indexPolicy records a policy resource (one of attachments) that
+// CloudFormation creates under each resource it applies to.
+func (d *deriver) indexPolicy(at ref, res *cfn.Resource) error {
+	a, ok := attachments[res.Type]
+	if !ok {
+		return nil
+	}
+	if holds, err := d.created(at, res); err != nil || !holds {
+		return err
+	}
+	targets, err := d.r.Strings(at.stack, res.Properties[a.prop])
+	if err != nil {
+		return fmt.Errorf("%s: %w", a.prop, err)
+	}
+	if len(targets) == 0 {
+		return nil
+	}
+	doc, err := d.document(at, res.Properties["PolicyDocument"])
+	if err != nil {
+		return fmt.Errorf("PolicyDocument: %w", err)
+	}
+	for _, target := range slices.Compact(slices.Sorted(slices.Values(targets))) {
+		k := named{a.to, target}
+		d.policies[k] = append(d.policies[k], Policy{Source: at.String(), Document: doc})
+	}
+	return nil
+}
+
+// resourcePolicy returns the policy of a resource of the templates, at,
+// from the one policy resource that applies to it by target (its ARN or
+// name); nil when none does. Two or more are an error: each replaces the
+// resource's policy, and only the last one CloudFormation applies holds.
+func (d *deriver) resourcePolicy(at ref, target string) (*Policy, error) {
+	found := d.policies[named{d.resource(at).Type, target}]
+	switch len(found) {
+	case 0:
+		return nil, nil
+	case 1:
+		return &found[0], nil
+	}
+	var sources []string
+	for _, p := range found {
+		sources = append(sources, p.Source)
+	}
+	return nil, fmt.Errorf("%s %s has %d policies (%s), and only one applies", d.resource(at).Type, at, len(found), strings.Join(sources, ", "))
 }
 
 // add records a path once.

@@ -164,7 +164,7 @@ func (d *deriver) launchTemplate(at ref, res *cfn.Resource) error {
 	}
 	pat, ok := d.byArn[fmt.Sprint(profile["Arn"])]
 	if !ok {
-		pat, ok = d.byName[fmt.Sprint(profile["Name"])]
+		pat, ok = d.byName[named{"AWS::IAM::InstanceProfile", fmt.Sprint(profile["Name"])}]
 	}
 	if !ok || d.resource(pat).Type != "AWS::IAM::InstanceProfile" {
 		return fmt.Errorf("instance profile %v is not in the templates", profile)
@@ -173,7 +173,7 @@ func (d *deriver) launchTemplate(at ref, res *cfn.Resource) error {
 	if err != nil || len(roleNames) != 1 {
 		return fmt.Errorf("instance profile %s: want one role, got %v (%v)", pat, roleNames, err)
 	}
-	roleAt, ok := d.byName[roleNames[0]]
+	roleAt, ok := d.byName[named{"AWS::IAM::Role", roleNames[0]}]
 	if !ok {
 		return fmt.Errorf("instance profile %s: role %s is not in the templates", pat, roleNames[0])
 	}

@@ -69,10 +69,8 @@ func (d *deriver) flowLog(at ref, res *cfn.Resource) error {
 		return err
 	}
 	what := fmt.Sprintf("flow log %s publishes to log group %q", at, groupName)
-	if err := d.assume(role, "vpc-flow-logs.amazonaws.com", what, docFlowLogs,
-		map[string]any{"aws:SourceAccount": d.env.Account, "aws:SourceArn": flowLogArn}); err != nil {
-		return err
-	}
+	d.assume(role, "vpc-flow-logs.amazonaws.com", what, docFlowLogs,
+		map[string]any{"aws:SourceAccount": d.env.Account, "aws:SourceArn": flowLogArn})
 	group := d.env.ARN("logs", "log-group:"+groupName)
 	stream := group + ":log-stream:eni-0123456789abcdef0-all"
 	for _, call := range []struct{ action, resource string }{

@@ -199,6 +199,49 @@ func TestDeriveAlarm(t *testing.T) {
 	}
 }
 
+// TestDerivePolicyResources: a topic policy whose Condition is false is
+// not created, so the topic's policy is the other one; a second one that
+// is created is an error, since only one applies; one whose Condition
+// cannot be evaluated fails the derivation.
+func TestDerivePolicyResources(t *testing.T) {
+	allow, _ := json.Marshal([]any{publish(nil)})
+	stack := func(condition string) string {
+		return strings.Replace(alarmStack(string(allow)), `{"Resources": {`, `{
+		  "Mappings": {"Enabled": {"eu-west-2": {"on": "yes"}}},
+		  "Conditions": {"Off": {"Fn::Equals": ["a", "b"]}, "On": {"Fn::Equals": ["a", "a"]},
+		    "Unknown": {"Fn::Equals": [{"Fn::FindInMap": ["Enabled", {"Ref": "AWS::Region"}, "on"]}, "yes"]}},
+		  "Resources": {
+		  "Extra": {"Type": "AWS::SNS::TopicPolicy", "Condition": "`+condition+`", "Properties": {"Topics": [{"Ref": "Topic"}],
+		    "PolicyDocument": {"Version": "2012-10-17", "Statement": []}}},`, 1)
+	}
+	paths, err := Derive(assembly(t, map[string]string{"A": stack("Off")}), testEnv)
+	if err != nil || paths[0].Kind != AlarmAction || paths[0].ResourcePolicy == nil || paths[0].ResourcePolicy.Source != "A/Policy" {
+		t.Errorf("a topic policy whose condition is false: paths %v, error %v", paths, err)
+	}
+	for condition, want := range map[string]string{
+		"On":      "AWS::SNS::Topic A/Topic has 2 policies (A/Extra, A/Policy), and only one applies",
+		"Unknown": "A/Extra (AWS::SNS::TopicPolicy): Condition Unknown: ",
+	} {
+		if _, err := Derive(assembly(t, map[string]string{"A": stack(condition)}), testEnv); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("a second topic policy with condition %s: error %v, want %q", condition, err, want)
+		}
+	}
+}
+
+// TestDeriveNamesByType: a bucket is found by its name among the buckets
+// only, though a log group of the same name comes after it.
+func TestDeriveNamesByType(t *testing.T) {
+	a := assembly(t, map[string]string{"A": `{"Resources": {
+	  "Logs": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "logs"}},
+	  "Source": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "source", "LoggingConfiguration": {"DestinationBucketName": "logs"}}},
+	  "ZGroup": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "logs"}}
+	}}`})
+	paths, err := Derive(a, testEnv)
+	if err != nil || len(paths) != 1 || paths[0].Outside != "" || paths[0].ResourcePolicy == nil || paths[0].ResourcePolicy.Source != "A/Logs (no bucket policy)" {
+		t.Errorf("paths %+v, error %v: want the server access logs to bucket A/Logs", paths, err)
+	}
+}
+
 // TestDeriveAlarmOutside: an alarm that notifies a topic of another stack
 // or account gives a path marked Outside, which Evaluate does not decide;
 // an action that is not a topic, and a topic without a policy, are errors.

@@ -2,7 +2,6 @@ package permission
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -32,8 +31,12 @@ var awsManagedPolicies = map[string]map[string]any{
 	},
 }
 
-// role finds the role of the assembly with ARN arn.
+// role finds the role of the assembly with ARN arn, reading it the first
+// time only.
 func (d *deriver) role(arn string) (*role, error) {
+	if r, ok := d.roles[arn]; ok {
+		return r, nil
+	}
 	at, ok := d.byArn[arn]
 	if !ok || d.resource(at).Type != "AWS::IAM::Role" {
 		return nil, fmt.Errorf("role %s is not in the templates, and no rule covers a role from elsewhere", arn)
@@ -50,6 +53,7 @@ func (d *deriver) role(arn string) (*role, error) {
 	if err := d.identityPolicies(r); err != nil {
 		return nil, err
 	}
+	d.roles[arn] = r
 	return r, nil
 }
 
@@ -72,24 +76,7 @@ func (d *deriver) identityPolicies(r *role) error {
 			r.policies = append(r.policies, Policy{Source: fmt.Sprintf("%s inline %v", r.at, m["PolicyName"]), Document: normalize(doc)})
 		}
 	}
-	for _, at := range d.all() {
-		p := d.resource(at)
-		if p.Type != "AWS::IAM::Policy" && p.Type != "AWS::IAM::ManagedPolicy" {
-			continue
-		}
-		roles, err := d.r.Strings(at.stack, p.Properties["Roles"])
-		if err != nil {
-			return fmt.Errorf("%s: Roles: %w", at, err)
-		}
-		if !slices.Contains(roles, name) {
-			continue
-		}
-		doc, err := d.document(at, p.Properties["PolicyDocument"])
-		if err != nil {
-			return fmt.Errorf("%s: %w", at, err)
-		}
-		r.policies = append(r.policies, Policy{Source: at.String(), Document: doc})
-	}
+	r.policies = append(r.policies, d.policies[named{"AWS::IAM::Role", name}]...)
 	if res.Properties["ManagedPolicyArns"] == nil {
 		return nil
 	}
@@ -110,7 +97,7 @@ func (d *deriver) identityPolicies(r *role) error {
 
 // assume adds the path of a service assuming a role, decided by the role's
 // trust policy.
-func (d *deriver) assume(r *role, service, what, doc string, context map[string]any) error {
+func (d *deriver) assume(r *role, service, what, doc string, context map[string]any) {
 	d.add(Path{
 		Kind: RoleTrust,
 		What: what,
@@ -123,5 +110,4 @@ func (d *deriver) assume(r *role, service, what, doc string, context map[string]
 		ResourcePolicy: r.trust,
 		Doc:            doc,
 	})
-	return nil
 }

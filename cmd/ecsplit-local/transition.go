@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -9,10 +8,8 @@ import (
 	"time"
 
 	"github.com/ecsplit/ecsplit/internal/albemu"
-	"github.com/ecsplit/ecsplit/internal/corpus"
 	"github.com/ecsplit/ecsplit/internal/deploy"
 	"github.com/ecsplit/ecsplit/internal/probe"
-	"github.com/ecsplit/ecsplit/internal/runner"
 	"github.com/ecsplit/ecsplit/internal/transition"
 )
 
@@ -115,20 +112,13 @@ func runTransition(args []string, stdout, stderr io.Writer) (failed bool, err er
 	fmt.Fprintf(stdout, "a: %s\nb: %s\ncorpus: %s\n\n", from.describe(), to.describe(), c.corpus)
 	problems := transition.Check(s.Assembly, toAsm)
 	writeProblems(stdout, problems)
-	res, rep, err := runUnderLoad(ctx, s, dir, reqs, tf, stderr)
+	fmt.Fprintf(stderr, "ecsplit-local: side a: updating to side b while %d clients send the corpus\n", tf.load.Clients)
+	res, rep, err := deploy.UnderLoadTo(ctx, s, toAsm, reqs, deploy.Options{Timing: tf.timing, Log: stderr}, tf.load)
 	if err != nil {
 		return false, err
 	}
 	writeRun(stdout, res, rep)
 	return len(problems) > 0 || res.Failed != nil || rep.Unexpected > 0, nil
-}
-
-// runUnderLoad carries out the update to the assembly in dir on the
-// running stage s while the corpus flows, with the update's events on
-// stderr.
-func runUnderLoad(ctx context.Context, s *runner.Stage, dir string, reqs []corpus.Request, tf transitionFlags, stderr io.Writer) (*deploy.Result, probe.LoadReport, error) {
-	fmt.Fprintf(stderr, "ecsplit-local: side a: updating to side b while %d clients send the corpus\n", tf.load.Clients)
-	return deploy.UnderLoad(ctx, s, dir, reqs, deploy.Options{Timing: tf.timing, Log: stderr}, tf.load)
 }
 
 // writeProblems writes the static check's result: each rule that may

@@ -116,7 +116,18 @@ func (e *StepError) Error() string {
 func (e *StepError) Unwrap() error { return e.Err }
 
 // Apply updates the running stage s from its cloud assembly to the one
-// in dir, another synthesis of the same app, the way `cdk deploy` and
+// in dir, another synthesis of the same app: it loads it (albemu.Load)
+// and applies it (ApplyTo).
+func Apply(ctx context.Context, s *runner.Stage, dir string, opts Options) (*Result, error) {
+	to, err := albemu.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	return ApplyTo(ctx, s, to, opts)
+}
+
+// ApplyTo updates the running stage s from its cloud assembly to the
+// assembly to, another synthesis of the same app, the way `cdk deploy` and
 // CloudFormation would, while the front door serves: stack after stack
 // in dependency order, and in each stack the steps of transition.Plans,
 // each as soon as the steps it waits for are done, independent steps at
@@ -149,8 +160,8 @@ func (e *StepError) Unwrap() error { return e.Err }
 // back (see rollbackSteps); the stacks after it are not updated, those
 // before it stay updated. The result reports the failure and the
 // rollback; an error means the transition could not be carried out or
-// rolled back at all (an assembly that does not load, a container that
-// does not build, a rollback that failed). After a completed transition
+// rolled back at all (a container that does not build, a rollback that
+// failed). After a completed transition
 // the stage's Assembly is the new one.
 //
 // Builds come first, before any step, as `cdk deploy` publishes its assets
@@ -158,21 +169,17 @@ func (e *StepError) Unwrap() error { return e.Err }
 //
 // It holds the stage (runner.Stage.Lock) while it runs: another Apply, or
 // Close, waits for it.
-func Apply(ctx context.Context, s *runner.Stage, dir string, opts Options) (*Result, error) {
+func ApplyTo(ctx context.Context, s *runner.Stage, to *albemu.Assembly, opts Options) (*Result, error) {
 	s.Lock()
 	defer s.Unlock()
 	timing, err := opts.Timing.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	to, err := albemu.Load(dir)
-	if err != nil {
-		return nil, err
-	}
 	plans := transition.Plans(s.Assembly.Templates, to.Templates)
 	order, err := transition.StackOrder(to.Templates.Artifacts)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", dir, err)
+		return nil, fmt.Errorf("%s: %w", to.Dir, err)
 	}
 	logw := opts.Log
 	if logw == nil {

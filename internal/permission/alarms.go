@@ -11,7 +11,8 @@ import (
 const CloudWatchPrincipal = "cloudwatch.amazonaws.com"
 
 // alarm finds the paths of an alarm's actions: CloudWatch publishing to
-// each topic it notifies and, for an encrypted topic, using its key.
+// each topic it notifies (once, whichever of its states it notifies it
+// of) and, for an encrypted topic, using its key.
 func (d *deriver) alarm(at ref, res *cfn.Resource) error {
 	name, err := d.r.Name(at.stack, at.id)
 	if err != nil {
@@ -21,6 +22,7 @@ func (d *deriver) alarm(at ref, res *cfn.Resource) error {
 	if err != nil {
 		return err
 	}
+	notified := map[string]bool{}
 	for _, prop := range []string{"AlarmActions", "OKActions", "InsufficientDataActions"} {
 		if res.Properties[prop] == nil {
 			continue
@@ -33,6 +35,10 @@ func (d *deriver) alarm(at ref, res *cfn.Resource) error {
 			if !strings.HasPrefix(action, "arn:") || strings.Split(action, ":")[2] != "sns" {
 				return fmt.Errorf("%s: action %s is not an SNS topic, which no rule covers (add one to internal/permission)", prop, action)
 			}
+			if notified[action] {
+				continue
+			}
+			notified[action] = true
 			if err := d.alarmAction(name, alarmArn, action); err != nil {
 				return err
 			}

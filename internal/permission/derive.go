@@ -98,7 +98,6 @@ type deriver struct {
 	r     *cfn.Resolver
 	env   cfn.Env
 	paths []Path
-	seen  map[string]bool
 	// byArn finds resources by their ARN, byName by their type and
 	// physical id or name.
 	byArn  map[string]ref
@@ -114,7 +113,7 @@ type deriver struct {
 // Derive returns every path between AWS services that the assembly's
 // templates rely on when deployed in env, each once, in a stable order.
 func Derive(asm *cfn.Assembly, env cfn.Env) ([]Path, error) {
-	d := &deriver{asm: asm, r: cfn.NewResolver(asm, env), env: env, seen: map[string]bool{},
+	d := &deriver{asm: asm, r: cfn.NewResolver(asm, env), env: env,
 		byArn: map[string]ref{}, byName: map[named]ref{}, policies: map[named][]Policy{}, roles: map[string]*role{}}
 	if err := d.index(); err != nil {
 		return nil, err
@@ -245,7 +244,9 @@ func (d *deriver) resourcePolicy(at ref, target string) (*Policy, error) {
 	return nil, fmt.Errorf("%s %s has %d policies (%s), and only one applies", d.resource(at).Type, at, len(found), strings.Join(sources, ", "))
 }
 
-// add records a path once.
+// add records a path. Paths that make the same call on the same policies
+// for different resources are all kept, each with its own What:
+// Evaluate decides them once.
 func (d *deriver) add(p Path) {
 	if p.Request.ResourceAccount == "" {
 		p.Request.ResourceAccount = d.env.Account
@@ -253,11 +254,6 @@ func (d *deriver) add(p Path) {
 	if p.Request.Context == nil {
 		p.Request.Context = map[string]any{}
 	}
-	k := p.key()
-	if d.seen[k] {
-		return
-	}
-	d.seen[k] = true
 	d.paths = append(d.paths, p)
 }
 

@@ -66,31 +66,26 @@ type namedPolicy struct {
 	Policy map[string]any `json:"policy"`
 }
 
-type answer struct {
-	Decision Decision `json:"decision"`
-	Detail   string   `json:"detail"`
-}
-
-// Evaluate decides every path in one run of the evaluator, each distinct
-// one once. A path whose resource is outside the templates is not
-// evaluated: its decision is Outside.
-func (e Evaluator) Evaluate(ctx context.Context, paths []Path) ([]Result, error) {
-	results := make([]Result, len(paths))
-	var sims []simulation
-	index := map[int][]int{}  // simulation -> the paths it decides
-	simOf := map[string]int{} // by Path.key: the same call on the same policies is evaluated once
+// plan returns the results that need no evaluation (Outside), the
+// simulations to run, and which paths each simulation decides: the same
+// call on the same policies (Path.key) is one simulation, however many
+// paths, each with its own What, rely on it.
+func plan(paths []Path) (results []Result, sims []simulation, index [][]int) {
+	results = make([]Result, len(paths))
+	simOf := map[string]int{} // by Path.key
 	for i, p := range paths {
 		results[i].Path = p
 		if p.Outside != "" {
 			results[i].Decision, results[i].Detail = Outside, p.Outside+" is not in the templates"
 			continue
 		}
-		if j, ok := simOf[p.key()]; ok {
+		k := p.key()
+		if j, ok := simOf[k]; ok {
 			index[j] = append(index[j], i)
 			continue
 		}
-		simOf[p.key()] = len(sims)
-		index[len(sims)] = []int{i}
+		simOf[k] = len(sims)
+		index = append(index, []int{i})
 		sim := simulation{Request: p.Request, IdentityPolicies: []namedPolicy{}}
 		if p.ResourcePolicy != nil {
 			sim.ResourcePolicy = p.ResourcePolicy.Document
@@ -100,6 +95,19 @@ func (e Evaluator) Evaluate(ctx context.Context, paths []Path) ([]Result, error)
 		}
 		sims = append(sims, sim)
 	}
+	return results, sims, index
+}
+
+type answer struct {
+	Decision Decision `json:"decision"`
+	Detail   string   `json:"detail"`
+}
+
+// Evaluate decides every path in one run of the evaluator, each distinct
+// one once. A path whose resource is outside the templates is not
+// evaluated: its decision is Outside.
+func (e Evaluator) Evaluate(ctx context.Context, paths []Path) ([]Result, error) {
+	results, sims, index := plan(paths)
 	if len(sims) == 0 {
 		return results, nil
 	}

@@ -118,8 +118,9 @@ func (p Path) String() string {
 	return fmt.Sprintf("%s: %s: %s %s on %s", p.Kind, p.What, p.Request.Principal, p.Request.Action, p.Request.Resource)
 }
 
-// Key identifies a path by everything that decides it, so that the same
-// path found in several assemblies is evaluated once.
+// key identifies a path by everything that decides it, so that the same
+// call on the same policies, relied on by several resources or found in
+// several assemblies, is evaluated once.
 func (p Path) key() string {
 	p.What = "" // the same call on the same policies, whoever relies on it
 	b, _ := json.Marshal(p)

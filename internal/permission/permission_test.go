@@ -199,6 +199,41 @@ func TestDeriveAlarm(t *testing.T) {
 	}
 }
 
+// TestDeriveKeepsEachPath: two alarms that notify the same encrypted topic
+// make the same calls on its key; each alarm keeps its own paths, so a
+// failure names it, and Evaluate runs each distinct call once.
+func TestDeriveKeepsEachPath(t *testing.T) {
+	allow, _ := json.Marshal([]any{publish(nil)})
+	body := strings.Replace(alarmStack(string(allow)), `"Alarm": {`, `"Second": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"AlarmName": "svc-latency",
+	    "AlarmActions": [{"Ref": "Topic"}]}},
+	  "Alarm": {`, 1)
+	paths, err := Derive(assembly(t, map[string]string{"A": body}), testEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyUses := map[string]int{}
+	for _, p := range paths {
+		if p.Kind == AlarmTopicKey {
+			keyUses[strings.Fields(p.What)[1]]++
+		}
+	}
+	if len(paths) != 6 || keyUses[`"svc-error-rate"`] != 2 || keyUses[`"svc-latency"`] != 2 {
+		t.Errorf("want each alarm's publish and its two key calls, got %v", paths)
+	}
+	if _, sims, _ := plan(paths); len(sims) != 4 {
+		t.Errorf("%d simulations, want 4: the two publishes (from different alarms) and the two key calls", len(sims))
+	}
+	results, err := evaluator.Evaluate(context.Background(), paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range results {
+		if r.Path.What != paths[i].What || r.Decision != Allowed {
+			t.Errorf("result %d: %s: %s, want %q allowed", i, r.Path, r.Decision, paths[i].What)
+		}
+	}
+}
+
 // TestDerivePolicyResources: a topic policy whose Condition is false is
 // not created, so the topic's policy is the other one; a second one that
 // is created is an error, since only one applies; one whose Condition

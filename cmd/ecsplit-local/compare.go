@@ -14,7 +14,6 @@ import (
 // side is one of the two stages compare runs: its stage and the extra
 // request headers its front door gets.
 type side struct {
-	name    string
 	example string // a context flag value for the usage
 	stage   stageFlags
 	headers headerFlags
@@ -23,15 +22,16 @@ type side struct {
 // register defines the side's flags: -a, -a-assembly, -a-services and
 // -a-header for side "a".
 func (s *side) register(fs *flag.FlagSet) {
-	s.stage.register(fs, s.name, "side "+s.name, s.example)
-	fs.StringVar(&s.stage.services, s.name+"-services", "", fmt.Sprintf("services `FILE` of side %s (default: -services)", s.name))
-	fs.Var(s.headers, s.name+"-header", fmt.Sprintf("extra request header `\"Name: value\"` sent to side %s only (repeatable)", s.name))
+	name := s.stage.name
+	s.stage.register(fs, s.stage.label, s.example)
+	fs.StringVar(&s.stage.services, name+"-services", "", fmt.Sprintf("services `FILE` of side %s (default: -services)", name))
+	fs.Var(s.headers, name+"-header", fmt.Sprintf("extra request header `\"Name: value\"` sent to side %s only (repeatable)", name))
 }
 
 // describe names the side in one line, such as
 // "a: stage=split, header X-Ecsplit-Preview: users".
 func (s *side) describe() string {
-	d := s.name + ": " + s.stage.describe()
+	d := s.stage.name + ": " + s.stage.describe()
 	for _, name := range sortedKeys(s.headers) {
 		for _, v := range s.headers[name] {
 			d += fmt.Sprintf(", header %s: %s", name, v)
@@ -46,8 +46,8 @@ func runCompare(args []string, stdout, stderr io.Writer) (differ bool, err error
 	fs := flag.NewFlagSet("ecsplit-local compare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	sides := []*side{
-		{name: "a", example: "stage=monolith", stage: stageFlags{context: contextFlags{}}, headers: headerFlags{}},
-		{name: "b", example: "stage=split", stage: stageFlags{context: contextFlags{}}, headers: headerFlags{}},
+		{example: "stage=monolith", stage: sideFlags("a"), headers: headerFlags{}},
+		{example: "stage=split", stage: sideFlags("b"), headers: headerFlags{}},
 	}
 	for _, s := range sides {
 		s.register(fs)
@@ -60,7 +60,7 @@ func runCompare(args []string, stdout, stderr io.Writer) (differ bool, err error
 		return false, err
 	}
 	for _, s := range sides {
-		if err := s.stage.given("side "+s.name, s.name); err != nil {
+		if err := s.stage.given(); err != nil {
 			return false, err
 		}
 		if s.stage.services == "" {
@@ -77,21 +77,25 @@ func runCompare(args []string, stdout, stderr io.Writer) (differ bool, err error
 		stages []*runner.Stage
 	)
 	for _, s := range sides {
-		st, cleanup, err := s.stage.start(ctx, "side "+s.name, "", c.o)
+		services, err := loadServices(s.stage.services)
+		if err != nil {
+			return false, err
+		}
+		st, cleanup, err := s.stage.start(ctx, services, "", c.o)
 		if err != nil {
 			return false, err
 		}
 		defer func() {
 			if err := cleanup(); err != nil {
-				fmt.Fprintf(stderr, "ecsplit-local: side %s: warning: %v\n", s.name, err)
+				fmt.Fprintf(stderr, "ecsplit-local: %s: warning: %v\n", s.stage.label, err)
 			}
 		}()
-		doors = append(doors, probe.Door{Name: s.name, URL: st.URL, Header: http.Header(s.headers)})
+		doors = append(doors, probe.Door{Name: s.stage.name, URL: st.URL, Header: http.Header(s.headers)})
 		stages = append(stages, st)
 	}
 
 	warnUnused(stderr, &sides[0].stage, &sides[1].stage)
-	warnSameTemplates(stderr, "side a", &sides[0].stage, stages[0].Assembly, "side b", &sides[1].stage, stages[1].Assembly)
+	warnSameTemplates(stderr, &sides[0].stage, stages[0].Assembly, &sides[1].stage, stages[1].Assembly)
 	fmt.Fprintf(stdout, "%s\n%s\ncorpus: %s\n\n", sides[0].describe(), sides[1].describe(), c.corpus)
 	p := &progress{w: stderr, total: len(reqs), every: time.Second, last: time.Now()}
 	diffs, err := probe.Compare(ctx, reqs, probe.CompareOptions{IgnoreHeaders: ignore, Progress: p.report}, doors...)

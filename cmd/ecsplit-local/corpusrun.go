@@ -11,7 +11,6 @@ import (
 	"syscall"
 
 	"github.com/ecsplit/ecsplit/internal/corpus"
-	"github.com/ecsplit/ecsplit/internal/runner"
 )
 
 // corpusRun is what compare and transition share: a corpus of requests
@@ -29,9 +28,7 @@ func (c *corpusRun) register(fs *flag.FlagSet, seed string) {
 	fs.StringVar(&c.services, "services", "", "services `FILE` of both sides: the command that runs each container locally (see docs/local-runner.md)")
 	fs.StringVar(&c.corpus, "corpus", "", "request corpus `FILE`: one \"METHOD TARGET\" per line (required)")
 	fs.BoolVar(&c.verbose, "v", false, "copy the services' output to stderr")
-	fs.Uint64Var(&c.o.seed, "seed", 1, seed)
-	fs.StringVar(&c.o.app, "app", ".", "`directory` of the CDK app (holding cdk.json)")
-	fs.DurationVar(&c.o.startTimeout, "start-timeout", runner.DefaultStartTimeout, "how long each service may take to pass its health check")
+	c.o.register(fs, seed)
 }
 
 // parse parses the command line: no arguments but flags, and a corpus.

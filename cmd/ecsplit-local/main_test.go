@@ -99,12 +99,12 @@ ecsplit-local: warning: services file shared.json names "typo", which is no cont
 }
 
 func TestSideDescribe(t *testing.T) {
-	s := side{name: "b", stage: stageFlags{context: contextFlags{"stage": "split", "capacity": "ec2"}},
+	s := side{stage: stageFlags{name: "b", context: contextFlags{"stage": "split", "capacity": "ec2"}},
 		headers: headerFlags{"X-Ecsplit-Preview": {"users"}}}
 	if got, want := s.describe(), "b: capacity=ec2 stage=split, header X-Ecsplit-Preview: users"; got != want {
 		t.Errorf("describe = %q, want %q", got, want)
 	}
-	s = side{name: "a", stage: stageFlags{assembly: "cdk.out"}}
+	s = side{stage: stageFlags{name: "a", assembly: "cdk.out"}}
 	if got, want := s.describe(), "a: assembly cdk.out"; got != want {
 		t.Errorf("describe = %q, want %q", got, want)
 	}

@@ -24,7 +24,7 @@ func sameTemplates(a, b *albemu.Assembly) bool {
 // sides got its default stage. Two sides asked for alike (the same
 // context, to compare two services files or two sets of request headers)
 // are the same stage on purpose.
-func warnSameTemplates(w io.Writer, aName string, a *stageFlags, aAsm *albemu.Assembly, bName string, b *stageFlags, bAsm *albemu.Assembly) {
+func warnSameTemplates(w io.Writer, a *stageFlags, aAsm *albemu.Assembly, b *stageFlags, bAsm *albemu.Assembly) {
 	if a.describe() == b.describe() || !sameTemplates(aAsm, bAsm) {
 		return
 	}
@@ -33,5 +33,5 @@ func warnSameTemplates(w io.Writer, aName string, a *stageFlags, aAsm *albemu.As
 		hint = "; does the app read these context keys? Give -c the keys it reads"
 	}
 	fmt.Fprintf(w, "ecsplit-local: warning: %s (%s) and %s (%s) have the same templates: they are one stage, which agrees with itself%s\n",
-		aName, a.describe(), bName, b.describe(), hint)
+		a.label, a.describe(), b.label, b.describe(), hint)
 }

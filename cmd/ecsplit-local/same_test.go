@@ -49,7 +49,7 @@ func TestSameTemplates(t *testing.T) {
 func TestWarnSameTemplates(t *testing.T) {
 	asm := load(t, runnertest.NewApp(runnertest.EchoV1).Write(t))
 	other := load(t, runnertest.NewApp(runnertest.EchoV2).Write(t))
-	mono, split := &stageFlags{context: contextFlags{"stage": "monolith"}}, &stageFlags{context: contextFlags{"stage": "split"}}
+	mono, split := &stageFlags{label: "side a", context: contextFlags{"stage": "monolith"}}, &stageFlags{label: "side b", context: contextFlags{"stage": "split"}}
 	tests := []struct {
 		name string
 		a, b *stageFlags
@@ -58,14 +58,14 @@ func TestWarnSameTemplates(t *testing.T) {
 	}{
 		{"contexts", mono, split, asm, "ecsplit-local: warning: side a (stage=monolith) and side b (stage=split) have the same templates: " +
 			"they are one stage, which agrees with itself; does the app read these context keys? Give -c the keys it reads\n"},
-		{"assemblies", &stageFlags{assembly: "x"}, &stageFlags{assembly: "y"}, asm, "ecsplit-local: warning: side a (assembly x) and side b (assembly y) have the same templates: " +
+		{"assemblies", &stageFlags{label: "side a", assembly: "x"}, &stageFlags{label: "side b", assembly: "y"}, asm, "ecsplit-local: warning: side a (assembly x) and side b (assembly y) have the same templates: " +
 			"they are one stage, which agrees with itself\n"},
-		{"asked for alike", mono, &stageFlags{context: contextFlags{"stage": "monolith"}}, asm, ""},
+		{"asked for alike", mono, &stageFlags{label: "side b", context: contextFlags{"stage": "monolith"}}, asm, ""},
 		{"other templates", mono, split, other, ""},
 	}
 	for _, tt := range tests {
 		var w bytes.Buffer
-		warnSameTemplates(&w, "side a", tt.a, asm, "side b", tt.b, tt.bAsm)
+		warnSameTemplates(&w, tt.a, asm, tt.b, tt.bAsm)
 		if w.String() != tt.want {
 			t.Errorf("%s: warned %q, want %q", tt.name, w.String(), tt.want)
 		}

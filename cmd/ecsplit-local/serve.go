@@ -11,23 +11,19 @@ import (
 	"slices"
 	"strings"
 	"syscall"
-
-	"github.com/ecsplit/ecsplit/internal/runner"
 )
 
 // runServe runs one stage until Ctrl-C or SIGTERM.
 func runServe(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ecsplit-local", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	st := stageFlags{context: contextFlags{}}
+	st := stageFlags{label: "stage", context: contextFlags{}}
 	fs.Var(st.context, "c", "context `KEY=VALUE` of the app, like cdk synth -c (repeatable), such as -c stage=split (default: cdk.json's)")
 	fs.StringVar(&st.assembly, "assembly", "", "serve this existing cloud assembly `DIR` (such as cdk.out) instead of synthesizing")
 	fs.StringVar(&st.services, "services", "", "services `FILE`: the command that runs each container locally (see docs/local-runner.md)")
 	addr := fs.String("addr", "127.0.0.1:8080", "front door listen `address`")
 	o := runOptions{log: stderr, stderr: stderr}
-	fs.Uint64Var(&o.seed, "seed", 1, "seed of the weighted-forward choices")
-	fs.StringVar(&o.app, "app", ".", "`directory` of the CDK app (holding cdk.json)")
-	fs.DurationVar(&o.startTimeout, "start-timeout", runner.DefaultStartTimeout, "how long each service may take to pass its health check")
+	o.register(fs, "seed of the weighted-forward choices")
 	if err := removedFlag(args); err != nil {
 		return err
 	}
@@ -38,9 +34,13 @@ func runServe(args []string, stderr io.Writer) error {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 
+	services, err := loadServices(st.services)
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	s, cleanup, err := st.start(ctx, "stage", *addr, o)
+	s, cleanup, err := st.start(ctx, services, *addr, o)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,11 @@ import (
 // stageFlags says which stage to run and how: an existing cloud assembly,
 // or a synthesis of the app with context; and a services file.
 type stageFlags struct {
+	// label names the stage in messages, such as "side a" or "stage".
+	label string
+	// name prefixes the stage's flags (see register), such as "a"; ""
+	// when the command defines them itself.
+	name     string
 	context  contextFlags
 	assembly string
 	services string
@@ -39,6 +44,12 @@ func (f *stageFlags) describe() string {
 	return strings.Join(kv, " ")
 }
 
+// sideFlags returns the flags of side name of a command that runs two
+// stages, such as "a".
+func sideFlags(name string) stageFlags {
+	return stageFlags{label: "side " + name, name: name, context: contextFlags{}}
+}
+
 // runOptions are the options every started stage shares.
 type runOptions struct {
 	app          string
@@ -51,19 +62,27 @@ type runOptions struct {
 	stderr io.Writer
 }
 
-// register defines the flags that say which stage side name runs, for
-// what (such as "side a", or "the state before"): -NAME KEY=VALUE and
-// -NAME-assembly DIR.
-func (f *stageFlags) register(fs *flag.FlagSet, name, what, example string) {
-	fs.Var(f.context, name, fmt.Sprintf("context `KEY=VALUE` of %s, like cdk synth -c (repeatable), such as -%s %s", what, name, example))
-	fs.StringVar(&f.assembly, name+"-assembly", "", fmt.Sprintf("take this existing cloud assembly `DIR` as %s instead of synthesizing", what))
+// register defines the flags of the options: -app, -seed (which seeds
+// what seed says) and -start-timeout.
+func (o *runOptions) register(fs *flag.FlagSet, seed string) {
+	fs.StringVar(&o.app, "app", ".", "`directory` of the CDK app (holding cdk.json)")
+	fs.Uint64Var(&o.seed, "seed", 1, seed)
+	fs.DurationVar(&o.startTimeout, "start-timeout", runner.DefaultStartTimeout, "how long each service may take to pass its health check")
 }
 
-// given fails when the flags of side name (see register) say nothing:
-// an app read with cdk.json's context alone is rarely a side on purpose.
-func (f *stageFlags) given(label, name string) error {
+// register defines the flags that say which stage the side runs, for
+// what (such as "side a", or "the state before"): -NAME KEY=VALUE and
+// -NAME-assembly DIR.
+func (f *stageFlags) register(fs *flag.FlagSet, what, example string) {
+	fs.Var(f.context, f.name, fmt.Sprintf("context `KEY=VALUE` of %s, like cdk synth -c (repeatable), such as -%s %s", what, f.name, example))
+	fs.StringVar(&f.assembly, f.name+"-assembly", "", fmt.Sprintf("take this existing cloud assembly `DIR` as %s instead of synthesizing", what))
+}
+
+// given fails when the side's flags (see register) say nothing: an app
+// read with cdk.json's context alone is rarely a side on purpose.
+func (f *stageFlags) given() error {
 	if f.assembly == "" && len(f.context) == 0 {
-		return fmt.Errorf("%s: say which stage: -%s KEY=VALUE (like cdk synth -c) or -%s-assembly DIR", label, name, name)
+		return fmt.Errorf("%s: say which stage: -%s KEY=VALUE (like cdk synth -c) or -%s-assembly DIR", f.label, f.name, f.name)
 	}
 	return nil
 }
@@ -71,9 +90,9 @@ func (f *stageFlags) given(label, name string) error {
 // synth returns the directory of the stage's cloud assembly: the one it
 // names, or a new synthesis of the app with its context, which remove
 // removes.
-func (f *stageFlags) synth(ctx context.Context, label string, o runOptions) (dir string, remove func() error, err error) {
+func (f *stageFlags) synth(ctx context.Context, o runOptions) (dir string, remove func() error, err error) {
 	if f.assembly != "" && len(f.context) > 0 {
-		return "", nil, fmt.Errorf("%s: an assembly runs as it was synthesized: give it or context, not both", label)
+		return "", nil, fmt.Errorf("%s: an assembly runs as it was synthesized: give it or context, not both", f.label)
 	}
 	if f.assembly != "" {
 		return f.assembly, func() error { return nil }, nil
@@ -83,7 +102,7 @@ func (f *stageFlags) synth(ctx context.Context, label string, o runOptions) (dir
 		return "", nil, err
 	}
 	remove = func() error { return os.RemoveAll(tmp) }
-	fmt.Fprintf(o.stderr, "ecsplit-local: %s: synthesizing %s with %s\n", label, o.app, f.describe())
+	fmt.Fprintf(o.stderr, "ecsplit-local: %s: synthesizing %s with %s\n", f.label, o.app, f.describe())
 	if err := runner.Synth(ctx, o.app, tmp, f.context); err != nil {
 		remove()
 		return "", nil, err
@@ -91,23 +110,20 @@ func (f *stageFlags) synth(ctx context.Context, label string, o runOptions) (dir
 	return tmp, remove, nil
 }
 
-// loadServices reads the stage's services file, if it has one.
-func (f *stageFlags) loadServices() (runner.Services, error) {
-	if f.services == "" {
+// loadServices reads a services file, if there is one (file is not "").
+func loadServices(file string) (runner.Services, error) {
+	if file == "" {
 		return nil, nil
 	}
-	return runner.LoadServices(f.services)
+	return runner.LoadServices(file)
 }
 
-// start synthesizes the stage (unless it names an assembly) and runs it.
-// cleanup stops the stage and removes the synthesis; it returns the
-// errors of services that did not stop cleanly.
-func (f *stageFlags) start(ctx context.Context, label, addr string, o runOptions) (_ *runner.Stage, cleanup func() error, err error) {
-	services, err := f.loadServices()
-	if err != nil {
-		return nil, nil, err
-	}
-	dir, removeDir, err := f.synth(ctx, label, o)
+// start synthesizes the stage (unless it names an assembly) and runs it
+// with services, its services file as loadServices read it. cleanup stops
+// the stage and removes the synthesis; it returns the errors of services
+// that did not stop cleanly.
+func (f *stageFlags) start(ctx context.Context, services runner.Services, addr string, o runOptions) (_ *runner.Stage, cleanup func() error, err error) {
+	dir, removeDir, err := f.synth(ctx, o)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -115,10 +131,10 @@ func (f *stageFlags) start(ctx context.Context, label, addr string, o runOptions
 	s, err := runner.Start(ctx, dir, runner.Options{Addr: addr, Seed: o.seed, Services: services, StartTimeout: o.startTimeout, BinDir: o.binDir, Log: o.log})
 	if err != nil {
 		removeDir()
-		return nil, nil, fmt.Errorf("%s: %w", label, err)
+		return nil, nil, fmt.Errorf("%s: %w", f.label, err)
 	}
 	f.unused = services.Unused(s.Assembly)
-	fmt.Fprintf(o.stderr, "ecsplit-local: %s: services up in %s (%s), front door %s\n", label, time.Since(start).Round(time.Millisecond), containerNames(s), s.URL)
+	fmt.Fprintf(o.stderr, "ecsplit-local: %s: services up in %s (%s), front door %s\n", f.label, time.Since(start).Round(time.Millisecond), containerNames(s), s.URL)
 	return s, func() error { return errors.Join(s.Close(), removeDir()) }, nil
 }
 

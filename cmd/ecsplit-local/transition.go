@@ -55,9 +55,9 @@ func (t *transitionFlags) check() error {
 func runTransition(args []string, stdout, stderr io.Writer) (failed bool, err error) {
 	fs := flag.NewFlagSet("ecsplit-local transition", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	from, to := &stageFlags{context: contextFlags{}}, &stageFlags{context: contextFlags{}}
-	from.register(fs, "a", "the state the update starts from", "stage=monolith")
-	to.register(fs, "b", "the state the update goes to", "stage=users:10")
+	from, to := sideFlags("a"), sideFlags("b")
+	from.register(fs, "the state the update starts from", "stage=monolith")
+	to.register(fs, "the state the update goes to", "stage=users:10")
 	var c corpusRun
 	c.register(fs, "seed of the front door's weighted-forward choices and of the tasks' start delays")
 	var tf transitionFlags
@@ -68,16 +68,17 @@ func runTransition(args []string, stdout, stderr io.Writer) (failed bool, err er
 	if err := tf.check(); err != nil {
 		return false, err
 	}
-	for _, s := range []struct {
-		f    *stageFlags
-		name string
-	}{{from, "a"}, {to, "b"}} {
-		if err := s.f.given("side "+s.name, s.name); err != nil {
+	for _, f := range []*stageFlags{&from, &to} {
+		if err := f.given(); err != nil {
 			return false, err
 		}
-		s.f.services = c.services
+		f.services = c.services
 	}
 	tf.timing.Seed = c.o.seed
+	services, err := loadServices(c.services)
+	if err != nil {
+		return false, err
+	}
 	ctx, reqs, end, err := c.begin()
 	if err != nil {
 		return false, err
@@ -85,7 +86,7 @@ func runTransition(args []string, stdout, stderr io.Writer) (failed bool, err er
 	defer end()
 
 	// b first: a synthesis that fails, fails before any service starts.
-	dir, remove, err := to.synth(ctx, "side b", c.o)
+	dir, remove, err := to.synth(ctx, c.o)
 	if err != nil {
 		return false, err
 	}
@@ -94,7 +95,7 @@ func runTransition(args []string, stdout, stderr io.Writer) (failed bool, err er
 	if err != nil {
 		return false, err
 	}
-	s, cleanup, err := from.start(ctx, "side a", "", c.o)
+	s, cleanup, err := from.start(ctx, services, "", c.o)
 	if err != nil {
 		return false, err
 	}
@@ -103,11 +104,9 @@ func runTransition(args []string, stdout, stderr io.Writer) (failed bool, err er
 			fmt.Fprintf(stderr, "ecsplit-local: side a: warning: %v\n", err)
 		}
 	}()
-	if services, err := to.loadServices(); err == nil {
-		to.unused = services.Unused(toAsm)
-	}
-	warnUnused(stderr, from, to)
-	warnSameTemplates(stderr, "side a", from, s.Assembly, "side b", to, toAsm)
+	to.unused = services.Unused(toAsm)
+	warnUnused(stderr, &from, &to)
+	warnSameTemplates(stderr, &from, s.Assembly, &to, toAsm)
 
 	fmt.Fprintf(stdout, "a: %s\nb: %s\ncorpus: %s\n\n", from.describe(), to.describe(), c.corpus)
 	problems := transition.Check(s.Assembly, toAsm)

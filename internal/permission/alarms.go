@@ -77,21 +77,23 @@ func (d *deriver) alarmAction(alarm, alarmArn, topicArn string) error {
 	if err != nil || keyID == "" {
 		return err
 	}
-	key, keyArn, keyPolicy, err := d.key(keyID)
+	key, err := d.key(keyID)
 	if err != nil {
 		return fmt.Errorf("topic %s: %w", topic, err)
 	}
 	for _, action := range []string{"kms:GenerateDataKey", "kms:Decrypt"} {
 		d.add(Path{
 			Kind: AlarmTopicKey,
-			What: fmt.Sprintf("alarm %q publishes to topic %s, encrypted with key %s", alarm, topicArn, key),
+			What: fmt.Sprintf("alarm %q publishes to topic %s, encrypted with key %s", alarm, topicArn, key.name),
 			Request: Request{
-				Principal: CloudWatchPrincipal,
-				Action:    action,
-				Resource:  keyArn,
+				Principal:       CloudWatchPrincipal,
+				Action:          action,
+				Resource:        key.arn,
+				ResourceAccount: accountOf(key.arn),
 			},
-			ResourcePolicy: keyPolicy,
+			ResourcePolicy: key.policy,
 			Doc:            docAlarmTopicKey,
+			Outside:        key.outside,
 		})
 	}
 	return nil
@@ -108,23 +110,42 @@ func (d *deriver) topicPolicy(topic ref, topicArn string) (*Policy, error) {
 	return policy, err
 }
 
-// key finds a KMS key of the assembly by id or ARN, and returns it, its
-// ARN and its key policy.
-func (d *deriver) key(idOrArn string) (ref, string, *Policy, error) {
+// kmsKey is a KMS key that a path uses.
+type kmsKey struct {
+	// name names the key: its resource (STACK/ID), or its ARN when it is
+	// not in the templates.
+	name string
+	// arn is its ARN.
+	arn string
+	// policy is its key policy, nil when it is not in the templates.
+	policy *Policy
+	// outside, when the key is not in the templates (an existing key
+	// that the user names by ARN), says so, for Path.Outside.
+	outside string
+}
+
+// key finds a KMS key by id or ARN: a key of the assembly, with its key
+// policy, or a key from elsewhere named by its ARN, whose policy is its
+// owner's. A key id that is not in the templates is an error: its ARN is
+// not known.
+func (d *deriver) key(idOrArn string) (kmsKey, error) {
 	at, ok := d.byArn[idOrArn]
 	if !ok {
 		at, ok = d.byName[named{"AWS::KMS::Key", idOrArn}]
 	}
 	if !ok || d.resource(at).Type != "AWS::KMS::Key" {
-		return ref{}, "", nil, fmt.Errorf("KMS key %s is not in the templates, and no rule covers a key from elsewhere", idOrArn)
+		if parts := strings.SplitN(idOrArn, ":", 6); len(parts) == 6 && parts[0] == "arn" && parts[2] == "kms" {
+			return kmsKey{name: idOrArn, arn: idOrArn, outside: "KMS key " + idOrArn}, nil
+		}
+		return kmsKey{}, fmt.Errorf("KMS key %s is not in the templates, and is not an ARN", idOrArn)
 	}
 	arn, err := d.arn(at)
 	if err != nil {
-		return ref{}, "", nil, err
+		return kmsKey{}, err
 	}
 	doc, err := d.document(at, d.resource(at).Properties["KeyPolicy"])
 	if err != nil {
-		return ref{}, "", nil, fmt.Errorf("%s: KeyPolicy: %w", at, err)
+		return kmsKey{}, fmt.Errorf("%s: KeyPolicy: %w", at, err)
 	}
-	return at, arn, &Policy{Source: at.String(), Document: doc}, nil
+	return kmsKey{name: at.String(), arn: arn, policy: &Policy{Source: at.String(), Document: doc}}, nil
 }

@@ -228,9 +228,9 @@ func (d *deriver) agentCalls(at ref, r *role, cluster string) {
 }
 
 // volumeKeys adds, for each encrypted volume of a launch template whose
-// key is a customer managed key of the templates, EC2 Auto Scaling's use
-// of that key. The default key (aws/ebs) needs no path: AWS manages its
-// policy.
+// key is a customer managed key, EC2 Auto Scaling's use of that key
+// (Outside for a key that is not in the templates). The default key
+// (aws/ebs) needs no path: AWS manages its policy.
 func (d *deriver) volumeKeys(at ref, data map[string]any) error {
 	mappings, _ := data["BlockDeviceMappings"].([]any)
 	for _, m := range mappings {
@@ -239,7 +239,7 @@ func (d *deriver) volumeKeys(at ref, data map[string]any) error {
 		if keyID == "" {
 			continue
 		}
-		key, keyArn, policy, err := d.key(keyID)
+		key, err := d.key(keyID)
 		if err != nil {
 			return err
 		}
@@ -250,12 +250,13 @@ func (d *deriver) volumeKeys(at ref, data map[string]any) error {
 			{Action: "kms:Decrypt"},
 			{Action: "kms:DescribeKey"},
 		} {
-			call.Principal, call.Resource = slr, keyArn
+			call.Principal, call.Resource, call.ResourceAccount = slr, key.arn, accountOf(key.arn)
 			d.add(Path{
 				Kind:             VolumeKey,
-				What:             fmt.Sprintf("EC2 Auto Scaling launches instances of %s with volumes encrypted by key %s", at, key),
+				What:             fmt.Sprintf("EC2 Auto Scaling launches instances of %s with volumes encrypted by key %s", at, key.name),
 				Request:          call,
-				ResourcePolicy:   policy,
+				ResourcePolicy:   key.policy,
+				Outside:          key.outside,
 				IdentityPolicies: []Policy{{Source: "AWSServiceRoleForAutoScaling (AWS managed)", Document: allowAll("kms:*")}},
 				Doc:              docVolumeKey,
 			})

@@ -15,7 +15,7 @@ func (d *deriver) logGroup(at ref, res *cfn.Resource) error {
 	if err != nil || keyID == "" {
 		return err
 	}
-	key, keyArn, keyPolicy, err := d.key(keyID)
+	key, err := d.key(keyID)
 	if err != nil {
 		return err
 	}
@@ -31,15 +31,17 @@ func (d *deriver) logGroup(at ref, res *cfn.Resource) error {
 	for _, action := range []string{"kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"} {
 		d.add(Path{
 			Kind: LogGroupKey,
-			What: fmt.Sprintf("log group %q is encrypted with key %s", name, key),
+			What: fmt.Sprintf("log group %q is encrypted with key %s", name, key.name),
 			Request: Request{
-				Principal: "logs." + d.env.Region + ".amazonaws.com",
-				Action:    action,
-				Resource:  keyArn,
-				Context:   map[string]any{"kms:EncryptionContext:aws:logs:arn": group},
+				Principal:       "logs." + d.env.Region + ".amazonaws.com",
+				Action:          action,
+				Resource:        key.arn,
+				ResourceAccount: accountOf(key.arn),
+				Context:         map[string]any{"kms:EncryptionContext:aws:logs:arn": group},
 			},
-			ResourcePolicy: keyPolicy,
+			ResourcePolicy: key.policy,
 			Doc:            docLogGroupKey,
+			Outside:        key.outside,
 		})
 	}
 	return nil

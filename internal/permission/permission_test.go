@@ -301,6 +301,39 @@ func TestDeriveAlarmOutside(t *testing.T) {
 	}
 }
 
+// TestDeriveLogGroupKeyOutside: a log group encrypted with an existing key
+// (microservice.Props.LogKey, named by its ARN) gives CloudWatch Logs'
+// calls on it marked Outside, as an existing topic's or bucket's are, which
+// Evaluate does not decide; a key id that is in no template is an error.
+func TestDeriveLogGroupKeyOutside(t *testing.T) {
+	const keyArn = "arn:aws:kms:eu-west-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	group := func(key string) string {
+		return `{"Resources": {"Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "app", "KmsKeyId": "` + key + `"}}}}`
+	}
+	paths, err := Derive(assembly(t, map[string]string{"A": group(keyArn)}), testEnv)
+	if err != nil || len(paths) != 3 {
+		t.Fatalf("paths %v, %v: want CloudWatch Logs' three calls on the key", paths, err)
+	}
+	for _, p := range paths {
+		if p.Kind != LogGroupKey || p.Outside != "KMS key "+keyArn || p.Request.Resource != keyArn || p.Request.ResourceAccount != "999999999999" || p.ResourcePolicy != nil {
+			t.Errorf("%s: outside %q, account %s, policy %v: want an Outside call on %s", p, p.Outside, p.Request.ResourceAccount, p.ResourcePolicy, keyArn)
+		}
+	}
+	results, err := evaluator.Evaluate(context.Background(), paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		if r.Decision != Outside {
+			t.Errorf("%s: %s, want Outside", r.Path, r.Decision)
+		}
+	}
+	if _, err := Derive(assembly(t, map[string]string{"A": group("1234abcd-12ab-34cd-56ef-1234567890ab")}), testEnv); err == nil ||
+		!strings.Contains(err.Error(), "is not in the templates, and is not an ARN") {
+		t.Errorf("a key id in no template: error %v", err)
+	}
+}
+
 // TestDeriveTaskDefinition: a task definition gives ECS assuming both its
 // roles (with aws:SourceAccount only), and the execution role's calls:
 // the ECR pull of its image in its repository, the awslogs stream under

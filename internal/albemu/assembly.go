@@ -7,7 +7,7 @@
 // elbv2_read.go reads the listeners, rules, actions and target groups,
 // ecs_read.go the ECS services, task definitions and containers. It knows
 // nothing of how an image is built or run: that is the runner's business
-// (package local). It imports no CDK code, so its tests start no Node.js
+// (package runner). It imports no CDK code, so its tests start no Node.js
 // process.
 package albemu
 

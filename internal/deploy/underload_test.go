@@ -9,10 +9,10 @@ import (
 	"github.com/ecsplit/ecsplit/internal/runner/runnertest"
 )
 
-// TestTransitionUnderLoadCoversTheTransition: a load that stops before
+// TestUnderLoadCoversTheTransition: a load that stops before
 // the end state has answered the corpus did not cover the transition: an
 // error, not a report of zero unexpected answers.
-func TestTransitionUnderLoadCoversTheTransition(t *testing.T) {
+func TestUnderLoadCoversTheTransition(t *testing.T) {
 	dir := runnertest.NewApp(runnertest.EchoV1).Write(t)
 	s, err := runner.Start(context.Background(), dir, runner.Options{Services: appServices(map[string]string{"echo": "echo"})})
 	if err != nil {

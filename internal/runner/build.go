@@ -77,7 +77,7 @@ func Build(ctx context.Context, img *albemu.ImageAsset, program, binDir string) 
 	cmd.Stdout, cmd.Stderr = &b, &b
 	// In its own process group, so that an interrupt stops go build too,
 	// not build.sh alone.
-	if err := runInGroup(ctx, cmd, synthStopDelay); err != nil {
+	if err := runInGroup(ctx, cmd, groupStopDelay); err != nil {
 		return "", fmt.Errorf("build %s in %s: %v\n%s", program, img.Dir, err, b.Bytes())
 	}
 	return out, os.Rename(tmp, out)

@@ -33,7 +33,7 @@ type process struct {
 // startProcess starts a launch with PORT set to a free loopback port and HOST
 // to 127.0.0.1: every task of the emulation shares the loopback interface
 // while real tasks each have their own IP address, and nothing outside
-// this machine may reach them. The task's output goes to logs, each line
+// this machine may reach them. The process's output goes to logs, each line
 // prefixed with its name. It returns once the process has started; see
 // waitHealthy.
 func startProcess(name string, l Launch, logs *log.Logger) (*process, error) {
@@ -41,13 +41,13 @@ func startProcess(name string, l Launch, logs *log.Logger) (*process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("container %s: %w", name, err)
 	}
-	t := &process{name: name, l: l, done: make(chan struct{}), output: &tail{},
+	p := &process{name: name, l: l, done: make(chan struct{}), output: &tail{},
 		url: &url.URL{Scheme: "http", Host: net.JoinHostPort("127.0.0.1", port)}}
 	cmd := exec.Command(l.argv[0], l.argv[1:]...)
 	cmd.Dir = l.dir
 	cmd.Env = slices.Concat(l.env, []string{"PORT=" + port, "HOST=127.0.0.1"})
 	cmd.SysProcAttr = sysProcAttr()
-	out := io.MultiWriter(&prefixWriter{prefix: "[" + name + "] ", log: logs}, t.output)
+	out := io.MultiWriter(&prefixWriter{prefix: "[" + name + "] ", log: logs}, p.output)
 	cmd.Stdout, cmd.Stderr = out, out
 	// A child of the command (go run's program) may hold the output open
 	// after the command exits; Wait gives it the stop timeout.
@@ -55,12 +55,12 @@ func startProcess(name string, l Launch, logs *log.Logger) (*process, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("container %s: start %q in %s: %w", name, l.argv, l.dir, err)
 	}
-	t.cmd = cmd
+	p.cmd = cmd
 	go func() {
-		t.err = cmd.Wait()
-		close(t.done)
+		p.err = cmd.Wait()
+		close(p.done)
 	}()
-	return t, nil
+	return p, nil
 }
 
 // freePort returns a TCP port that is free on the loopback interface now.
@@ -74,22 +74,22 @@ func freePort() (string, error) {
 	return port, err
 }
 
-// startPoll is how often waitHealthy checks a starting task.
+// startPoll is how often waitHealthy checks a starting process.
 const startPoll = 20 * time.Millisecond
 
 // waitHealthy polls the target group's health check until it passes once,
 // for at most timeout. (The ALB needs HealthyThresholdCount passes,
 // Interval apart; the emulator does not wait for them.)
-func (t *process) waitHealthy(ctx context.Context, tg *albemu.TargetGroup, timeout time.Duration) error {
-	return t.pollHealth(ctx, tg, startPoll, timeout)
+func (p *process) waitHealthy(ctx context.Context, tg *albemu.TargetGroup, timeout time.Duration) error {
+	return p.pollHealth(ctx, tg, startPoll, timeout)
 }
 
 // pollHealth checks the target group's health check every interval until
 // it passes once, for at most timeout.
-func (t *process) pollHealth(ctx context.Context, tg *albemu.TargetGroup, every, timeout time.Duration) error {
-	u := t.url.JoinPath(tg.HealthCheckPath).String()
+func (p *process) pollHealth(ctx context.Context, tg *albemu.TargetGroup, every, timeout time.Duration) error {
+	u := p.url.JoinPath(tg.HealthCheckPath).String()
 	client := &http.Client{Timeout: time.Second}
-	return t.poll(ctx, every, timeout, "its health check passed", func() error {
+	return p.poll(ctx, every, timeout, "its health check passed", func() error {
 		resp, err := client.Get(u)
 		if err != nil {
 			return err
@@ -104,26 +104,26 @@ func (t *process) pollHealth(ctx context.Context, tg *albemu.TargetGroup, every,
 	})
 }
 
-// waitListening waits until the task accepts connections on its port,
+// waitListening waits until the process accepts connections on its port,
 // for at most timeout: the process's own start, which a transition does
 // not scale, before its health checks count.
-func (t *process) waitListening(ctx context.Context, timeout time.Duration) error {
-	return t.poll(ctx, startPoll, timeout, "it listened", func() error {
-		conn, err := net.DialTimeout("tcp", t.url.Host, time.Second)
+func (p *process) waitListening(ctx context.Context, timeout time.Duration) error {
+	return p.poll(ctx, startPoll, timeout, "it listened", func() error {
+		conn, err := net.DialTimeout("tcp", p.url.Host, time.Second)
 		if err == nil {
 			conn.Close()
 		}
 		return err
 	}, func(timeout time.Duration, err error) string {
-		return fmt.Sprintf("nothing listened on %s for %s: %v", t.url.Host, timeout, err)
+		return fmt.Sprintf("nothing listened on %s for %s: %v", p.url.Host, timeout, err)
 	})
 }
 
 // poll calls check every interval until it succeeds, for at most timeout.
-// It fails when the task exits first ("exited before " + before), when ctx
+// It fails when the process exits first ("exited before " + before), when ctx
 // ends, or at the deadline with timedOut's description of the last
 // failure.
-func (t *process) poll(ctx context.Context, every, timeout time.Duration, before string, check func() error, timedOut func(time.Duration, error) string) error {
+func (p *process) poll(ctx context.Context, every, timeout time.Duration, before string, check func() error, timedOut func(time.Duration, error) string) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		err := check()
@@ -131,14 +131,14 @@ func (t *process) poll(ctx context.Context, every, timeout time.Duration, before
 			return nil
 		}
 		select {
-		case <-t.done:
-			return fmt.Errorf("container %s exited before %s: %v\n%s", t.name, before, t.err, t.output)
+		case <-p.done:
+			return fmt.Errorf("container %s exited before %s: %v\n%s", p.name, before, p.err, p.output)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(every):
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("container %s: %s\n%s", t.name, timedOut(timeout, err), t.output)
+			return fmt.Errorf("container %s: %s\n%s", p.name, timedOut(timeout, err), p.output)
 		}
 	}
 }
@@ -162,32 +162,32 @@ func codeMatches(codes string, status int) bool {
 }
 
 // stop sends SIGTERM to the process's group, waits StopTimeout, then
-// kills the group. It returns an error when the task did not stop cleanly:
+// kills the group. It returns an error when the process did not stop cleanly:
 // killed, or exited with an error (an exit by the SIGTERM itself is clean
 // for a command, see Launch.signalExitOK).
-func (t *process) stop() error {
-	if t.cmd == nil || t.cmd.Process == nil {
+func (p *process) stop() error {
+	if p.cmd == nil || p.cmd.Process == nil {
 		return nil
 	}
 	select {
-	case <-t.done:
+	case <-p.done:
 	default:
-		signalGroup(t.cmd.Process, syscall.SIGTERM)
+		signalGroup(p.cmd.Process, syscall.SIGTERM)
 		select {
-		case <-t.done:
+		case <-p.done:
 		case <-time.After(StopTimeout):
-			signalGroup(t.cmd.Process, syscall.SIGKILL)
-			<-t.done
-			return fmt.Errorf("container %s: killed after %s without exiting", t.name, StopTimeout)
+			signalGroup(p.cmd.Process, syscall.SIGKILL)
+			<-p.done
+			return fmt.Errorf("container %s: killed after %s without exiting", p.name, StopTimeout)
 		}
 	}
-	if errors.Is(t.err, exec.ErrWaitDelay) {
+	if errors.Is(p.err, exec.ErrWaitDelay) {
 		// The command exited, a process it started did not.
-		signalGroup(t.cmd.Process, syscall.SIGKILL)
-		return fmt.Errorf("container %s: a process it started was killed after %s without exiting", t.name, StopTimeout)
+		signalGroup(p.cmd.Process, syscall.SIGKILL)
+		return fmt.Errorf("container %s: a process it started was killed after %s without exiting", p.name, StopTimeout)
 	}
-	if t.err != nil && !(t.l.signalExitOK && terminatedBy(t.err, syscall.SIGTERM)) {
-		return fmt.Errorf("container %s: %v\n%s", t.name, t.err, t.output)
+	if p.err != nil && !(p.l.signalExitOK && terminatedBy(p.err, syscall.SIGTERM)) {
+		return fmt.Errorf("container %s: %v\n%s", p.name, p.err, p.output)
 	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// signalGroup sends sig to the process group the task leads (see
+// signalGroup sends sig to the process group the process leads (see
 // sysProcAttr), so that a command's own children (go run's program, a shell
 // wrapper's service) get it too.
 func signalGroup(p *os.Process, sig syscall.Signal) {

@@ -11,9 +11,10 @@ import (
 	"time"
 )
 
-// synthStopDelay is how long an interrupted synthesis has between SIGTERM
-// and SIGKILL: the app and its jsii node process need no drain.
-const synthStopDelay = 2 * time.Second
+// groupStopDelay is how long a command that runInGroup runs, a synthesis
+// or a build, has between SIGTERM and SIGKILL once interrupted: none has
+// requests to drain.
+const groupStopDelay = 2 * time.Second
 
 // Synth synthesizes the CDK app in appDir into outDir, as `cdk synth` does:
 // it runs the app command of appDir/cdk.json ("go run .") with CDK_OUTDIR
@@ -24,7 +25,7 @@ const synthStopDelay = 2 * time.Second
 // terminal reaches only the runner. When ctx ends, Synth stops the whole
 // group, the app and every process it started: SIGTERM, then SIGKILL to
 // whatever is left once the app command has exited, or after
-// synthStopDelay. It returns once the app command has exited.
+// groupStopDelay. It returns once the app command has exited.
 func Synth(ctx context.Context, appDir, outDir string, context map[string]string) error {
 	var cfg struct {
 		App     string         `json:"app"`
@@ -62,7 +63,7 @@ func Synth(ctx context.Context, appDir, outDir string, context map[string]string
 		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := runInGroup(ctx, cmd, synthStopDelay); err != nil {
+	if err := runInGroup(ctx, cmd, groupStopDelay); err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("synth %s: interrupted: %w", appDir, ctx.Err())
 		}

@@ -52,8 +52,8 @@ func TestSynthCancelStopsApp(t *testing.T) {
 				if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "interrupted") {
 					t.Errorf("Synth: %v, want it interrupted", err)
 				}
-			case <-time.After(synthStopDelay + 5*time.Second):
-				t.Fatalf("Synth still running %v after its context ended", synthStopDelay+5*time.Second)
+			case <-time.After(groupStopDelay + 5*time.Second):
+				t.Fatalf("Synth still running %v after its context ended", groupStopDelay+5*time.Second)
 			}
 			// SIGKILL is sent before Synth returns; the process may take a
 			// moment to die.

@@ -15,12 +15,16 @@ import (
 // until the read timeout (10 s, as long as the default shutdown timeout):
 //
 //   - a connection whose request has not arrived whole (http.StateNew) is
-//     closed: net/http never serves a request that arrives during a drain,
-//     but waits up to 5 s for it;
+//     closed without an answer (the client sees the connection close):
+//     net/http never serves a request that arrives during a drain, but
+//     waits up to 5 s for it;
 //   - a request body still arriving gets a read deadline in the past: the
-//     read fails at once with a timeout, the handler reading it answers the
-//     error, and net/http, which reads the rest of a body its handler left
-//     unread before it answers, sends the answer and closes the connection.
+//     read fails at once with a timeout ("i/o timeout"), which a handler
+//     reading the body answers; a handler that does not read it answers as
+//     usual. net/http, which reads the rest of a body its handler left
+//     unread before it answers, sends the answer (LogRequests logs it) and
+//     closes the connection. Such a request counts as answered: a slow
+//     client never makes the drain fail.
 //
 // Requests whose body has arrived whole, or that have none, are left alone:
 // a read deadline would cancel their context.

@@ -137,16 +137,10 @@ func killOnSecondSignal(stop context.CancelFunc, logs *Log) {
 
 // Run serves h on cfg.Host and cfg.Port until ctx is done, then drains the
 // server: it stops accepting connections, closes idle ones, cuts off every
-// read that waits for a client, and waits up to cfg.ShutdownTimeout for the
-// handlers to return and their answers to be sent. The cut-off reads are:
-//
-//   - a request that has not arrived whole (its headers are still coming):
-//     its connection is closed without an answer, as net/http never serves
-//     a request that arrives during a drain;
-//   - a request body still arriving: reading it fails at once with a
-//     timeout error, which a handler reading the body answers (a handler
-//     that does not read it answers as usual); the answer is sent and
-//     logged, then the connection is closed.
+// read that waits for a client (a request whose headers are still coming,
+// a request body still arriving; see readCutoff for how), and waits up to
+// cfg.ShutdownTimeout for the handlers to return and their answers to be
+// sent.
 //
 // Run returns nil when every handler has returned and its answer has been
 // sent within cfg.ShutdownTimeout: requests whose body was cut off count as

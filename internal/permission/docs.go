@@ -36,9 +36,15 @@ const (
 	// aws:SourceArn (the source bucket) and aws:SourceAccount.
 	docServerAccessLogs = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html"
 	// docTaskRoles: ecs-tasks.amazonaws.com assumes task and execution
-	// roles; aws:SourceAccount is documented, aws:SourceArn only as a
-	// wildcard ("specifying a cluster is not currently supported"), so its
-	// value is unknown and left out.
+	// roles, with aws:SourceAccount. "Amazon ECS task IAM role" recommends
+	// a task role trust policy of ArnLike aws:SourceArn
+	// arn:aws:ecs:REGION:ACCOUNT:* and StringEquals aws:SourceAccount, so
+	// the task role's request carries aws:SourceArn too; its value is
+	// documented only as that wildcard ("specifying a cluster is not
+	// currently supported"), so it is a stand-in task of the Region and
+	// account (standInTask). The execution role's page
+	// (docTaskExecution) documents no aws:SourceArn, so its request has
+	// none.
 	docTaskRoles = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html"
 	// docTaskExecution: the execution role pulls from ECR, writes the
 	// awslogs log stream and reads the secrets.

@@ -16,6 +16,13 @@ const ECSTasksPrincipal = "ecs-tasks.amazonaws.com"
 // ecrImage matches a private ECR image URI: ACCOUNT.dkr.ecr.REGION.DOMAIN/REPOSITORY[:TAG|@DIGEST].
 var ecrImage = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.[a-z0-9.]+/([^:@]+)`)
 
+// standInTask is the resource part of the aws:SourceArn with which ECS
+// assumes a task role: a task, whose cluster and id are stand-ins, since
+// AWS documents the key only as arn:aws:ecs:REGION:ACCOUNT:* (a cluster is
+// not supported; docTaskRoles). A trust policy hardened as AWS recommends
+// allows it; one that names a cluster does not.
+const standInTask = "task/stand-in-cluster/0123456789abcdef0123456789abcdef"
+
 // taskDefinition finds the paths of a task definition: ECS assuming its
 // task role and its execution role, and the execution role pulling each
 // container's ECR image, writing its awslogs stream and reading its
@@ -25,7 +32,6 @@ func (d *deriver) taskDefinition(at ref, res *cfn.Resource) error {
 	if err != nil {
 		return err
 	}
-	context := map[string]any{"aws:SourceAccount": d.env.Account}
 	if arn, err := d.str(at, res, "TaskRoleArn"); err != nil || arn != "" {
 		if err != nil {
 			return err
@@ -34,7 +40,8 @@ func (d *deriver) taskDefinition(at ref, res *cfn.Resource) error {
 		if err != nil {
 			return err
 		}
-		d.assume(r, ECSTasksPrincipal, fmt.Sprintf("the tasks of %q run with task role %s", family, r.at), docTaskRoles, context)
+		d.assume(r, ECSTasksPrincipal, fmt.Sprintf("the tasks of %q run with task role %s", family, r.at), docTaskRoles,
+			map[string]any{"aws:SourceAccount": d.env.Account, "aws:SourceArn": d.env.ARN("ecs", standInTask)})
 	}
 	execArn, err := d.str(at, res, "ExecutionRoleArn")
 	if err != nil {
@@ -45,7 +52,8 @@ func (d *deriver) taskDefinition(at ref, res *cfn.Resource) error {
 		if exec, err = d.role(execArn); err != nil {
 			return err
 		}
-		d.assume(exec, ECSTasksPrincipal, fmt.Sprintf("ECS starts the tasks of %q with execution role %s", family, exec.at), docTaskRoles, context)
+		d.assume(exec, ECSTasksPrincipal, fmt.Sprintf("ECS starts the tasks of %q with execution role %s", family, exec.at), docTaskRoles,
+			map[string]any{"aws:SourceAccount": d.env.Account})
 	}
 	containers, err := d.prop(at, res, "ContainerDefinitions")
 	if err != nil {

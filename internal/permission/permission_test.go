@@ -3,6 +3,7 @@ package permission
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"strings"
 	"testing"
 
@@ -58,11 +59,19 @@ func TestEvaluatorDecides(t *testing.T) {
 	logsPolicy := doc(map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": "logs.eu-west-1.amazonaws.com"},
 		"Action": []any{"kms:GenerateDataKey*", "kms:Decrypt"}, "Resource": "*",
 		"Condition": map[string]any{"ArnLike": map[string]any{"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:123456789012:log-group:*"}}})
+	taskRoleRequest := Request{Principal: ECSTasksPrincipal, Action: "sts:AssumeRole", Resource: "arn:aws:iam::123456789012:role/task",
+		ResourceAccount: testEnv.Account, Context: map[string]any{"aws:SourceAccount": testEnv.Account, "aws:SourceArn": testEnv.ARN("ecs", standInTask)}}
+	taskTrust := func(sourceArn string) *Policy {
+		return &Policy{Document: doc(map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": ECSTasksPrincipal}, "Action": "sts:AssumeRole",
+			"Condition": map[string]any{"ArnLike": map[string]any{"aws:SourceArn": sourceArn}, "StringEquals": map[string]any{"aws:SourceAccount": testEnv.Account}}})}
+	}
 	tests := []struct {
 		name string
 		path Path
 		want Decision
 	}{
+		{"a task role trust hardened as AWS recommends", Path{Request: taskRoleRequest, ResourcePolicy: taskTrust("arn:aws:ecs:eu-west-1:123456789012:*")}, Allowed},
+		{"a task role trust that names a cluster", Path{Request: taskRoleRequest, ResourcePolicy: taskTrust("arn:aws:ecs:eu-west-1:123456789012:task/app/*")}, ImplicitlyDenied},
 		{"topic policy of enforceSSL alone", Path{Request: alarmRequest, ResourcePolicy: &Policy{Document: doc(enforceSSL)}}, ImplicitlyDenied},
 		{"an Allow for the alarm's ARN", Path{Request: alarmRequest, ResourcePolicy: &Policy{Document: doc(enforceSSL,
 			publish(map[string]any{"ArnLike": map[string]any{"aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:svc-*"}}))}}, Allowed},
@@ -335,7 +344,9 @@ func TestDeriveLogGroupKeyOutside(t *testing.T) {
 }
 
 // TestDeriveTaskDefinition: a task definition gives ECS assuming both its
-// roles (with aws:SourceAccount only), and the execution role's calls:
+// roles (with aws:SourceAccount; the task role also with a stand-in
+// aws:SourceArn of a task, so that its trust policy, hardened as AWS
+// recommends, allows it), and the execution role's calls:
 // the ECR pull of its image in its repository, the awslogs stream under
 // the container's prefix, and each secret, read from its ARN without the
 // JSON key that follows it.
@@ -344,7 +355,9 @@ func TestDeriveTaskDefinition(t *testing.T) {
 	  "Exec": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Statement": [
 	    {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}},
 	  "Task": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Statement": [
-	    {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}},
+	    {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole", "Condition": {
+	      "ArnLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:*"}},
+	      "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}}]}}},
 	  "ExecPolicy": {"Type": "AWS::IAM::Policy", "Properties": {"Roles": [{"Ref": "Exec"}], "PolicyDocument": {"Statement": [
 	    {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}]}}},
 	  "Def": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"Family": "app",
@@ -377,8 +390,12 @@ func TestDeriveTaskDefinition(t *testing.T) {
 	for _, p := range paths {
 		if p.Kind == RoleTrust {
 			trusts++
-			if len(p.Request.Context) != 1 || p.Request.Context["aws:SourceAccount"] != testEnv.Account {
-				t.Errorf("%s: context %v", p, p.Request.Context)
+			want := map[string]any{"aws:SourceAccount": testEnv.Account}
+			if strings.Contains(p.What, "task role") {
+				want["aws:SourceArn"] = "arn:aws:ecs:eu-west-1:123456789012:task/stand-in-cluster/0123456789abcdef0123456789abcdef"
+			}
+			if !maps.Equal(p.Request.Context, want) {
+				t.Errorf("%s: context %v, want %v", p, p.Request.Context, want)
 			}
 		}
 	}

@@ -8,15 +8,18 @@ import (
 	"testing"
 
 	"github.com/ecsplit/ecsplit/internal/corpus"
+	"github.com/ecsplit/ecsplit/internal/runner/runnertest"
 )
 
 // writeServices writes a services file that runs each named container as
-// this test binary's echo service, and returns its path.
+// this test binary, a runnertest service that reads request bodies (mode
+// "upload"), and returns its path.
 func writeServices(t *testing.T, names ...string) string {
 	t.Helper()
 	services := map[string]any{}
 	for _, name := range names {
-		services[name] = map[string]any{"command": []string{os.Args[0]}, "env": map[string]string{serviceEnv: "1"}}
+		command, env := runnertest.Command("upload", nil)
+		services[name] = map[string]any{"command": command, "env": env}
 	}
 	b, err := json.Marshal(map[string]any{"services": services})
 	if err != nil {

@@ -2,41 +2,31 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ecsplit/ecsplit/internal/runner"
+	"github.com/ecsplit/ecsplit/internal/runner/runnertest"
 )
 
 // The test binary runs as ecsplit-local itself with mainEnv=1 (its
-// arguments are the command line), as the echo service of
-// internal/runner/testdata/echo with serviceEnv=1, and as a CDK app with
+// arguments are the command line), as the services of a stage with
+// runnertest.ServiceEnv set (see writeServices), and as a CDK app with
 // appEnv=1 (see synthApp).
-const (
-	mainEnv    = "ECSPLIT_LOCAL_TEST_MAIN"
-	serviceEnv = "ECSPLIT_LOCAL_TEST_SERVICE"
-)
+const mainEnv = "ECSPLIT_LOCAL_TEST_MAIN"
 
 func TestMain(m *testing.M) {
 	switch {
-	case os.Getenv(serviceEnv) == "1": // first: a service inherits mainEnv
-		if err := serveEcho(); err != nil {
-			fmt.Fprintln(os.Stderr, "echo service:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
+	case os.Getenv(runnertest.ServiceEnv) != "": // first: a service inherits mainEnv and appEnv
+		runnertest.Main(m)
 	case os.Getenv(appEnv) == "1":
 		if err := synthApp(); err != nil {
 			fmt.Fprintln(os.Stderr, "app:", err)
@@ -47,38 +37,6 @@ func TestMain(m *testing.M) {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
-}
-
-// serveEcho serves on $HOST:$PORT until SIGTERM, then drains: /ping is
-// its health check; any other request is printed ("echo: METHOD PATH"),
-// its body read, and answered with its size.
-func serveEcho() error {
-	ln, err := net.Listen("tcp", net.JoinHostPort(os.Getenv("HOST"), os.Getenv("PORT")))
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/ping" {
-			return
-		}
-		fmt.Println("echo:", r.Method, r.URL.Path)
-		b, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		fmt.Fprintf(w, "%d bytes", len(b))
-	})}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		srv.Shutdown(context.Background())
-	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
 }
 
 // command is ecsplit-local running in a process of its own, and the lines
@@ -189,7 +147,7 @@ func TestServeInterruptedMidRequest(t *testing.T) {
 	if _, err := io.WriteString(conn, "POST /echo/upload HTTP/1.1\r\nHost: door\r\nContent-Length: 1000\r\n\r\nsome of it"); err != nil {
 		t.Fatal(err)
 	}
-	c.await(t, "[echo] echo: POST /echo/upload")
+	c.await(t, "[echo] test service: POST /echo/upload")
 
 	limit := runner.FrontDoorGrace + 5*time.Second
 	code, took, rest := c.interrupt(t, 2*limit)

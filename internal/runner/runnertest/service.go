@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -46,9 +47,10 @@ func Command(mode string, env map[string]string) ([]string, map[string]string) {
 
 // Serve serves on $HOST:$PORT: /ping is its health check (500 in mode
 // "unhealthy"), every other path answers with the environment it got,
-// once it has printed "test service: METHOD PATH". In mode "echo" it
-// drains and exits 0 on SIGTERM; in mode "dies-on-term" SIGTERM kills it,
-// as it kills `go run`.
+// once it has printed "test service: METHOD PATH". In mode "upload" it
+// reads the request's body first, and answers 400 when that fails. In
+// modes "echo" and "upload" it drains and exits 0 on SIGTERM; in mode
+// "dies-on-term" SIGTERM kills it, as it kills `go run`.
 func Serve(mode string) error {
 	if mode != "dies-on-term" {
 		signal.Ignore(syscall.SIGTERM) // handled below
@@ -65,6 +67,12 @@ func Serve(mode string) error {
 		}
 		if r.URL.Path != "/ping" {
 			fmt.Println("test service:", r.Method, r.URL.Path)
+		}
+		if mode == "upload" {
+			if _, err := io.Copy(io.Discard, r.Body); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
 		}
 		fmt.Fprintf(w, "%s %s host=%s region=%s extra=%s path=%s", os.Getenv("GREETING"), mode, os.Getenv("HOST"), os.Getenv("REGION"), os.Getenv("EXTRA"), r.URL.Path)
 	})}

@@ -161,8 +161,8 @@ func Apply(ctx context.Context, s *runner.Stage, dir string, opts Options) (*Res
 // before it stay updated. The result reports the failure and the
 // rollback; an error means the transition could not be carried out or
 // rolled back at all (a container that does not build, a rollback that
-// failed). After a completed transition
-// the stage's Assembly is the new one.
+// failed). After a completed transition the stage's Assembly is the new
+// one.
 //
 // Builds come first, before any step, as `cdk deploy` publishes its assets
 // before it updates a stack.

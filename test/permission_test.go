@@ -45,7 +45,7 @@ const (
 	testTopicArn          = "arn:aws:sns:eu-west-1:123456789012:ops-alarms"
 	testServerLogsBucket  = "example-s3-access-logs-123456789012-eu-west-1"
 	importedTopicMessage  = "the alarms notify a topic this app does not manage"
-	importedBucketMessage = "this app does not manage"
+	importedBucketMessage = "the S3 server access logs of the access logs bucket go to a bucket this app does not manage"
 )
 
 // proofContexts are the contexts the proof covers: every stage, state and
@@ -146,17 +146,28 @@ func prove(t *testing.T, dirs ...string) []proof {
 
 // TestPermissionProof: in every context, every path is allowed; what the
 // templates cannot show (an existing topic or bucket) is Outside exactly
-// when the context names one; and every kind of path the context makes
-// is there.
+// when the context names one, and then an info message of the synth says
+// what the existing bucket's policy must allow (the topic's is
+// TestImportedAlarmTopic's); and every kind of path the context makes is
+// there.
 func TestPermissionProof(t *testing.T) {
 	parallel(t)
 	ctxs := proofContexts()
+	var syntheses []*synthesis
 	var dirs []string
 	for _, ctx := range ctxs {
-		dirs = append(dirs, synth(t, ctx).Dir)
+		s := synth(t, ctx)
+		syntheses = append(syntheses, s)
+		dirs = append(dirs, s.Dir)
 	}
 	for i, p := range prove(t, dirs...) {
 		ctx := ctxs[i]
+		if ctx[stacks.ServerAccessLogsBucketKey] != "" {
+			msgs := infoMessages(t, syntheses[i], stacks.PlatformStackName)
+			if !slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, importedBucketMessage) }) {
+				t.Errorf("%s: no info message about the existing bucket among %v", name(ctx), msgs)
+			}
+		}
 		for _, f := range p.failures() {
 			t.Errorf("%s: %s", name(ctx), f)
 		}
@@ -420,24 +431,12 @@ func TestImportedAlarmTopic(t *testing.T) {
 // secrets and pull its image; without its grant on the secret, the proof
 // fails that one path.
 func TestPermissionProofSecrets(t *testing.T) {
-	jsiiTest(t)
+	parallel(t)
 	dir := t.TempDir()
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), Context: &map[string]any{"@aws-cdk/aws-ecs:removeDefaultDesiredCount": true}})
-	stack := awscdk.NewStack(app, jsii.String("Secrets"), nil)
-	c := cluster.New(stack, "Cluster", nil)
-	lb := alb.New(stack, "Alb", &alb.Props{Vpc: c.Vpc})
-	microservice.New(stack, "Orders", &microservice.Props{
-		Platform: microservice.PlatformOf(c, lb),
-		Name:     "orders",
-		Paths:    []string{"/orders", "/orders/*"},
-		Image:    microservice.ImageFromECR(stack, "OrdersRepo", "shop/orders", "v1"),
-		Secrets: map[string]awsecs.Secret{
-			"DB_PASSWORD": awsecs.Secret_FromSecretsManager(awssecretsmanager.NewSecret(stack, jsii.String("Db"), nil), jsii.String("password")),
-			"FLAG": awsecs.Secret_FromSsmParameter(awsssm.StringParameter_FromSecureStringParameterAttributes(
-				stack, jsii.String("Flag"), &awsssm.SecureStringParameterAttributes{ParameterName: jsii.String("/orders/flag")})),
-		},
-	})
-	app.Synth(nil)
+	func() { // the kernel is held only while the app is built and synthesized
+		defer holdJSII(t)()
+		buildSecretsApp(dir)
+	}()
 	planted := plantFault(t, dir, func(d string) {
 		editTemplate(t, d, "Secrets", func(tpl map[string]any) {
 			_, r := resourceWithPrefix(t, tpl, "AWS::IAM::Policy", "OrdersTaskDefinitionExecutionRoleDefaultPolicy")
@@ -466,4 +465,26 @@ func TestPermissionProofSecrets(t *testing.T) {
 	if !slices.Equal(kinds, []permission.Kind{permission.TaskExecution}) || len(failures) != len(proofEnvs) || !strings.Contains(failures[0], "secretsmanager:GetSecretValue") {
 		t.Errorf("without its grant on the secret, the proof fails %v:\n%s", kinds, strings.Join(failures, "\n"))
 	}
+}
+
+// buildSecretsApp synthesizes TestPermissionProofSecrets' app into dir: a
+// service with a secret of each kind and an image from ECR. Its caller
+// holds the jsii kernel.
+func buildSecretsApp(dir string) {
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), Context: &map[string]any{"@aws-cdk/aws-ecs:removeDefaultDesiredCount": true}})
+	stack := awscdk.NewStack(app, jsii.String("Secrets"), nil)
+	c := cluster.New(stack, "Cluster", nil)
+	lb := alb.New(stack, "Alb", &alb.Props{Vpc: c.Vpc})
+	microservice.New(stack, "Orders", &microservice.Props{
+		Platform: microservice.PlatformOf(c, lb),
+		Name:     "orders",
+		Paths:    []string{"/orders", "/orders/*"},
+		Image:    microservice.ImageFromECR(stack, "OrdersRepo", "shop/orders", "v1"),
+		Secrets: map[string]awsecs.Secret{
+			"DB_PASSWORD": awsecs.Secret_FromSecretsManager(awssecretsmanager.NewSecret(stack, jsii.String("Db"), nil), jsii.String("password")),
+			"FLAG": awsecs.Secret_FromSsmParameter(awsssm.StringParameter_FromSecureStringParameterAttributes(
+				stack, jsii.String("Flag"), &awsssm.SecureStringParameterAttributes{ParameterName: jsii.String("/orders/flag")})),
+		},
+	})
+	app.Synth(nil)
 }

@@ -16,8 +16,25 @@ import (
 // them, on the log group's ARN with ":*" (its streams): this adds the log
 // group's own ARN, which CreateLogGroup and DescribeLogStreams name, and
 // DescribeLogGroups, which takes no resource.
+//
+// The role's trust policy lets VPC Flow Logs assume it for this account's
+// flow logs only, as the same page recommends against the confused deputy
+// problem: "aws:SourceAccount" the account and "aws:SourceArn" a flow log
+// of the account and Region (arn:PARTITION:ec2:REGION:ACCOUNT:vpc-flow-log/*:
+// the flow log's id is not known before it exists).
 func allowFlowLogDelivery(role awsiam.IRole, group awslogs.LogGroup) {
-	groupArn := awscdk.Stack_Of(group).FormatArn(&awscdk.ArnComponents{
+	stack := awscdk.Stack_Of(group)
+	var trust awscdk.CfnResource
+	jsii.UnsafeCast(role.Node().DefaultChild(), &trust)
+	trust.AddPropertyOverride(jsii.String("AssumeRolePolicyDocument.Statement.0.Condition"), map[string]any{
+		"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+		"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
+			Service:      jsii.String("ec2"),
+			Resource:     jsii.String("vpc-flow-log"),
+			ResourceName: jsii.String("*"),
+		})},
+	})
+	groupArn := stack.FormatArn(&awscdk.ArnComponents{
 		Service:      jsii.String("logs"),
 		Resource:     jsii.String("log-group"),
 		ResourceName: group.LogGroupName(),

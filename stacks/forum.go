@@ -1,7 +1,6 @@
 package stacks
 
 import (
-	"cmp"
 	"path/filepath"
 
 	"github.com/ecsplit/ecsplit/constructs/microservice"
@@ -52,7 +51,7 @@ func (f ForumService) props(dir string) microservice.Props {
 	return microservice.Props{
 		Name:              f.Name,
 		Paths:             f.Paths,
-		Image:             microservice.ImageFromDirectory(f.Name, dir, filepath.Join(f.Name, "Dockerfile"), microservice.X86_64),
+		Image:             microservice.ImageFromDirectory(dir, filepath.Join(f.Name, "Dockerfile"), microservice.X86_64),
 		Environment:       map[string]string{"SHUTDOWN_TIMEOUT": forumShutdownTimeout},
 		RequestsPerTarget: forumRequestsPerTask,
 	}
@@ -70,7 +69,6 @@ func ForumServiceNames() []string {
 // forumPlan returns the forum's migration plan: the monolith's props and
 // each extracted service's, their images built from dir.
 func forumPlan(dir string) (microservice.Props, []microservice.Props) {
-	dir = cmp.Or(dir, DefaultServicesDir)
 	var services []microservice.Props
 	for _, f := range ForumServices {
 		services = append(services, f.props(dir))

@@ -137,9 +137,14 @@ type Services struct {
 // resource keeps the logical id it had when the app made the services
 // itself.
 func NewServices(scope constructs.Construct, id string, props *ServicesProps) *Services {
+	monolith, services := forumPlan(cmp.Or(props.ServicesDir, DefaultServicesDir))
+	return newServices(scope, id, props, monolith, services)
+}
+
+// newServices creates the services stack of NewServices for the forum's
+// plan, made once by the caller.
+func newServices(scope constructs.Construct, id string, props *ServicesProps, monolith microservice.Props, services []microservice.Props) *Services {
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
-	dir := cmp.Or(props.ServicesDir, DefaultServicesDir)
-	monolith, services := forumPlan(dir)
 	alarms := migration.Alarms{Email: props.AlarmEmail}
 	if props.AlarmTopicArn != "" {
 		alarms.Topic = awssns.Topic_FromTopicArn(stack, jsii.String("AlarmTopic"), jsii.String(props.AlarmTopicArn))
@@ -170,15 +175,16 @@ type App struct {
 
 // New adds the ecsplit stacks for cfg to app.
 func New(app awscdk.App, cfg Config) *App {
+	monolith, services := forumPlan(cmp.Or(cfg.ServicesDir, DefaultServicesDir))
 	platform := NewPlatform(app, PlatformStackName, &PlatformProps{
 		StackProps:             awscdk.StackProps{Description: jsii.String("ecsplit platform: VPC, ECS cluster, shared ALB (identical in every stage)")},
 		Capacity:               cfg.Capacity,
 		CertificateArn:         cfg.CertificateArn,
 		DeletionProtection:     jsii.Bool(cfg.DeletionProtection),
 		ServerAccessLogsBucket: cfg.ServerAccessLogsBucket,
-		Tasks:                  migration.PeakTasks(forumPlan(cfg.ServicesDir)),
+		Tasks:                  migration.PeakTasks(monolith, services),
 	})
-	services := NewServices(app, ServicesStackName, &ServicesProps{
+	svc := newServices(app, ServicesStackName, &ServicesProps{
 		StackProps:    awscdk.StackProps{Description: jsii.String("ecsplit services: the ECS services of the current stage")},
 		Platform:      platform,
 		Stage:         cfg.Stage,
@@ -186,8 +192,8 @@ func New(app awscdk.App, cfg Config) *App {
 		Stickiness:    cfg.Stickiness,
 		AlarmEmail:    cfg.AlarmEmail,
 		AlarmTopicArn: cfg.AlarmTopicArn,
-	})
-	return &App{Platform: platform, Services: services}
+	}, monolith, services)
+	return &App{Platform: platform, Services: svc}
 }
 
 // Build is the app, wired in one place for main.go and the tests: it

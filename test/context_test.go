@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
@@ -41,25 +42,29 @@ func buildErr(ctx map[string]any) (msg string) {
 }
 
 // contextErr returns a function that reads ctx as the app does
-// (stacks.ConfigFromContext) and panics with its error, nil if none: a
+// (stacks.ConfigFromContext) and panics with its error, if any: a
 // context case of TestInvalidInput.
 func contextErr(ctx map[string]any) func() {
 	return func() {
-		_, err := stacks.ConfigFromContext(newApp(&awscdk.AppProps{Context: &ctx}))
-		panic(err)
+		if _, err := stacks.ConfigFromContext(newApp(&awscdk.AppProps{Context: &ctx})); err != nil {
+			panic(err)
+		}
 	}
 }
 
-// migrationWith builds a valid migration on the tests' fixture, changed by
-// edit: how a case feeds a raw value to the migration construct.
+// migrationWith builds a valid migration of a monolith and two services on
+// the tests' fixture, changed by edit: how a case feeds a raw value to the
+// migration construct.
 func migrationWith(edit func(*migration.Props)) {
 	f := newFixture()
-	img := microservice.ImageFromDirectory("monolith", filepath.Join(repoRoot, stacks.DefaultServicesDir), filepath.Join("monolith", "Dockerfile"), microservice.X86_64)
+	img := awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:latest"), nil)
 	p := &migration.Props{
 		Platform: microservice.PlatformOf(f.c, f.lb),
 		Monolith: microservice.Props{Name: "monolith", Paths: []string{"/api", "/api/*"}, Image: img},
-		Services: []microservice.Props{{Name: "users", Paths: []string{"/api/users", "/api/users/*"}, Image: img}},
-		State:    migration.State{Extracted: []migration.Extraction{{Service: "users", Percent: 10}}},
+		Services: []microservice.Props{
+			{Name: "users", Paths: []string{"/api/users", "/api/users/*"}, Image: img},
+			{Name: "threads", Paths: []string{"/api/threads", "/api/threads/*"}, Image: img},
+		},
 	}
 	edit(p)
 	migration.New(f.stack, "M", p)
@@ -92,7 +97,7 @@ func contextCases() []contextCase {
 	image := func(v string) {
 		for _, n := range append([]string{stacks.ForumMonolith.Name}, stacks.ForumServiceNames()...) {
 			newFixture().service(func(p *microservice.Props) {
-				p.Image = microservice.ImageFromDirectory(n, v, filepath.Join(n, "Dockerfile"), microservice.X86_64)
+				p.Image = microservice.ImageFromDirectory(v, filepath.Join(n, "Dockerfile"), microservice.X86_64)
 			})
 		}
 	}
@@ -233,7 +238,7 @@ func TestContextTypoBinary(t *testing.T) {
 	} {
 		cmd := exec.Command(app)
 		cmd.Dir = repoRoot
-		cmd.Env = append(os.Environ(), "CDK_CONTEXT_JSON="+ctx, "CDK_OUTDIR="+t.TempDir(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20")
+		cmd.Env = append(os.Environ(), "CDK_CONTEXT_JSON="+ctx, "CDK_OUTDIR="+t.TempDir())
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		code := exitCode(t, cmd.Run())
@@ -261,7 +266,7 @@ func TestContextTypoCLI(t *testing.T) {
 		args := slices.Concat([]string{"synth", "--quiet", "--no-notices", "-a", app, "-o", t.TempDir()}, c.args)
 		cmd := exec.Command(cdkCLI(t), args...)
 		cmd.Dir = repoRoot
-		cmd.Env = slices.Concat(os.Environ(), cliEnv, []string{"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20"})
+		cmd.Env = slices.Concat(os.Environ(), cliEnv)
 		out, err := cmd.CombinedOutput()
 		code := exitCode(t, err)
 		want := c.want + "\n" + app + ": Subprocess exited with error 1\n"

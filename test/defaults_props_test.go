@@ -18,7 +18,6 @@ import (
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
-	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/ecsplit/ecsplit/constructs/alb"
@@ -39,15 +38,7 @@ func problemOf(build func(stack awscdk.Stack)) (msg string) {
 		}
 	}()
 	build(stack)
-	var errs []string
-	for _, c := range *stack.Node().FindAll(constructs.ConstructOrder_PREORDER) {
-		for _, m := range *c.Node().Metadata() {
-			if *m.Type == "aws:cdk:error" {
-				errs = append(errs, strings.TrimSpace(jsonText(m.Data)))
-			}
-		}
-	}
-	return strings.Join(errs, "\n")
+	return strings.Join(annotations(stack, "aws:cdk:error"), "\n")
 }
 
 // jsonText returns v as text: a string as it is, anything else as JSON.
@@ -273,7 +264,7 @@ func TestDefaultPropsInvalid(t *testing.T) {
 			microservice.New(stack, "Svc", &microservice.Props{
 				Platform: microservice.PlatformOf(c, alb.New(stack, "A", &alb.Props{Vpc: c.Vpc})),
 				Name:     "svc", Paths: []string{"/svc"},
-				Image: microservice.ImageFromDirectoryWith("Img", imageDir(t, nil), o),
+				Image: microservice.ImageFromDirectoryWith(imageDir(t, nil), o),
 			})
 		}
 	}
@@ -399,7 +390,7 @@ func TestImageFromDirectoryWith(t *testing.T) {
 		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(out)})
 		stack := awscdk.NewStack(app, jsii.String(name), nil)
 		task := awsecs.NewFargateTaskDefinition(stack, jsii.String("Task"), nil)
-		task.AddContainer(jsii.String("App"), &awsecs.ContainerDefinitionOptions{Image: microservice.ImageFromDirectoryWith(name, dir, opts)})
+		task.AddContainer(jsii.String("App"), &awsecs.ContainerDefinitionOptions{Image: microservice.ImageFromDirectoryWith(dir, opts)})
 		app.Synth(nil)
 		b, err := os.ReadFile(filepath.Join(out, name+".assets.json"))
 		if err != nil {

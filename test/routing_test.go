@@ -102,8 +102,9 @@ func TestConflicts(t *testing.T) {
 			DefaultAction: elbv2.ListenerAction_FixedResponse(jsii.Number(404), nil),
 		})
 		e2 := env{stack: e.stack, cluster: e.cluster, listener: other, platform: platformOf(e.cluster, other)}
-		if msg := panicMessage(func() { e2.add("UsersOther", "users", 0, "/api/users") }); msg != "" {
-			t.Errorf("unexpected error: %s", msg)
+		e2.add("UsersOther", "users", 0, "/api/users")
+		if errs := annotations(e.stack, "aws:cdk:error"); len(errs) > 0 {
+			t.Errorf("unexpected errors: %q", errs)
 		}
 	})
 }
@@ -137,14 +138,14 @@ func TestNestedService(t *testing.T) {
 	}
 	catalog := microservice.New(e.stack, "Catalog", props("catalog", "", "/shop/catalog", "/shop/catalog/*"))
 	search := microservice.New(e.stack, "Search", props("search", "catalog", "/shop/catalog/search*"))
-	if errs := errorAnnotations(e.stack, 2); len(errs) > 0 {
+	if errs := annotations(e.stack, "aws:cdk:error"); len(errs) > 0 {
 		t.Fatalf("a nested service was refused: %s", errs)
 	}
 	if search.Priority >= catalog.PreviewPriority {
 		t.Errorf("the nested service's rule (%d) does not come before the outer one's preview rule (%d)", search.Priority, catalog.PreviewPriority)
 	}
 	microservice.New(e.stack, "Other", props("other", "catalog", "/shop/catalog/x*", "/shop/cart*"))
-	msg := strings.Join(errorAnnotations(e.stack, 2), "\n")
+	msg := strings.Join(annotations(e.stack, "aws:cdk:error"), "\n")
 	if !strings.Contains(msg, `path pattern "/shop/cart*" of "other" (Test/Other) is not inside "catalog" (Test/Catalog) (Inside)`) {
 		t.Errorf("a nested service with a pattern outside: %q", msg)
 	}

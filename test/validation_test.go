@@ -46,7 +46,7 @@ func panicMessage(f func()) (msg string) {
 		}
 		var lines []string
 		for _, app := range builtApps {
-			lines = append(lines, errorAnnotations(app, 5)...)
+			lines = append(lines, annotations(app, "aws:cdk:error")...)
 		}
 		msg = strings.Join(lines, "\n")
 	}()
@@ -54,18 +54,16 @@ func panicMessage(f func()) (msg string) {
 	return ""
 }
 
-// errorAnnotations returns the error annotations of c and of its children
-// down to depth levels (where the constructs that report are).
-func errorAnnotations(c constructs.IConstruct, depth int) []string {
+// annotations returns the messages of the annotations of type typ
+// ("aws:cdk:error", "aws:cdk:warning") of c and of every construct below
+// it.
+func annotations(c constructs.IConstruct, typ string) []string {
 	var out []string
-	for _, m := range *c.Node().Metadata() {
-		if *m.Type == "aws:cdk:error" {
-			out = append(out, fmt.Sprint(m.Data))
-		}
-	}
-	if depth > 0 {
-		for _, child := range *c.Node().Children() {
-			out = append(out, errorAnnotations(child, depth-1)...)
+	for _, n := range *c.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		for _, m := range *n.Node().Metadata() {
+			if *m.Type == typ {
+				out = append(out, strings.TrimSpace(jsonText(m.Data)))
+			}
 		}
 	}
 	return out
@@ -118,20 +116,7 @@ func TestInvalidInput(t *testing.T) {
 	}
 	// mig edits a valid migration of a monolith and two services.
 	mig := func(edit func(*migration.Props)) func() {
-		return func() {
-			f := newFixture()
-			img := awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:latest"), nil)
-			p := &migration.Props{
-				Platform: microservice.PlatformOf(f.c, f.lb),
-				Monolith: microservice.Props{Name: "monolith", Paths: []string{"/api", "/api/*"}, Image: img},
-				Services: []microservice.Props{
-					{Name: "users", Paths: []string{"/api/users", "/api/users/*"}, Image: img},
-					{Name: "threads", Paths: []string{"/api/threads", "/api/threads/*"}, Image: img},
-				},
-			}
-			edit(p)
-			migration.New(f.stack, "M", p)
-		}
+		return func() { migrationWith(edit) }
 	}
 	cases := []struct {
 		name string
@@ -346,14 +331,14 @@ func TestInvalidInput(t *testing.T) {
 				Image: awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:latest"), nil)})
 		}, []string{`"other" (Validation/Other)`, "Paths", `"/api/users"`, `"users" (Validation/Svc)`}},
 		{"microservice ImageFromDirectory missing Dockerfile", ms(func(p *microservice.Props) {
-			p.Image = microservice.ImageFromDirectory("Img", "no-such-dir", "Dockerfile", microservice.X86_64)
+			p.Image = microservice.ImageFromDirectory("no-such-dir", "Dockerfile", microservice.X86_64)
 		}), []string{`microservice "Svc"`, "Image", `"no-such-dir"`}},
 		{"microservice ImageFromECR without tag", func() {
 			f := newFixture()
 			f.service(func(p *microservice.Props) { p.Image = microservice.ImageFromECR(f.stack, "Repo", "repo", "") })
 		}, []string{`microservice "Svc"`, "Image", `"repo"`}},
 		{"migration ImageFromDirectory of a service not extracted yet", mig(func(p *migration.Props) {
-			p.Services[1].Image = microservice.ImageFromDirectory("Img", "no-such-dir", "Dockerfile", microservice.X86_64)
+			p.Services[1].Image = microservice.ImageFromDirectory("no-such-dir", "Dockerfile", microservice.X86_64)
 		}), []string{`migration "M"`, "Services[1].Image", `"no-such-dir"`}},
 		// context values
 		{"context key unknown", contextErr(map[string]any{"stagee": "split"}), []string{`context key "stagee" is not known: did you mean "stage"?`}},
@@ -385,7 +370,7 @@ func TestInvalidInput(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			msg := panicMessage(c.run)
-			if msg == "" || msg == "<nil>" {
+			if msg == "" {
 				t.Fatalf("accepted; want a message containing %q", c.want)
 			}
 			for _, w := range c.want {

@@ -1,33 +1,16 @@
 package test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
-	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/ecsplit/ecsplit/constructs/microservice"
 	"github.com/ecsplit/ecsplit/constructs/migration"
 )
-
-// warningAnnotations returns the warning annotations of c and of every
-// construct below it.
-func warningAnnotations(c constructs.IConstruct) []string {
-	var out []string
-	for _, m := range *c.Node().Metadata() {
-		if *m.Type == "aws:cdk:warning" {
-			out = append(out, fmt.Sprint(m.Data))
-		}
-	}
-	for _, child := range *c.Node().Children() {
-		out = append(out, warningAnnotations(child)...)
-	}
-	return out
-}
 
 // TestNoSubscriberWarning: a migration whose alarm topic has no subscriber
 // warns, with the acknowledgement tag that addWarningV2 writes (the CLI
@@ -47,7 +30,7 @@ func TestNoSubscriberWarning(t *testing.T) {
 		if ack {
 			awscdk.Annotations_Of(m.AlarmTopic).AcknowledgeWarning(jsii.String(migration.NoSubscriberWarning), jsii.String("subscribed by the app"))
 		}
-		return warningAnnotations(f.stack)
+		return annotations(f.stack, "aws:cdk:warning")
 	}
 	tag := "[ack: " + migration.NoSubscriberWarning + "]"
 	got := build("", false)

@@ -2,7 +2,8 @@
 // ecsplit service attaches to: internet-facing, invalid header fields
 // dropped, deletion protection on, access logs to an encrypted bucket that
 // enforces TLS and blocks public access, a listener whose default action is
-// a fixed JSON 404, and optional HTTPS with port 80 redirecting to 443.
+// a fixed 404 (JSON by default), and optional HTTPS with the HTTP port
+// redirecting to it (80 and 443 by default).
 //
 // What it deploys passes the cdk-nag AwsSolutions checks; the one accepted
 // finding (an internet-facing load balancer open to the internet on its
@@ -139,7 +140,7 @@ type LoadBalancer struct {
 	ServerAccessLogsBucket awss3.IBucket
 	// TargetPorts are the ports the load balancer may send to (its
 	// security group's only egress rules), with their default: a service
-	// behind it must listen on one (microservice.EnvironmentOf hands them
+	// behind it must listen on one (microservice.PlatformOf hands them
 	// to the services).
 	TargetPorts []int
 }
@@ -372,7 +373,7 @@ func validate(v invalid.Construct, props *Props) (Props, bool) {
 		fail("NotFoundBody", "must be at most %d characters (an ALB fixed-response limit), got %d", MaxFixedResponseBody, len(p.NotFoundBody))
 	}
 	if p.CertificateArn != "" && !invalid.Unresolved(p.CertificateArn) && !certificateArnRE.MatchString(p.CertificateArn) {
-		fail("CertificateArn", "must be an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID), got %q", p.CertificateArn)
+		fail("CertificateArn", "must be an ACM certificate ARN (%s), got %q", CertificateArnFormat, p.CertificateArn)
 	}
 	return p, !v.Failed()
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 )
 
 // fillListenerAndLogs fills the defaults of the listeners' and the access
@@ -50,12 +52,12 @@ func fillListenerAndLogs(fail func(prop, format string, args ...any), p *Props) 
 	}
 
 	p.NotFoundContentType = cmp.Or(p.NotFoundContentType, DefaultNotFoundContentType)
-	if t := p.NotFoundContentType; !unresolved(t) && !slices.Contains(FixedResponseContentTypes, t) {
+	if t := p.NotFoundContentType; !invalid.Unresolved(t) && !slices.Contains(FixedResponseContentTypes, t) {
 		fail("NotFoundContentType", "must be a content type an ALB fixed response accepts (%s), got %q", strings.Join(FixedResponseContentTypes, ", "), t)
 	}
 
 	p.AccessLogsPrefix = cmp.Or(p.AccessLogsPrefix, DefaultAccessLogsPrefix)
-	if x := p.AccessLogsPrefix; !unresolved(x) && (strings.HasPrefix(x, "/") || strings.HasSuffix(x, "/") || strings.Contains(x, "AWSLogs")) {
+	if x := p.AccessLogsPrefix; !invalid.Unresolved(x) && (strings.HasPrefix(x, "/") || strings.HasSuffix(x, "/") || strings.Contains(x, "AWSLogs")) {
 		fail("AccessLogsPrefix", `must not begin or end with "/" nor hold "AWSLogs" (the ALB adds /AWSLogs/ACCOUNT/ itself), got %q`, x)
 	}
 	if p.AccessLogsBucket != nil {
@@ -72,6 +74,3 @@ func fillListenerAndLogs(fail func(prop, format string, args ...any), p *Props) 
 	p.AccessLogsExpirationDays = cmp.Or(p.AccessLogsExpirationDays, DefaultAccessLogsExpirationDays)
 	p.ServerAccessLogsPrefix = cmp.Or(p.ServerAccessLogsPrefix, DefaultServerAccessLogsPrefix)
 }
-
-// unresolved reports whether s holds an unresolved token.
-func unresolved(s string) bool { return *awscdk.Token_IsUnresolved(jsii.String(s)) }

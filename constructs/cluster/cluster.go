@@ -160,8 +160,6 @@ type Cluster struct {
 	FlowLogGroup awslogs.LogGroup
 
 	ec2 *EC2Capacity // the EC2 capacity with its defaults, nil on Fargate only
-	// v reports the cluster's problems.
-	v invalid.Construct
 }
 
 // New creates a Cluster. When props are invalid, it reports each problem
@@ -175,10 +173,10 @@ func New(scope constructs.Construct, id string, props *Props) *Cluster {
 	p := *props
 	c := &Cluster{}
 	constructs.NewConstruct_Override(c, scope, &id)
-	c.v = invalid.New(c, "cluster", id)
-	fillNetwork(c.v.Fail, &p)
-	validate(c.v, &p)
-	if fillInstances(c.v.Fail, p.EC2); c.v.Failed() {
+	v := invalid.New(c, "cluster", id)
+	fillNetwork(v.Fail, &p)
+	validate(v, &p)
+	if fillInstances(v.Fail, p.EC2); v.Failed() {
 		return c
 	}
 	c.Vpc = p.Vpc

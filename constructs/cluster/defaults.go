@@ -68,12 +68,6 @@ var ReservedCapacityProviderPrefixes = []string{"aws", "ecs", "fargate"}
 // Intel processors, and encrypts in transit too.
 var DefaultAlternativeInstanceTypes = []string{"c6i.large"}
 
-// DefaultInstanceTypes are the types an EC2Capacity launches by default:
-// DefaultInstanceType, then DefaultAlternativeInstanceTypes.
-func DefaultInstanceTypes() []string {
-	return append([]string{DefaultInstanceType}, DefaultAlternativeInstanceTypes...)
-}
-
 // DefaultFlowLogRetention is how long the new VPC's flow logs are kept
 // (Props.FlowLogRetention): one year, the minimum of Control Tower's
 // CT.CLOUDWATCH.PR.2.

@@ -7,8 +7,7 @@ import (
 
 // fillNetwork fills the defaults of the new VPC's props into p (NatGateways
 // one per zone), and reports each bad value through fail, naming the prop,
-// the value and what is allowed. It runs before validate, which checks
-// NatGateways against MaxAzs.
+// the value and what is allowed.
 func fillNetwork(fail func(prop, format string, args ...any), p *Props) {
 	if p.Vpc != nil {
 		if p.MaxAzs != 0 {
@@ -16,6 +15,9 @@ func fillNetwork(fail func(prop, format string, args ...any), p *Props) {
 		}
 		if p.FlowLogRetention != "" {
 			fail("FlowLogRetention", "must be left unset when Vpc is given (its flow logs are its owner's), got %q", p.FlowLogRetention)
+		}
+		if p.NatGateways != 0 {
+			fail("NatGateways", "must be left unset (0) when Vpc is given, got %d", p.NatGateways)
 		}
 		return
 	}
@@ -25,6 +27,8 @@ func fillNetwork(fail func(prop, format string, args ...any), p *Props) {
 	p.MaxAzs = cmp.Or(p.MaxAzs, DefaultMaxAzs)
 	if p.NatGateways == 0 {
 		p.NatGateways = p.MaxAzs // one per zone: DefaultNatGateways with DefaultMaxAzs
+	} else if p.NatGateways < 1 || p.NatGateways > p.MaxAzs {
+		fail("NatGateways", "must be from 1 to %d (MaxAzs: one per AZ), got %d", p.MaxAzs, p.NatGateways)
 	}
 	p.FlowLogRetention = cmp.Or(p.FlowLogRetention, DefaultFlowLogRetention)
 	if !slices.Contains(LogRetentions, p.FlowLogRetention) {

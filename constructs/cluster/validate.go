@@ -9,18 +9,10 @@ import (
 	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 )
 
-// validate fills defaults into p and reports every invalid value
-// through v.
+// validate fills the EC2 capacity's defaults into p and reports every
+// invalid value of it through v.
 func validate(v invalid.Construct, p *Props) {
 	fail := v.Fail
-	switch {
-	case p.Vpc != nil && p.NatGateways != 0:
-		fail("NatGateways", "must be left unset (0) when Vpc is given, got %d", p.NatGateways)
-	case p.NatGateways == 0:
-		p.NatGateways = DefaultNatGateways
-	case p.NatGateways < 1 || p.NatGateways > p.MaxAzs:
-		fail("NatGateways", "must be from 1 to %d (MaxAzs: one per AZ), got %d", p.MaxAzs, p.NatGateways)
-	}
 	if p.EC2 == nil {
 		return
 	}

@@ -9,12 +9,13 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 )
 
 // Architecture is a task's CPU architecture.
@@ -49,8 +50,8 @@ func (a Architecture) platform() awsecrassets.Platform {
 // (relative to the directory): ImageFromDirectoryWith with only those
 // options. A missing directory or Dockerfile is a problem of the service
 // that takes the image (see ImageFromDirectoryWith).
-func ImageFromDirectory(id, directory, dockerfile string, arch Architecture) awsecs.ContainerImage {
-	return ImageFromDirectoryWith(id, directory, ImageOptions{Dockerfile: dockerfile, Architecture: arch})
+func ImageFromDirectory(directory, dockerfile string, arch Architecture) awsecs.ContainerImage {
+	return ImageFromDirectoryWith(directory, ImageOptions{Dockerfile: dockerfile, Architecture: arch})
 }
 
 // DefaultDockerfile is the Dockerfile of an image directory when
@@ -95,9 +96,8 @@ type ImageOptions struct {
 // problems, each naming the option and the value, and the microservice
 // that takes it as Props.Image reports them as its own, on its Image prop,
 // an error annotation each (an image has no construct to report on); such
-// an image is for a microservice only. id is kept for compatibility: the
-// problems name the service that takes the image.
-func ImageFromDirectoryWith(id, directory string, opts ImageOptions) awsecs.ContainerImage {
+// an image is for a microservice only.
+func ImageFromDirectoryWith(directory string, opts ImageOptions) awsecs.ContainerImage {
 	v := &invalidImage{}
 	dockerfile := opts.Dockerfile
 	if dockerfile == "" {
@@ -133,7 +133,7 @@ func ImageFromDirectoryWith(id, directory string, opts ImageOptions) awsecs.Cont
 			if !buildArgNameRE.MatchString(name) {
 				v.Fail("Image", "BuildArgs names must be letters, digits and '_', not beginning with a digit, got %q", name)
 			}
-			if *awscdk.Token_IsUnresolved(jsii.String(value)) {
+			if invalid.Unresolved(value) {
 				v.Fail("Image", "BuildArgs %s must not hold a token: the image is built before deployment, got %q", name, value)
 			}
 			args[name] = jsii.String(value)

@@ -5,8 +5,9 @@
 // the path patterns the service owns, a security group open only to the load
 // balancer, and target-tracking autoscaling.
 //
-// It depends only on CDK interfaces (awsecs.ICluster and
-// elbv2.IApplicationListener), so it attaches to any cluster and any ALB.
+// Its services run on a Platform: an ecsplit cluster and load balancer
+// (PlatformOf), or any awsecs.ICluster and elbv2.IApplicationListener a
+// team already has (PlatformFromAttributes).
 package microservice
 
 import (

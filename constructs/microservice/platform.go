@@ -7,29 +7,35 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/ecsplit/ecsplit/constructs/alb"
 	"github.com/ecsplit/ecsplit/constructs/cluster"
 	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 )
 
-// Platform is where services run, handed to each as one value (the
-// environment of the services): the ECS
+// Platform is where services run, handed to each as one value: the ECS
 // cluster and the ALB listener, and what the platform knows of them that a
 // service is checked against: the ports the load balancer may send to, the
 // architecture and the task slots of the cluster's EC2 capacity. Make one
 // with PlatformOf (an ecsplit cluster and load balancer) or
 // PlatformFromAttributes (a cluster and listener a team already has),
-// and share it: the services on one environment count their tasks against
-// its slots together.
+// and share it: the services on one platform count their tasks against
+// its slots together, and a problem of the platform itself is reported
+// once, by the first construct that checks it.
 type Platform struct {
 	// PlatformAttributes are the cluster, the listener and what the
 	// services are checked against. On Fargate, Architecture is "" (a
 	// service picks its own) and TaskSlots 0; TaskSlots is 0 too when the
 	// EC2 capacity's is not known.
 	PlatformAttributes
-	// Owner names what the environment comes from, for messages.
+	// Owner names what the platform comes from, for messages.
 	Owner string
+
+	// checked is set once the platform was checked (checkPlatform): valid
+	// is the result, and ec2 whether its cluster has EC2 capacity, read
+	// from the cluster once rather than by every service.
+	checked, valid, ec2 bool
 
 	// reserved holds the tasks each service may run at once.
 	reserved []reservation
@@ -41,7 +47,7 @@ type reservation struct {
 	tasks int
 }
 
-// PlatformOf returns the environment of services on the cluster c,
+// PlatformOf returns the platform of services on the cluster c,
 // behind the listener of the load balancer lb (lb.Listener()).
 func PlatformOf(c *cluster.Cluster, lb *alb.LoadBalancer) *Platform {
 	slots, _ := c.TaskSlots()
@@ -92,49 +98,64 @@ func PlatformFromAttributes(a PlatformAttributes) *Platform {
 	return &Platform{PlatformAttributes: a, Owner: "the platform from attributes"}
 }
 
-// onEC2 reports whether services on the platform run on EC2.
-func (e *Platform) onEC2() bool {
-	return e.Cluster != nil && *e.Cluster.HasEc2Capacity()
-}
+// onEC2 reports whether services on the platform, once checked, run on
+// EC2.
+func (p *Platform) onEC2() bool { return p.ec2 }
 
 // reserve records that owner may run tasks tasks at once, and returns the
 // reservations of every service so far, and their sum.
-func (e *Platform) reserve(owner string, tasks int) (total int, parts string) {
-	e.reserved = append(e.reserved, reservation{owner: owner, tasks: tasks})
+func (p *Platform) reserve(owner string, tasks int) (total int, parts string) {
+	p.reserved = append(p.reserved, reservation{owner: owner, tasks: tasks})
 	var list []string
-	for _, r := range e.reserved {
+	for _, r := range p.reserved {
 		total += r.tasks
 		list = append(list, fmt.Sprintf("%s %d", r.owner, r.tasks))
 	}
 	return total, strings.Join(list, ", ")
 }
 
-// checkPlatform reports through v what is missing from env.
-func checkPlatform(v invalid.Construct, env *Platform) bool {
-	if env == nil {
-		v.Fail("Environment", "is required: microservice.PlatformOf(cluster, loadBalancer), or PlatformFromAttributes")
+// CheckPlatform reports, as problems of the construct scope (of that
+// kind and id) and its prop Platform, what is missing from or wrong with
+// p, and whether p is valid: for a construct that hands a platform to the
+// services it makes, such as a migration, so that a bad platform is
+// reported once, on the prop the user set, and not again by each service.
+func CheckPlatform(scope constructs.IConstruct, kind, id string, p *Platform) bool {
+	return checkPlatform(invalid.New(scope, kind, id), p)
+}
+
+// checkPlatform reports through v what is missing from or wrong with p,
+// the first time p is checked, and returns whether p is valid.
+func checkPlatform(v invalid.Construct, p *Platform) bool {
+	if p == nil {
+		v.Fail("Platform", "is required: microservice.PlatformOf(cluster, loadBalancer), or PlatformFromAttributes")
 		return false
 	}
+	if p.checked {
+		return p.valid
+	}
+	p.checked = true
 	ok := true
-	if env.Cluster == nil {
+	if p.Cluster == nil {
 		v.Fail("Platform.Cluster", "is required")
 		ok = false
 	}
-	if env.Listener == nil {
+	if p.Listener == nil {
 		v.Fail("Platform.Listener", "is required")
 		ok = false
 	}
-	if len(env.TargetPorts) == 0 {
+	if len(p.TargetPorts) == 0 {
 		v.Fail("Platform.TargetPorts", "must hold the ports the load balancer may send to (its security group's egress), got none")
 		ok = false
 	}
-	if a := env.Architecture; a != "" && a != X86_64 && a != ARM64 {
+	if a := p.Architecture; a != "" && a != X86_64 && a != ARM64 {
 		v.Fail("Platform.Architecture", "must be %s, %s or \"\" (Fargate), got %q", X86_64, ARM64, a)
 		ok = false
 	}
-	if env.TaskSlots < 0 {
-		v.Fail("Platform.TaskSlots", "must be 0 (Fargate, or not checked) or more, got %d", env.TaskSlots)
+	if p.TaskSlots < 0 {
+		v.Fail("Platform.TaskSlots", "must be 0 (Fargate, or not checked) or more, got %d", p.TaskSlots)
 		ok = false
 	}
+	p.valid = ok
+	p.ec2 = p.Cluster != nil && *p.Cluster.HasEc2Capacity()
 	return ok
 }

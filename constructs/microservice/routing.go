@@ -246,7 +246,7 @@ func claimRoutes(v invalid.Construct, listener elbv2.IApplicationListener, me ro
 		}
 	}
 	for _, p := range paths {
-		on.claim("Path", p, routeClaim{name: me.name, inside: me.inside, priority: me.priority, owner: me.owner}.encode())
+		on.claim("Path", p, me.encode())
 	}
 	how := "the automatic (from Paths) "
 	if explicit {

@@ -44,6 +44,13 @@ func steps(from, to, step int) []int {
 	return s
 }
 
+// ValidHeaderName reports whether h can name a preview header: an HTTP
+// header name (an RFC 9110 token) of at most MaxHeaderNameLength
+// characters, or a token, which is not checked before deployment.
+func ValidHeaderName(h string) bool {
+	return invalid.Unresolved(h) || len(h) <= MaxHeaderNameLength && headerNameRE.MatchString(h)
+}
+
 // Check reports, as New does, every problem of props as an error
 // annotation on scope, in the name of construct kind with that id and each
 // prop named prefix+PROP (a migration checks the services of its whole
@@ -65,13 +72,13 @@ func check(v invalid.Construct, props *Props) (Props, bool) {
 		return Props{}, false
 	}
 	p := *props
-	envOK := checkPlatform(v, p.Platform)
-	fargate := !envOK || !p.Platform.onEC2()
+	platformOK := checkPlatform(v, p.Platform)
+	fargate := !platformOK || !p.Platform.onEC2()
 	if !invalid.Unresolved(p.Name) && (len(p.Name) > MaxNameLength || !nameRE.MatchString(p.Name)) {
 		v.Fail("Name", "must be 1 to %d characters of lower-case letters, digits and '-', starting with a letter, got %q", MaxNameLength, p.Name)
 	}
 	checkPaths(v, p.Paths, p.PreviewHeader != "")
-	if h := p.PreviewHeader; h != "" && !invalid.Unresolved(h) && (len(h) > MaxHeaderNameLength || !headerNameRE.MatchString(h)) {
+	if h := p.PreviewHeader; h != "" && !ValidHeaderName(h) {
 		v.Fail("PreviewHeader", "must be an HTTP header name of 1 to %d letters, digits and !#$%%&'*+-.^_`|~, got %q", MaxHeaderNameLength, h)
 	}
 	if p.Image == nil {
@@ -88,7 +95,7 @@ func check(v invalid.Construct, props *Props) (Props, bool) {
 	if p.ContainerPort < 1 || p.ContainerPort > 65535 {
 		v.Fail("ContainerPort", "must be from 1 to 65535, got %d", p.ContainerPort)
 	}
-	if envOK && !slices.Contains(p.Platform.TargetPorts, p.ContainerPort) {
+	if platformOK && !slices.Contains(p.Platform.TargetPorts, p.ContainerPort) {
 		v.Fail("ContainerPort", "the load balancer of %s may send to ports %v only (its TargetPorts), got %d; "+
 			"add %d to its TargetPorts or listen on one of them", p.Platform.Owner, p.Platform.TargetPorts, p.ContainerPort, p.ContainerPort)
 	}

@@ -13,6 +13,7 @@
 package migration
 
 import (
+	"maps"
 	"slices"
 	"time"
 
@@ -84,8 +85,8 @@ type Migration struct {
 	constructs.Construct
 	// State is the state the migration was made in (Props.State).
 	State State
-	// Monolith is the monolith's service; nil once every service serves
-	// all of its paths.
+	// Monolith is the monolith's service; nil once the state retires it
+	// (State.Retired).
 	Monolith *microservice.Service
 	// Services holds every service created, the monolith included, by
 	// name.
@@ -134,7 +135,7 @@ func New(scope constructs.Construct, id string, props *Props) *Migration {
 		m.Monolith = microservice.New(m, mono.Name, &mono)
 		m.Services[mono.Name] = m.Monolith
 	}
-	for i, svc := range plan[1:] {
+	for _, svc := range plan[1:] {
 		percent, extracted := p.State.Percent(svc.Name)
 		if !extracted {
 			continue
@@ -151,7 +152,7 @@ func New(scope constructs.Construct, id string, props *Props) *Migration {
 			svc.Share = &microservice.Share{Percent: percent, Other: m.Monolith.TargetGroup,
 				OtherReady: m.Monolith.Ready(), Stickiness: p.Stickiness}
 		}
-		m.Services[svc.Name] = microservice.New(m, p.Services[i].Name, &svc)
+		m.Services[svc.Name] = microservice.New(m, svc.Name, &svc)
 	}
 	m.observe(p)
 	return m
@@ -178,11 +179,7 @@ func (m *Migration) observe(p Props) {
 				m.Alarms[name] = am.newAlarms(s, metrics[name], m.LoadBalancerAlarm)
 			}
 		}
-		var names []string
-		for _, n := range am.names {
-			names = append(names, n)
-		}
-		letAlarmsPublish(m, m.AlarmTopic, names)
+		letAlarmsPublish(m, m.AlarmTopic, slices.Collect(maps.Values(am.names)))
 	}
 	if !p.Dashboard.Disabled {
 		m.Dashboard = m.newDashboard(p.Dashboard.Name, metrics, lbRate)

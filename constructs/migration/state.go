@@ -135,8 +135,8 @@ func (s State) Percent(service string) (int, bool) {
 	return 0, false
 }
 
-// Complete reports whether every one of services is extracted at 100 %:
-// the monolith is no longer needed.
+// Complete reports whether every one of services is extracted at 100 %,
+// which retiring the monolith (Retired) requires.
 func (s State) Complete(services []string) bool {
 	for _, name := range services {
 		if p, ok := s.Percent(name); !ok || p < 100 {

@@ -23,26 +23,22 @@ func validate(v invalid.Construct, stack string, props *Props) (Props, []microse
 		return Props{}, nil, false
 	}
 	p := *props
-	if p.Platform == nil {
-		v.Fail("Platform", "is required: microservice.PlatformOf(cluster, loadBalancer), or PlatformFromAttributes")
-	} else if p.Platform.Cluster == nil || p.Platform.Listener == nil {
-		v.Fail("Platform", "must name a cluster and a listener")
-	}
+	platformOK := microservice.CheckPlatform(v.Scope, v.Kind, v.ID, p.Platform)
 	if len(p.Services) == 0 {
 		v.Fail("Services", "must list at least one service to extract")
 	}
 	p.PreviewHeader = cmp.Or(p.PreviewHeader, DefaultPreviewHeader)
 	if p.DisablePreview {
 		p.PreviewHeader = ""
-	} else if h := p.PreviewHeader; !invalid.Unresolved(h) && (len(h) > microservice.MaxHeaderNameLength || !headerNameRE.MatchString(h)) {
-		v.Fail("PreviewHeader", "must be an HTTP header name of 1 to %d letters, digits and !#$%%&'*+-.^_`|~, got %q", microservice.MaxHeaderNameLength, h)
+	} else if !microservice.ValidHeaderName(p.PreviewHeader) {
+		v.Fail("PreviewHeader", "must be an HTTP header name of 1 to %d letters, digits and !#$%%&'*+-.^_`|~, got %q", microservice.MaxHeaderNameLength, p.PreviewHeader)
 		p.PreviewHeader = DefaultPreviewHeader // the services' own checks would name it again
 	}
-	if v.Failed() {
+	if !platformOK || v.Failed() {
 		return p, nil, false
 	}
 	plan, servicesOK := checkServices(v, p)
-	if env := p.Platform; *env.Cluster.HasEc2Capacity() && env.TaskSlots > 0 {
+	if env := p.Platform; env.TaskSlots > 0 { // slots are known on EC2 capacity only
 		if peak := PeakTasks(p.Monolith, p.Services); peak > env.TaskSlots {
 			v.Fail("Platform", "the EC2 capacity of %s gives %d awsvpc task slots, but the plan's services may run %d tasks at once "+
 				"at its peak, every service with the monolith, during deployments at their maximum scale; size the capacity for the "+
@@ -205,10 +201,8 @@ func priorityOf(s microservice.Props, i int, explicit []int) int {
 
 var (
 	dashboardNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
-	// headerNameRE is an HTTP header name (an RFC 9110 token).
-	headerNameRE  = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
-	alarmPrefixRE = regexp.MustCompile(`^[\x21-\x7e]+$`)
-	emailRE       = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	alarmPrefixRE   = regexp.MustCompile(`^[\x21-\x7e]+$`)
+	emailRE         = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 )
 
 // ValidEmail reports whether s looks like an email address that SNS can
@@ -298,10 +292,10 @@ func checkState(v invalid.Construct, p Props, plan []microservice.Props) {
 			continue
 		}
 		for _, path := range p.Services[svc].Paths {
-			if !covered(p.Monolith.Paths, path) {
-				v.Fail(prop+".Percent", "%q at %d %% sends %d %% of path pattern %q to the monolith, whose paths %q do not match it; "+
+			if example, out := microservice.Uncovered(path, p.Monolith.Paths); out {
+				v.Fail(prop+".Percent", "%q at %d %% sends %d %% of path pattern %q to the monolith, whose paths %q do not match it (such as %q); "+
 					"add a pattern that matches it to Monolith.Paths, or extract %q at 100",
-					e.Service, e.Percent, 100-e.Percent, path, p.Monolith.Paths, e.Service)
+					e.Service, e.Percent, 100-e.Percent, path, p.Monolith.Paths, example, e.Service)
 			}
 		}
 	}
@@ -327,42 +321,6 @@ func checkState(v invalid.Construct, p Props, plan []microservice.Props) {
 			return
 		}
 	}
-}
-
-// covered reports whether every request path that pattern matches is
-// matched by one of the monolith's patterns. (ALB path patterns: '*'
-// matches any characters, '?' exactly one.)
-func covered(monolith []string, pattern string) bool {
-	for _, m := range monolith {
-		if globCovers(m, pattern) {
-			return true
-		}
-	}
-	return false
-}
-
-// globCovers reports whether pattern m matches every string pattern p
-// matches. It matches p's text against m with p's wildcards as symbols: a
-// '*' of m absorbs any run of p (wildcards included), a '?' of m takes one
-// symbol but never p's '*' (which may stand for many), and a literal of m
-// must meet the same literal. That is sound: whatever p's wildcards stand
-// for, m still matches.
-func globCovers(m, p string) bool {
-	if m == "" {
-		return p == ""
-	}
-	switch m[0] {
-	case '*':
-		for i := 0; i <= len(p); i++ {
-			if globCovers(m[1:], p[i:]) {
-				return true
-			}
-		}
-		return false
-	case '?':
-		return p != "" && p[0] != '*' && globCovers(m[1:], p[1:])
-	}
-	return p != "" && p[0] == m[0] && globCovers(m[1:], p[1:])
 }
 
 // PeakTasks returns the most tasks the plan of a migration runs at once on

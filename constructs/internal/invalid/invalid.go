@@ -48,15 +48,14 @@ type Construct struct {
 	// ID is the construct's id in its scope.
 	ID string
 	// Scope is the construct the problems are reported on, an error
-	// annotation each. Without one, Fail panics with the message: for the
-	// few checks that run before a construct exists.
+	// annotation each.
 	Scope constructs.IConstruct
 	// Prefix begins the name of every prop reported, such as
 	// "Services[1]." when a migration checks the props of a service it
 	// will create.
 	Prefix string
 	// problems counts the problems reported, shared by the copies of a
-	// Construct that New returns.
+	// Construct that New returns (Under).
 	problems *int
 }
 
@@ -77,31 +76,21 @@ func (c Construct) Message(prop, format string, args ...any) string {
 	return fmt.Sprintf("ecsplit %s %q: %s%s: %s", c.Kind, c.ID, c.Prefix, prop, fmt.Sprintf(format, args...))
 }
 
-// Fail reports a problem of prop as an error annotation on Scope (or
-// panics, without a Scope). The construct goes on checking, so that every
+// Fail reports a problem of prop as an error annotation on Scope, of a
+// reporter that New made. The construct goes on checking, so that every
 // problem shows at once; it builds nothing once one failed (Failed).
 func (c Construct) Fail(prop, format string, args ...any) {
 	msg := c.Message(prop, format, args...)
-	if c.Scope == nil {
-		panic(msg)
-	}
 	// What Annotations.addError records, without the stack trace it takes:
 	// a trace of the jsii kernel's JavaScript, which the CLI would print
 	// above the message and which tells a Go user nothing.
 	c.Scope.Node().AddMetadata(jsii.String(ErrorMetadata), jsii.String(msg), &constructs.MetadataOptions{StackTrace: jsii.Bool(false)})
-	if c.problems != nil {
-		*c.problems++
-	}
+	*c.problems++
 }
 
 // Problems returns how many problems were reported through c, or through a
 // copy of it made by Under.
-func (c Construct) Problems() int {
-	if c.problems == nil {
-		return 0
-	}
-	return *c.problems
-}
+func (c Construct) Problems() int { return *c.problems }
 
 // Failed reports whether a problem was reported through c, or through a
 // copy of it made by Under.

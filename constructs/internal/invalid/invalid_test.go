@@ -2,20 +2,6 @@ package invalid
 
 import "testing"
 
-// TestFailWithoutScopePanics: a check that runs before its construct exists
-// panics with the one-line message.
-func TestFailWithoutScopePanics(t *testing.T) {
-	defer func() {
-		got := recover()
-		want := `ecsplit microservice "Users": Cpu: must be one of 256, 512, got 300`
-		if got != want {
-			t.Fatalf("panic = %v, want %q", got, want)
-		}
-	}()
-	Construct{Kind: "microservice", ID: "Users"}.Fail("Cpu", "must be one of %s, got %d", "256, 512", 300)
-	t.Fatal("Fail returned")
-}
-
 // TestParse reads back what Message writes, a prefix and quotes in the id
 // included, and nothing else.
 func TestParse(t *testing.T) {

@@ -2,12 +2,13 @@
 // cdk.json): cdk synth -c stage=monolith|split|SERVICE:PERCENT,... -c
 // capacity=fargate|ec2, and the other context keys of the README. The
 // cdk-nag AwsSolutions checks run on every synth (-c nag=false turns them
-// off). The app exits 1, with one "ecsplit:" line per problem and no stack
-// trace, on a context key it does not know (a misspelt key would otherwise
-// leave its default in place), a bad context value, a construct's
-// rejection of a prop, a failed construct validation, or an error
-// annotation such as an unsuppressed cdk-nag error. An empty value is the
-// key unset.
+// off). The app exits 1 with one "ecsplit:" line per problem on a context
+// key it does not know (a misspelt key would otherwise leave its default
+// in place), a bad context value, a construct's rejection of a prop, a
+// failed construct validation, or an error annotation such as an
+// unsuppressed cdk-nag error (synth.Run). Anything else the CDK throws is
+// printed as its first line, without the stack trace. An empty value is
+// the key unset.
 package main
 
 import (
@@ -27,8 +28,22 @@ func main() {
 	os.Exit(run())
 }
 
-func run() int {
+func run() (code int) {
 	defer jsii.Close()
+	// An exception of the CDK that no check of the app or the constructs
+	// foresaw: its first line, not a trace of the jsii kernel and the Go
+	// runtime.
+	defer func() {
+		if r := recover(); r != nil {
+			msg := fmt.Sprint(r)
+			if err, ok := r.(error); ok {
+				msg = err.Error()
+			}
+			first, _, _ := strings.Cut(strings.TrimSpace(msg), "\n")
+			fmt.Fprintln(os.Stderr, "ecsplit:", first)
+			code = 1
+		}
+	}()
 	app := awscdk.NewApp(nil)
 	if _, _, err := stacks.Build(app); err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
@@ -54,8 +69,7 @@ func run() int {
 // another library's names the path.
 func line(p synth.Problem) string {
 	if p.Construct != "" {
-		return fmt.Sprintf("%s %q (%s): %s: %s", p.Construct, p.ID, p.Path,
-			p.Prop, strings.TrimPrefix(p.Message, fmt.Sprintf("ecsplit %s %q: %s: ", p.Construct, p.ID, p.Prop)))
+		return fmt.Sprintf("%s %q (%s): %s: %s", p.Construct, p.ID, p.Path, p.Prop, p.Detail)
 	}
 	return fmt.Sprintf("error: %s: %s", p.Path, p.Message)
 }

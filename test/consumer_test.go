@@ -1,18 +1,16 @@
 package test
 
 import (
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 )
 
 // consumerMain is another team's app, in a module of its own that imports
-// the constructs: a service with three bad props, and no recover and no
-// check of its own, as most apps are written.
+// the constructs: a service with three bad props and another whose image
+// directory has no Dockerfile, and no recover and no check of its own, as
+// most apps are written.
 const consumerMain = `package main
 
 import (
@@ -44,7 +42,7 @@ func main() {
 		Platform: platform,
 		Name:     "invoices",
 		Paths:    []string{"/invoices", "/invoices/*"},
-		Image:    microservice.ImageFromDirectory("InvoicesImage", "no-such-dir", "Dockerfile", microservice.X86_64),
+		Image:    microservice.ImageFromDirectory("no-such-dir", "Dockerfile", microservice.X86_64),
 	})
 	app.Synth(nil)
 }
@@ -63,14 +61,20 @@ func TestConsumerErrorsThroughCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	goMod := "module example.com/consumer\n\ngo 1.26.8\n\nrequire github.com/ecsplit/ecsplit v0.0.0\n\nreplace github.com/ecsplit/ecsplit => " + root + "\n"
-	sum, err := os.ReadFile(filepath.Join(repoRoot, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
+	// The shop's go.mod and go.sum, which list what such an app needs
+	// (tidy, offline), as this module's own.
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(shopDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
 	}
+	goMod := strings.Replace(read("go.mod"), "module example.com/shop", "module example.com/consumer", 1)
+	goMod = strings.Replace(goMod, "=> ../..", "=> "+root, 1)
 	for name, body := range map[string]string{
 		"go.mod":   goMod,
-		"go.sum":   string(sum),
+		"go.sum":   read("go.sum"),
 		"main.go":  consumerMain,
 		"cdk.json": `{"app": "go run ."}`,
 	} {
@@ -78,20 +82,11 @@ func TestConsumerErrorsThroughCLI(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tidy := exec.Command("go", "mod", "tidy")
-	tidy.Dir = dir
-	tidy.Env = slices.Concat(os.Environ(), []string{"GOWORK=off", "GOFLAGS=-mod=mod", "GOPROXY=off", "GOSUMDB=off"})
-	if out, err := tidy.CombinedOutput(); err != nil {
-		t.Fatalf("go mod tidy in the consumer module: %v\n%s", err, out)
-	}
-	cmd := exec.Command(cdkCLI(t), "synth", "--quiet", "-o", filepath.Join(dir, "cdk.out"))
+	cmd := inShop(cdkCLI(t), "synth", "--quiet", "-o", filepath.Join(dir, "cdk.out"))
 	cmd.Dir = dir
-	cmd.Env = slices.Concat(os.Environ(), cliEnv, []string{"GOWORK=off", "GOFLAGS=-mod=mod", "GOPROXY=off",
-		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20"})
 	out, err := cmd.CombinedOutput()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
-		t.Fatalf("cdk synth: %v, want exit status 1\n%s", err, out)
+	if code := exitCode(t, err); code != 1 {
+		t.Fatalf("cdk synth: exit %d, want 1\n%s", code, out)
 	}
 	text := string(out)
 	// The CLI reports each error annotation as one ERROR line with the

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ecsplit/ecsplit/constructs/alb"
 	"github.com/ecsplit/ecsplit/constructs/cluster"
+	synthrun "github.com/ecsplit/ecsplit/constructs/synth"
 	"github.com/ecsplit/ecsplit/stacks"
 )
 
@@ -54,7 +55,7 @@ func TestNagClean(t *testing.T) {
 					}
 				}
 			}
-			if errs := stacks.SynthErrors(s.Assembly); len(errs) > 0 {
+			if errs := synthrun.Of(s.Assembly); len(errs) > 0 {
 				t.Errorf("error annotations: %v", errs)
 			}
 		})
@@ -107,8 +108,8 @@ func TestNagCatchesFindings(t *testing.T) {
 		if got := strings.Contains(errs, "AwsSolutions-EC23"); got == nagOff {
 			t.Errorf("nag off=%v: EC23 reported=%v, errors:\n%s", nagOff, got, errs)
 		}
-		if got := len(stacks.SynthErrors(assembly)) > 0; got == nagOff {
-			t.Errorf("nag off=%v: SynthErrors non-empty=%v", nagOff, got)
+		if got := len(synthrun.Of(assembly)) > 0; got == nagOff {
+			t.Errorf("nag off=%v: synthrun.Of non-empty=%v", nagOff, got)
 		}
 	}
 }
@@ -171,6 +172,19 @@ func TestSecurityControls(t *testing.T) {
 			check(t, "VPC flow logs", func() {
 				s.Platform.HasResourceProperties(jsii.String("AWS::EC2::FlowLog"), map[string]any{
 					"ResourceType": "VPC", "TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs",
+				})
+			})
+			check(t, "flow log role assumed for this account's flow logs only (confused deputy)", func() {
+				s.Platform.HasResourceProperties(jsii.String("AWS::IAM::Role"), map[string]any{
+					"AssumeRolePolicyDocument": map[string]any{"Statement": []any{assertions.Match_ObjectLike(&map[string]any{
+						"Principal": map[string]any{"Service": "vpc-flow-logs.amazonaws.com"},
+						"Condition": map[string]any{
+							"StringEquals": map[string]any{"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"}},
+							"ArnLike": map[string]any{"aws:SourceArn": map[string]any{"Fn::Join": []any{"", []any{
+								"arn:", map[string]any{"Ref": "AWS::Partition"}, ":ec2:", map[string]any{"Ref": "AWS::Region"},
+								":", map[string]any{"Ref": "AWS::AccountId"}, ":vpc-flow-log/*"}}}},
+						},
+					})}},
 				})
 			})
 			check(t, "ALB open on its listener port only, out to the services' port in the VPC only", func() {

@@ -10,6 +10,7 @@ package synth
 import (
 	"cmp"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -32,6 +33,10 @@ type Problem struct {
 	// Prop is the prop the problem is about, such as "CPU" or
 	// "Services[1].MemoryMiB", "" for another library's problem.
 	Prop string
+	// Detail is what is wrong with the prop and what is allowed: the
+	// message without the construct and the prop; "" for another
+	// library's problem.
+	Detail string
 	// Message is the whole message, as `cdk synth` prints it.
 	Message string
 }
@@ -53,13 +58,62 @@ func (e Errors) Error() string {
 
 // Run synthesizes app (with opts, which may be nil) and returns its cloud
 // assembly and, when a construct reported an error, the Errors of every
-// one.
-func Run(app awscdk.App, opts *awscdk.StageSynthesisOptions) (cxapi.CloudAssembly, error) {
-	asm := app.Synth(opts)
+// one: the error annotations of the assembly, or, when a construct
+// validation failed (which makes the CDK's synthesis throw, and write no
+// assembly), the failed validations, with a nil assembly. Any other
+// exception of the jsii kernel reaches the caller as the panic it is.
+func Run(app awscdk.App, opts *awscdk.StageSynthesisOptions) (asm cxapi.CloudAssembly, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			errs, ok := validationErrors(r)
+			if !ok {
+				panic(r)
+			}
+			asm, err = nil, errs
+		}
+	}()
+	asm = app.Synth(opts)
 	if errs := Of(asm); len(errs) > 0 {
 		return asm, errs
 	}
 	return asm, nil
+}
+
+// validationFailed begins the message of the CDK's exception when
+// construct validations fail; a line "[PATH] MESSAGE" follows for each.
+const validationFailed = "Validation failed with the following errors:"
+
+// validationLineRE is one failed validation of that message.
+var validationLineRE = regexp.MustCompile(`^\s*\[([^\]]*)\]\s*(.+)$`)
+
+// validationErrors returns the failed construct validations of what the
+// synthesis panicked with, and false when it is not such a failure.
+func validationErrors(r any) (Errors, bool) {
+	err, ok := r.(error)
+	if !ok {
+		return nil, false
+	}
+	_, rest, ok := strings.Cut(err.Error(), validationFailed)
+	if !ok {
+		return nil, false
+	}
+	var errs Errors
+	for _, line := range strings.Split(rest, "\n") {
+		if m := validationLineRE.FindStringSubmatch(line); m != nil {
+			errs = append(errs, problem("/"+strings.TrimPrefix(m[1], "/"), strings.TrimSpace(m[2])))
+		}
+	}
+	return errs, len(errs) > 0
+}
+
+// problem returns the Problem of a message reported at path, with the
+// parts of an ecsplit construct's message.
+func problem(path, msg string) Problem {
+	p := Problem{Path: path, Message: msg}
+	if parts, ok := invalid.Parse(msg); ok {
+		p.Construct, p.ID, p.Prop, p.Detail = parts.Kind, parts.ID, parts.Prop, parts.Detail
+	}
+	return p
 }
 
 // Of returns the problems reported in a synthesized cloud assembly, nested
@@ -71,11 +125,7 @@ func Of(asm cxapi.CloudAssembly) Errors {
 			if m.Level != cxapi.SynthesisMessageLevel_ERROR {
 				continue
 			}
-			p := Problem{Path: *m.Id, Message: fmt.Sprint(m.Entry.Data)}
-			if parts, ok := invalid.Parse(p.Message); ok {
-				p.Construct, p.ID, p.Prop = parts.Kind, parts.ID, parts.Prop
-			}
-			errs = append(errs, p)
+			errs = append(errs, problem(*m.Id, fmt.Sprint(m.Entry.Data)))
 		}
 	}
 	for _, nested := range *asm.NestedAssemblies() {

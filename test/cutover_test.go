@@ -135,8 +135,9 @@ func TestCutoverStates(t *testing.T) {
 
 // TestCutoverEndsAtSplit: every service at 100 % keeps the monolith, for
 // the paths no service owns: retiring it is a step of its own, the split
-// stage, which is that state without the monolith's resources, and
-// nothing else (the platform is the same).
+// stage, which removes the monolith's resources and adds none (its
+// platform is the same; the topic policy and dashboard, which name the
+// monolith, change).
 func TestCutoverEndsAtSplit(t *testing.T) {
 	parallel(t)
 	all := synth(t, map[string]string{"stage": "posts:100,users:100,threads:100", "capacity": "fargate"})

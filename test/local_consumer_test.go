@@ -9,24 +9,22 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/ecsplit/ecsplit/internal/runner"
 )
 
-// consumerEnv is the environment of the commands run in the shop's module
-// (examples/shop), as its own team would run them: no workspace (the
-// repository's go.work is not the shop's), its go.mod and go.sum as
-// committed, and offline, from the module cache, which holds every
-// dependency. The CLI's telemetry, a second Node process, is off.
-var consumerEnv = []string{"GOWORK=off", "GOFLAGS=-mod=readonly", "GOPROXY=off", "CDK_DISABLE_CLI_TELEMETRY=1"}
+// consumerEnv is the environment of the go commands run in a consumer
+// module such as the shop's (examples/shop), as its own team would run
+// them: no workspace (the repository's go.work is not the shop's), its
+// go.mod and go.sum as committed, and offline, from the module cache,
+// which holds every dependency.
+var consumerEnv = []string{"GOWORK=off", "GOFLAGS=-mod=readonly", "GOPROXY=off"}
 
-// inShop returns the command name with args, to run in the shop's module.
+// inShop returns the command name with args, to run in the shop's module,
+// with the environment of a consumer module and of the tests' CLI runs.
 func inShop(name string, args ...string) *exec.Cmd {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = shopDir
-	cmd.Env = slices.Concat(os.Environ(), consumerEnv)
+	cmd.Env = slices.Concat(os.Environ(), consumerEnv, cliEnv)
 	return cmd
 }
 
@@ -35,20 +33,7 @@ func inShop(name string, args ...string) *exec.Cmd {
 // its exit code, stdout and stderr.
 func shopLocal(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	return runLogged(t, inShop("go", append([]string{"run", "github.com/ecsplit/ecsplit/cmd/ecsplit-local"}, args...)...), args)
-}
-
-// shopCDKSynth runs `cdk synth -c state=STATE` through the pinned CLI in
-// the shop's module, into out, and returns its exit code and stderr.
-func shopCDKSynth(t *testing.T, state, out string) (int, string) {
-	t.Helper()
-	cdk, err := filepath.Abs(filepath.Join(repoRoot, "node_modules", ".bin", "cdk"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	args := []string{"synth", "--quiet", "-c", "state=" + state, "-o", out}
-	code, _, stderr := runLogged(t, inShop(cdk, args...), args)
-	return code, stderr
+	return runLogged(t, inShop("go", append([]string{"run", "github.com/ecsplit/ecsplit/cmd/ecsplit-local"}, args...)...))
 }
 
 // cartCreated matches the transition's event of the cart service's task
@@ -88,7 +73,7 @@ const shopRetireRefused = `ERROR ecsplit migration "Shop": State.Retired: retiri
 //     created (the key reached the app), no ordering problem, no
 //     unexpected answer under load.
 //
-// The CLI's syntheses are shared with the other shop tests (shopCLISynth).
+// The CLI's syntheses are shared with the other shop tests (shopSyntheses).
 //
 // (The warning for a key the app does not read, and the planted faults of
 // compare and transition, are the tests of cmd/ecsplit-local and
@@ -96,12 +81,7 @@ const shopRetireRefused = `ERROR ecsplit migration "Shop": State.Retired: retiri
 func TestShopMigratesFromItsOwnModule(t *testing.T) {
 	parallel(t)
 	states := []string{"monolith", "cart:100", "split"}
-	results := make([]*shopSynthesis, len(states))
-	var wg sync.WaitGroup
-	for i, state := range states {
-		wg.Go(func() { results[i] = shopCLISynth(t, state) })
-	}
-	wg.Wait()
+	results := shopSyntheses(t, states...)
 	for i, state := range states[:2] {
 		r := results[i]
 		if r.code != 0 {
@@ -155,6 +135,8 @@ func TestShopFlagsChangeNoBehaviour(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The shop's app under the sample's cdk.json flags, through the CLI as
+	// the shop's own synthesis is.
 	flagged := t.TempDir()
 	cfg, err := json.Marshal(map[string]any{"app": "cd '" + shop + "' && go run .", "context": cdkJSONContext(t)})
 	if err != nil {
@@ -164,8 +146,10 @@ func TestShopFlagsChangeNoBehaviour(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(flagged, "out")
-	if err := runner.Synth(t.Context(), flagged, out, map[string]string{"state": "cart:50"}); err != nil {
-		t.Fatal(err)
+	cmd := inShop(cdkCLI(t), "synth", "--quiet", "-c", "state=cart:50", "-o", out)
+	cmd.Dir = flagged
+	if code, _, stderr := runLogged(t, cmd); code != 0 {
+		t.Fatalf("cdk synth under the sample's flags: exit %d\n%s", code, stderr)
 	}
 	read := func(dir string) map[string]any {
 		b, err := os.ReadFile(filepath.Join(dir, "Shop.template.json"))
@@ -178,22 +162,6 @@ func TestShopFlagsChangeNoBehaviour(t *testing.T) {
 		}
 		res := tmpl["Resources"].(map[string]any)
 		delete(res, "CDKMetadata")
-		// The CLI asks for each resource's construct path and asset
-		// metadata (--path-metadata and --asset-metadata, on by default);
-		// the runner's synthesis does not.
-		for _, r := range res {
-			r := r.(map[string]any)
-			if m, ok := r["Metadata"].(map[string]any); ok {
-				for k := range m {
-					if k == "aws:cdk:path" || strings.HasPrefix(k, "aws:asset:") {
-						delete(m, k)
-					}
-				}
-				if len(m) == 0 {
-					delete(r, "Metadata")
-				}
-			}
-		}
 		return res
 	}
 	with, without := read(out), read(synthShop(t, "cart:50"))
@@ -231,7 +199,7 @@ func sortActions(v any) {
 	case map[string]any:
 		for k, x := range v {
 			if a, ok := x.([]any); ok && (k == "Action" || k == "Resource") {
-				slices.SortFunc(a, func(x, y any) int { return strings.Compare(jsonOf(x), jsonOf(y)) })
+				slices.SortFunc(a, func(x, y any) int { return strings.Compare(jsonText(x), jsonText(y)) })
 			}
 			sortActions(x)
 		}
@@ -240,10 +208,4 @@ func sortActions(v any) {
 			sortActions(x)
 		}
 	}
-}
-
-// jsonOf returns v as JSON, to order values of any type.
-func jsonOf(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }

@@ -152,57 +152,49 @@ func plantInServices(t *testing.T, src, typ, prefix string, edit func(r map[stri
 	return dir, id
 }
 
-// runLogged runs cmd, ecsplit-local with args, logs its exit code, stderr
-// and stdout, and returns them; it fails t when cmd does not run at all.
-func runLogged(t testing.TB, cmd *exec.Cmd, args []string) (code int, stdout, stderr string) {
+// runLogged runs cmd, logs its command line, exit code, stderr and
+// stdout, and returns them; it fails t when cmd does not run at all.
+func runLogged(t testing.TB, cmd *exec.Cmd) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
+	code, stdout, stderr, err := runCommand(cmd)
+	if err != nil {
 		t.Fatal(err)
 	}
-	code = cmd.ProcessState.ExitCode()
-	t.Logf("ecsplit-local %s: exit %d\n%s%s", strings.Join(args, " "), code, errOut.String(), out.String())
-	return code, out.String(), errOut.String()
+	t.Logf("%s: exit %d\n%s%s", strings.Join(cmd.Args, " "), code, stderr, stdout)
+	return code, stdout, stderr
 }
 
-// built are the binaries goBuild built, by name, once per test binary.
-var (
-	builtMu sync.Mutex
-	built   = map[string]*builtBinary{}
-)
-
-// builtBinary is one binary goBuild builds once.
-type builtBinary struct {
-	once sync.Once
-	path string
-	err  error
+// runCommand runs cmd and returns its exit code, stdout and stderr, and an
+// error only when it does not run at all.
+func runCommand(cmd *exec.Cmd) (code int, stdout, stderr string, err error) {
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	if exit := (*exec.ExitError)(nil); errors.As(err, &exit) {
+		err = nil
+	}
+	if err != nil {
+		return 0, "", "", err
+	}
+	return cmd.ProcessState.ExitCode(), out.String(), errOut.String(), nil
 }
+
+// binaries are the binaries goBuild built, by name, once per test binary.
+var binaries dirCache[string]
 
 // goBuild builds the package pkg (relative to the repository's root) once
 // per test binary, into the binaries directory as name, and returns its
 // path.
 func goBuild(t testing.TB, name, pkg string) string {
 	t.Helper()
-	builtMu.Lock()
-	b := built[name]
-	if b == nil {
-		b = &builtBinary{}
-		built[name] = b
-	}
-	builtMu.Unlock()
-	b.once.Do(func() {
-		b.path = filepath.Join(sharedBinDir(t), name)
-		cmd := exec.Command("go", "build", "-o", b.path, pkg)
+	bin := sharedBinDir(t)
+	return binaries.get(t, name, func(name string) (string, error) {
+		path := filepath.Join(bin, name)
+		cmd := exec.Command("go", "build", "-o", path, pkg)
 		cmd.Dir = repoRoot
 		if out, err := cmd.CombinedOutput(); err != nil {
-			b.err = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+			return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
 		}
+		return path, nil
 	})
-	if b.err != nil {
-		t.Fatal(b.err)
-	}
-	return b.path
 }

@@ -13,7 +13,7 @@ import (
 // code and its report (stdout).
 func localCommand(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	code, stdout, _ := runLogged(t, exec.Command(ecsplitLocal(t), args...), args)
+	code, stdout, _ := runLogged(t, exec.Command(ecsplitLocal(t), args...))
 	return code, stdout
 }
 

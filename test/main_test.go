@@ -208,9 +208,20 @@ type dirCache[T any] struct {
 	read map[string]*dirEntry[T]
 }
 
-// get returns what load reads from dir, reading it the first time only.
+// get returns what load reads from dir, reading it the first time only,
+// and fails t if it could not.
 func (c *dirCache[T]) get(t testing.TB, dir string, load func(string) (T, error)) T {
 	t.Helper()
+	v, err := c.load(dir, load)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// load returns what load reads from dir, or its error, reading it the
+// first time only: for goroutines of a test, which must not fail it.
+func (c *dirCache[T]) load(dir string, load func(string) (T, error)) (T, error) {
 	c.mu.Lock()
 	if c.read == nil {
 		c.read = map[string]*dirEntry[T]{}
@@ -222,10 +233,7 @@ func (c *dirCache[T]) get(t testing.TB, dir string, load func(string) (T, error)
 	}
 	c.mu.Unlock()
 	e.once.Do(func() { e.v, e.err = load(dir) }) // other directories load meanwhile
-	if e.err != nil {
-		t.Fatal(e.err)
-	}
-	return e.v
+	return e.v, e.err
 }
 
 // dirEntry is one directory's entry in a dirCache, read once.

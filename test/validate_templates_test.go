@@ -59,7 +59,7 @@ func cfnLint(t *testing.T, templates ...string) []cfnLintFinding {
 	t.Helper()
 	bin := filepath.Join(repoRoot, ".tools", "cfnlint", "bin", "cfn-lint") // scripts/install-cfnlint.sh
 	if _, err := os.Stat(bin); err != nil {
-		bin = requireTool(t, "cfn-lint", "make deps (scripts/install-cfnlint.sh) installs cfn-lint 1.51.0 from PyPI; or `pip install cfn-lint==1.51.0` (the npm package named cfn-lint is a different tool)")
+		bin = requireTool(t, "cfn-lint", "make test-deps (scripts/install-cfnlint.sh) installs cfn-lint 1.51.0 from PyPI; or `pip install cfn-lint==1.51.0` (the npm package named cfn-lint is a different tool)")
 	}
 	args := []string{"--format", "json", "--ignore-checks", strings.Join(cfnLintIgnored, ","), "--"}
 	cmd := exec.Command(bin, append(args, templates...)...)
@@ -214,7 +214,7 @@ func TestValidateCdkDiffCatchesPlantedFault(t *testing.T) {
 	t.Logf("planted fault caught: cdk diff --fail exited %d", code)
 }
 
-var updateDiff = flag.Bool("update-diff", false, "write the services stack diff from monolith to split to "+diffFile)
+var updateDiff = flag.Bool("update-diff", false, "rewrite the generated documents rather than compare them: "+diffFile+", "+migrationFile+", "+migrationSummary+", the README's alarm table and the dashboard picture")
 
 // diffFile is the services stack diff from monolith to split, for the
 // README.

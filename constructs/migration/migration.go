@@ -77,6 +77,11 @@ type Props struct {
 	// Dashboard configures the migration dashboard. Default: on, named
 	// after the stack.
 	Dashboard Dashboard
+	// Ramp moves each extracted service from the share it has when the
+	// stack deploys to its share in State step by step, baking at each
+	// step and judged by its alarms, in one deploy (see Ramp). Default:
+	// the zero Ramp, none: a deploy sets the state's shares at once.
+	Ramp Ramp
 }
 
 // Migration is a monolith and the services extracted from it so far, on one
@@ -155,6 +160,7 @@ func New(scope constructs.Construct, id string, props *Props) *Migration {
 		m.Services[svc.Name] = microservice.New(m, svc.Name, &svc)
 	}
 	m.observe(p)
+	m.addRamps(p)
 	return m
 }
 

@@ -2,6 +2,8 @@ package migration
 
 import (
 	"time"
+
+	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 )
 
 // Ramp is a hands-off cutover: one deploy moves each extracted service
@@ -27,6 +29,10 @@ type Ramp struct {
 	// Bake is how long each step lasts while its alarms judge it, from
 	// MinRampBake to MaxRampTotal / len(Steps). Default: DefaultRampBake.
 	Bake time.Duration
+}
+
+// checkRamp checks the ramp and fills in its defaults.
+func checkRamp(v invalid.Construct, r *Ramp, alarmsDisabled bool) {
 }
 
 // addRamps adds a ramp for each extracted service when Props.Ramp has

@@ -53,6 +53,7 @@ func validate(v invalid.Construct, stack string, props *Props) (Props, []microse
 	}
 	checkState(v, p, plan)
 	checkAlarms(v, &p.Alarms, stack)
+	checkRamp(v, &p.Ramp, p.Alarms.Disabled)
 	p.Dashboard.Name = cmp.Or(p.Dashboard.Name, stack+DefaultDashboardSuffix)
 	if n := p.Dashboard.Name; !p.Dashboard.Disabled && !invalid.Unresolved(n) && (len(n) > 255 || !dashboardNameRE.MatchString(n)) {
 		v.Fail("Dashboard.Name", "must be 1 to 255 letters, digits, '-' and '_', got %q", n)

@@ -1,0 +1,143 @@
+package ramp
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+)
+
+// ELBV2 is the part of the Elastic Load Balancing v2 API a ramp calls,
+// with the SDK's signatures: *elasticloadbalancingv2.Client satisfies it.
+type ELBV2 interface {
+	DescribeRules(ctx context.Context, in *elbv2.DescribeRulesInput, opts ...func(*elbv2.Options)) (*elbv2.DescribeRulesOutput, error)
+	ModifyRule(ctx context.Context, in *elbv2.ModifyRuleInput, opts ...func(*elbv2.Options)) (*elbv2.ModifyRuleOutput, error)
+}
+
+// rule is the weighted rule of a Spec as it is live.
+type rule struct {
+	arn     string
+	actions []types.Action
+	// forward is the index of the forward action in actions, or -1.
+	forward int
+}
+
+// readRule finds the rule with spec's priority on spec's listener.
+func readRule(ctx context.Context, c ELBV2, spec Spec) (rule, error) {
+	priority := strconv.Itoa(spec.Priority)
+	in := &elbv2.DescribeRulesInput{ListenerArn: aws.String(spec.ListenerArn)}
+	for {
+		out, err := c.DescribeRules(ctx, in)
+		if err != nil {
+			return rule{}, fmt.Errorf("ramp of %s: reading the rules of listener %s: %w", spec.Service, spec.ListenerArn, err)
+		}
+		for _, r := range out.Rules {
+			if aws.ToString(r.Priority) != priority {
+				continue
+			}
+			found := rule{arn: aws.ToString(r.RuleArn), actions: r.Actions, forward: -1}
+			for i, a := range r.Actions {
+				if a.Type == types.ActionTypeEnumForward {
+					found.forward = i
+				}
+			}
+			if found.forward < 0 {
+				return rule{}, fmt.Errorf("ramp of %s: rule %s (priority %d) does not forward, so it has no share to ramp", spec.Service, found.arn, spec.Priority)
+			}
+			return found, nil
+		}
+		if aws.ToString(out.NextMarker) == "" {
+			break
+		}
+		in.Marker = out.NextMarker
+	}
+	return rule{}, fmt.Errorf("ramp of %s: listener %s has no rule with priority %d, so %s has no weighted rule yet; a ramp moves an existing share: deploy its extraction first (for example %s:0), then ramp",
+		spec.Service, spec.ListenerArn, spec.Priority, spec.Service, spec.Service)
+}
+
+// share is the service's percent of the rule's forward: the weight of
+// the service's target group over the sum of weights, rounded. A plain
+// forward to the service's group alone is 100, to any other group 0.
+func (r rule) share(spec Spec) int {
+	a := r.actions[r.forward]
+	if a.ForwardConfig == nil || len(a.ForwardConfig.TargetGroups) == 0 {
+		if aws.ToString(a.TargetGroupArn) == spec.ServiceTargetGroupArn {
+			return 100
+		}
+		return 0
+	}
+	var service, sum int
+	for _, tg := range a.ForwardConfig.TargetGroups {
+		w := weight(tg)
+		sum += w
+		if aws.ToString(tg.TargetGroupArn) == spec.ServiceTargetGroupArn {
+			service += w
+		}
+	}
+	if sum == 0 {
+		return 0
+	}
+	return int(math.Round(float64(service) * 100 / float64(sum)))
+}
+
+// weight is a target group's weight in a forward; left out, it is 1, as
+// in a forward to one group.
+func weight(tg types.TargetGroupTuple) int {
+	if tg.Weight == nil {
+		return 1
+	}
+	return int(*tg.Weight)
+}
+
+// write sets the rule's forward to percent for the service's target group
+// and 100-percent for the monolith's. Everything else of the rule stays:
+// its conditions, its other actions, the forward's order, stickiness and
+// any other target group with its weight.
+func (r rule) write(ctx context.Context, c ELBV2, spec Spec, percent int) error {
+	actions := make([]types.Action, len(r.actions))
+	copy(actions, r.actions)
+	for i := range actions {
+		// DescribeRules does not return an OIDC client secret; ModifyRule
+		// keeps the one the rule has only when told to.
+		if o := actions[i].AuthenticateOidcConfig; o != nil && o.ClientSecret == nil {
+			oidc := *o
+			oidc.UseExistingClientSecret = aws.Bool(true)
+			actions[i].AuthenticateOidcConfig = &oidc
+		}
+	}
+	fwd := actions[r.forward]
+	cfg := types.ForwardActionConfig{}
+	if fwd.ForwardConfig != nil {
+		cfg = *fwd.ForwardConfig
+	}
+	groups := make([]types.TargetGroupTuple, 0, len(cfg.TargetGroups)+2)
+	groups = append(groups, cfg.TargetGroups...)
+	if len(groups) == 0 && aws.ToString(fwd.TargetGroupArn) != "" {
+		groups = append(groups, types.TargetGroupTuple{TargetGroupArn: fwd.TargetGroupArn})
+	}
+	setWeight := func(arn string, w int) {
+		for i := range groups {
+			if aws.ToString(groups[i].TargetGroupArn) == arn {
+				groups[i].Weight = aws.Int32(int32(w))
+				return
+			}
+		}
+		groups = append(groups, types.TargetGroupTuple{TargetGroupArn: aws.String(arn), Weight: aws.Int32(int32(w))})
+	}
+	setWeight(spec.ServiceTargetGroupArn, percent)
+	setWeight(spec.MonolithTargetGroupArn, 100-percent)
+	cfg.TargetGroups = groups
+	fwd.ForwardConfig = &cfg
+	// A forward names its groups either way, not both.
+	fwd.TargetGroupArn = nil
+	actions[r.forward] = fwd
+	_, err := c.ModifyRule(ctx, &elbv2.ModifyRuleInput{RuleArn: aws.String(r.arn), Actions: actions})
+	if err != nil {
+		return fmt.Errorf("ramp of %s: writing %d %% to rule %s: %w", spec.Service, percent, r.arn, err)
+	}
+	return nil
+}

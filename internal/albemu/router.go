@@ -1,6 +1,7 @@
 package albemu
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // StickinessCookie is the cookie the router sets to keep a client on one
@@ -37,6 +39,7 @@ type Router struct {
 	OnResponse func(target *url.URL, h http.Header)
 
 	listener atomic.Pointer[Listener]
+	observer atomic.Pointer[func(Served)]
 	targets  targets
 
 	mu  sync.Mutex // guards rng
@@ -57,6 +60,38 @@ func NewRouter(listener *Listener, targets map[ResourceID][]*url.URL, seed uint6
 		}
 	}
 	return rt
+}
+
+// Served is what the router did with one request: what the load balancer's
+// CloudWatch metrics count.
+type Served struct {
+	// TargetGroup is the target group of the target the request was sent
+	// to; the zero ResourceID when the router answered without choosing a
+	// target (a fixed response, a redirect, the 503 of a forward without
+	// targets).
+	TargetGroup ResourceID
+	// Status is the status of the answer: the target's, or the router's
+	// own.
+	Status int
+	// TargetFailed reports that the chosen target did not answer (no
+	// connection, or no answer's header): Status is the router's 502.
+	TargetFailed bool
+	// Elapsed is how long the target took to answer, from when the router
+	// sent it the request to when the answer's header arrived (what the ALB
+	// measures as TargetResponseTime); zero when no target answered.
+	Elapsed time.Duration
+}
+
+// SetObserver makes the router call f with what it did with each request,
+// on the goroutine that served it, once the answer is written or the
+// request aborted; nil stops the calls. It may be called while the router
+// serves: a request reports to the observer set when it arrived.
+func (rt *Router) SetObserver(f func(Served)) {
+	if f == nil {
+		rt.observer.Store(nil)
+		return
+	}
+	rt.observer.Store(&f)
 }
 
 // Listener returns the listener the router serves now. It is shared: do not
@@ -133,9 +168,15 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rule := match(l, r); rule != nil {
 		action = rule.Action
 	}
+	var served Served
+	observe := rt.observer.Load()
+	if observe != nil {
+		defer func() { (*observe)(served) }() // deferred: an answer cut short panics
+	}
 	switch {
 	case action.FixedResponse != nil:
 		fr := action.FixedResponse
+		served.Status = fr.StatusCode
 		h := w.Header()
 		h.Set("Content-Type", fr.ContentType)
 		h.Set("Content-Length", strconv.Itoa(len(fr.Body)))
@@ -144,10 +185,12 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, fr.Body)
 		}
 	case action.Redirect != nil:
+		served.Status = action.Redirect.StatusCode
 		http.Redirect(w, r, redirectURL(action.Redirect, r, l.Port), action.Redirect.StatusCode)
 	case action.Forward != nil:
-		rt.forward(w, r, action.Forward)
+		rt.forward(w, r, action.Forward, &served, observe != nil)
 	default:
+		served.Status = http.StatusInternalServerError
 		http.Error(w, "500 Internal Server Error", http.StatusInternalServerError)
 	}
 }
@@ -155,19 +198,24 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // forward sends r to a target of one of f's target groups: the group of the
 // request's stickiness cookie, or one chosen by weight. It answers 503 when
 // the group has no target. A sticky forward that chose a group and reached
-// a target sets the stickiness cookie on the answer.
-func (rt *Router) forward(w http.ResponseWriter, r *http.Request, f *Forward) {
+// a target sets the stickiness cookie on the answer. It records what it did
+// in served; when observed, the target's answer too.
+func (rt *Router) forward(w http.ResponseWriter, r *http.Request, f *Forward, served *Served, observed bool) {
+	unavailable := func() {
+		served.Status = http.StatusServiceUnavailable
+		http.Error(w, "503 Service Temporarily Unavailable", http.StatusServiceUnavailable)
+	}
 	tg, stuck := sticky(r, f)
 	if !stuck {
 		var ok bool
 		if tg, ok = rt.choose(f.TargetGroups); !ok {
-			http.Error(w, "503 Service Temporarily Unavailable", http.StatusServiceUnavailable)
+			unavailable()
 			return
 		}
 	}
 	p := rt.targets.next(tg)
 	if p == nil {
-		http.Error(w, "503 Service Temporarily Unavailable", http.StatusServiceUnavailable)
+		unavailable()
 		return
 	}
 	if !stuck && f.Stickiness > 0 {
@@ -178,7 +226,37 @@ func (rt *Router) forward(w http.ResponseWriter, r *http.Request, f *Forward) {
 			MaxAge: int(f.Stickiness.Seconds()),
 		})
 	}
+	served.TargetGroup = tg
+	if observed {
+		r = r.WithContext(context.WithValue(r.Context(), pendingKey{}, &pending{served, time.Now()}))
+	}
 	p.ServeHTTP(w, r)
+}
+
+// pending is a request sent to a target, for the observer: the proxy
+// records the target's answer, or its failure, in served.
+type pending struct {
+	served *Served
+	sent   time.Time
+}
+
+type pendingKey struct{}
+
+// answered records the answer of a target to a request sent by forward.
+func answered(resp *http.Response) {
+	if p, ok := resp.Request.Context().Value(pendingKey{}).(*pending); ok {
+		p.served.Status = resp.StatusCode
+		p.served.Elapsed = time.Since(p.sent)
+	}
+}
+
+// failed records that a target did not answer a request sent by forward.
+func failed(r *http.Request) {
+	if p, ok := r.Context().Value(pendingKey{}).(*pending); ok {
+		p.served.Status = http.StatusBadGateway
+		p.served.TargetFailed = true
+		p.served.Elapsed = 0
+	}
 }
 
 // sticky returns the target group named by the request's stickiness cookie

@@ -367,3 +367,77 @@ func TestRouterOnResponse(t *testing.T) {
 		t.Errorf("OnResponse saw %q, want only %s", seen, users)
 	}
 }
+
+// TestRouterObserver: the observer sees every answer, the router's own
+// (without a target group) and the targets' (with their group, status and
+// time to answer), and a target that does not answer as a failure.
+func TestRouterObserver(t *testing.T) {
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(30 * time.Millisecond)
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	t.Cleanup(slow.Close)
+	slowURL, _ := url.Parse(slow.URL)
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL, _ := url.Parse(dead.URL)
+	dead.Close()
+	l := &Listener{Default: notFound, Rules: []*Rule{
+		pathRule("users", 1, forwardTo(WeightedTarget{tg("users"), 1}), "/users"),
+		pathRule("slow", 2, forwardTo(WeightedTarget{tg("slow"), 1}), "/slow"),
+		pathRule("empty", 3, forwardTo(WeightedTarget{tg("empty"), 1}), "/empty"),
+		pathRule("dead", 4, forwardTo(WeightedTarget{tg("dead"), 1}), "/dead"),
+		pathRule("moved", 5, Action{Redirect: &Redirect{Path: "/users", StatusCode: 302}}, "/moved"),
+	}}
+	rt := NewRouter(l, map[ResourceID][]*url.URL{
+		tg("users"): {fakeTarget(t, "users")}, tg("slow"): {slowURL}, tg("dead"): {deadURL},
+	}, 1)
+	seen := make(chan Served, 1)
+	rt.SetObserver(func(s Served) { seen <- s })
+	door := httptest.NewServer(rt)
+	t.Cleanup(door.Close)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	tests := []struct {
+		path       string
+		want       Served
+		minElapsed time.Duration
+	}{
+		{"/users", Served{TargetGroup: tg("users"), Status: 200}, 0},
+		{"/slow", Served{TargetGroup: tg("slow"), Status: 500}, 30 * time.Millisecond},
+		{"/other", Served{Status: 404}, 0},
+		{"/moved", Served{Status: 302}, 0},
+		{"/empty", Served{Status: 503}, 0},
+		{"/dead", Served{TargetGroup: tg("dead"), Status: 502, TargetFailed: true}, 0},
+	}
+	for _, tt := range tests {
+		resp, err := client.Get(door.URL + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		var got Served
+		select {
+		case got = <-seen:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("GET %s: the observer saw nothing", tt.path)
+		}
+		answered := tt.want.TargetGroup != (ResourceID{}) && !tt.want.TargetFailed
+		if got.Elapsed < tt.minElapsed || answered != (got.Elapsed > 0) {
+			t.Errorf("GET %s: Elapsed %s, want at least %s, zero when no target answered", tt.path, got.Elapsed, tt.minElapsed)
+		}
+		got.Elapsed = 0
+		if got != tt.want {
+			t.Errorf("GET %s: observer saw %+v, want %+v", tt.path, got, tt.want)
+		}
+	}
+	rt.SetObserver(nil)
+	resp, err := client.Get(door.URL + "/users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	select {
+	case s := <-seen:
+		t.Errorf("after SetObserver(nil), the observer saw %+v", s)
+	case <-time.After(50 * time.Millisecond):
+	}
+}

@@ -104,12 +104,14 @@ func (rt *Router) newProxy(u *url.URL) http.Handler {
 			pr.Out.Host = pr.In.Host
 		},
 		ModifyResponse: func(resp *http.Response) error {
+			answered(resp)
 			if rt.OnResponse != nil {
 				rt.OnResponse(u, resp.Header)
 			}
 			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			failed(r)
 			http.Error(w, "502 Bad Gateway", http.StatusBadGateway)
 		},
 	}

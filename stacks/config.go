@@ -42,6 +42,11 @@ const (
 	// client that keeps the ALB's cookie stays on the side of a weighted
 	// rule (monolith or service) it first reached.
 	StickinessKey = "stickiness"
+	// RampKey is an optional ramp, STEP[,STEP...][:BAKE] such as
+	// "5,25,50:5m": the deploy moves each extracted service from its live
+	// share to the stage's through those steps, baking at each
+	// (migration.Ramp).
+	RampKey = "ramp"
 	// ServerAccessLogsBucketKey is an optional S3 bucket name: the ALB's
 	// access logs bucket sends its S3 server access logs there instead of
 	// to a new bucket. It must be in the same account and Region, without
@@ -99,6 +104,9 @@ type Config struct {
 	// Stickiness keeps a client on one side of a weighted rule for this
 	// long. Default: 0, no stickiness.
 	Stickiness time.Duration
+	// Ramp moves the services' shares step by step in one deploy.
+	// Default: none (the stage's shares at once).
+	Ramp migration.Ramp
 	// ServicesDir is the Docker build context of the service images,
 	// relative to the working directory. Default: DefaultServicesDir.
 	ServicesDir string
@@ -118,7 +126,7 @@ type Config struct {
 }
 
 // contextKeys are the app's context keys, in the README's order.
-var contextKeys = []string{StageKey, CapacityKey, CertificateKey, StickinessKey, AlarmEmailKey, AlarmTopicKey,
+var contextKeys = []string{StageKey, RampKey, CapacityKey, CertificateKey, StickinessKey, AlarmEmailKey, AlarmTopicKey,
 	DeletionProtectionKey, ServerAccessLogsBucketKey, NagKey, ServicesDirKey}
 
 // ContextKeys returns the app's context keys, in the README's order.
@@ -173,6 +181,8 @@ func ParseContext(ctx map[string]any) (Config, error) {
 	keep(err)
 	keep(CheckCertificateArn(c.CertificateArn))
 	c.Stickiness, err = ParseStickiness(text[StickinessKey])
+	keep(err)
+	c.Ramp, err = ParseRamp(text[RampKey])
 	keep(err)
 	keep(checkAlarms(c.AlarmEmail, c.AlarmTopicArn))
 	c.DeletionProtection, err = parseBool(DeletionProtectionKey, text[DeletionProtectionKey], true)
@@ -349,6 +359,16 @@ func ParseCapacity(s string) (Capacity, error) {
 		return Capacity(s), nil
 	}
 	return "", invalid(CapacityKey, s, "use one of fargate, ec2")
+}
+
+// ParseRamp parses the ramp context value (migration.ParseRamp): ""
+// is no ramp.
+func ParseRamp(s string) (migration.Ramp, error) {
+	r, err := migration.ParseRamp(s)
+	if err != nil {
+		return migration.Ramp{}, fmt.Errorf("context %s=%q is not valid: %w", RampKey, s, err)
+	}
+	return r, nil
 }
 
 // ParseStickiness parses the stickiness context value, a Go duration of

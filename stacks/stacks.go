@@ -117,6 +117,9 @@ type ServicesProps struct {
 	// Stickiness keeps a client on one side of a weighted rule for this
 	// long. Default: 0, no stickiness.
 	Stickiness time.Duration
+	// Ramp moves the services' shares step by step in one deploy.
+	// Default: none.
+	Ramp migration.Ramp
 	// AlarmEmail is subscribed to the alarm topic. Default: "" (none).
 	AlarmEmail string
 	// AlarmTopicArn is an existing topic for the alarms. Default: "" (a
@@ -161,6 +164,7 @@ func newServices(scope constructs.Construct, id string, props *ServicesProps, mo
 		RetireUnownedPaths: true,
 		Stickiness:         props.Stickiness,
 		Alarms:             alarms,
+		Ramp:               props.Ramp,
 	})
 	return &Services{Stack: stack, Migration: m}
 }
@@ -190,6 +194,7 @@ func New(app awscdk.App, cfg Config) *App {
 		Stage:         cfg.Stage,
 		ServicesDir:   cfg.ServicesDir,
 		Stickiness:    cfg.Stickiness,
+		Ramp:          cfg.Ramp,
 		AlarmEmail:    cfg.AlarmEmail,
 		AlarmTopicArn: cfg.AlarmTopicArn,
 	}, monolith, services)

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +81,28 @@ type contextCase struct {
 	cdk        func(value string)
 }
 
+// rampCase feeds the migration the ramp that a ramp context value spells,
+// without the app's checks: the construct must refuse what the app does.
+func rampCase(v string) {
+	steps, bake, _ := strings.Cut(v, ":")
+	r := migration.Ramp{}
+	for _, s := range strings.Split(steps, ",") {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			panic(err)
+		}
+		r.Steps = append(r.Steps, n)
+	}
+	if bake != "" {
+		d, err := time.ParseDuration(bake)
+		if err != nil {
+			panic(err)
+		}
+		r.Bake = d
+	}
+	migrationWith(func(p *migration.Props) { p.Ramp = r })
+}
+
 // contextCases returns a bad value of every context key, and more for the
 // keys with several rules.
 func contextCases() []contextCase {
@@ -118,6 +141,13 @@ func contextCases() []contextCase {
 			migrationWith(func(p *migration.Props) { p.Stickiness = d })
 		}},
 		{stacks.StickinessKey, "5 minutes", nil},
+		{stacks.RampKey, "5,3:5m", rampCase},                // steps must increase
+		{stacks.RampKey, "0,50", rampCase},                  // a step from 1 to 99
+		{stacks.RampKey, "10,100", rampCase},                // 100 is the target, not a step
+		{stacks.RampKey, "10,50:30s", rampCase},             // a bake shorter than an alarm period
+		{stacks.RampKey, "10,20,30,40,50,60:10m", rampCase}, // 60 minutes of bakes: CloudFormation waits one hour
+		{stacks.RampKey, "fast", nil},
+		{stacks.RampKey, "10,50:5 minutes", nil},
 		{stacks.AlarmEmailKey, "ops-at-example", func(v string) { migrationWith(func(p *migration.Props) { p.Alarms.Email = v }) }},
 		{stacks.AlarmTopicKey, "alarms", func(v string) {
 			awssns.Topic_FromTopicArn(awscdk.NewStack(newApp(nil), jsii.String("S"), nil), jsii.String("T"), jsii.String(v))

@@ -1,6 +1,10 @@
 package migration
 
-import "time"
+import (
+	"time"
+
+	"github.com/ecsplit/ecsplit/internal/ramp"
+)
 
 // Defaults for Props. Each is documented on the field it fills.
 const (
@@ -30,6 +34,22 @@ const (
 	// DefaultDatapointsToAlarm is how many of those must breach: three
 	// bad minutes out of five, so one slow minute is no alarm.
 	DefaultDatapointsToAlarm = 3
+	// DefaultVersusMonolithErrorMargin is how many percentage points a
+	// service's error rate may exceed the monolith's on the same paths
+	// before its error-rate-vs-monolith alarm fires: one point, so that a
+	// service that fails 1.5 % of the requests the monolith fails 0.2 % of
+	// (on the same paths, in the same minutes) is judged worse.
+	DefaultVersusMonolithErrorMargin = 1.0
+	// DefaultVersusMonolithLatencyFactor is how many times the monolith's
+	// p99 on the same paths a service's p99 may reach before its
+	// latency-p99-vs-monolith alarm fires.
+	DefaultVersusMonolithLatencyFactor = 1.5
+	// DefaultVersusMonolithLatencyFloor is the least monolith p99 the
+	// latency comparison divides by: a service is not judged slower than
+	// a monolith that answers in a few milliseconds until its own p99 is
+	// above DefaultVersusMonolithLatencyFactor times this (150 ms), so
+	// that milliseconds of noise do not fire the alarm.
+	DefaultVersusMonolithLatencyFloor = 100 * time.Millisecond
 	// DefaultDashboardSuffix ends the dashboard's default name, after the
 	// stack's name.
 	DefaultDashboardSuffix = "-migration"
@@ -37,3 +57,8 @@ const (
 	// reaches the users service on its paths, whatever its share.
 	DefaultPreviewHeader = "X-Ecsplit-Preview"
 )
+
+// DefaultRampBake is how long each step of a Ramp bakes when Ramp.Bake is
+// unset: five alarm periods, the alarms' whole evaluation window (it is
+// also ParseRamp's when the bake is left out).
+const DefaultRampBake = ramp.DefaultBake

@@ -111,6 +111,10 @@ type Migration struct {
 	// Dashboard is the migration dashboard; nil when
 	// Props.Dashboard.Disabled.
 	Dashboard awscloudwatch.Dashboard
+	// Ramps holds each extracted service's ramp (a CloudFormation custom
+	// resource of type RampResourceType), by name; empty without
+	// Props.Ramp or once the monolith is retired.
+	Ramps map[string]awscdk.CustomResource
 	// names are the names of Props.Services, in extraction order.
 	names []string
 }
@@ -125,7 +129,7 @@ type Migration struct {
 // the new construct, naming the prop, the value and what is allowed
 // (`cdk synth` then prints them and fails), and then builds nothing else.
 func New(scope constructs.Construct, id string, props *Props) *Migration {
-	m := &Migration{Services: map[string]*microservice.Service{}, Alarms: map[string]*ServiceAlarms{}}
+	m := &Migration{Services: map[string]*microservice.Service{}, Alarms: map[string]*ServiceAlarms{}, Ramps: map[string]awscdk.CustomResource{}}
 	constructs.NewConstruct_Override(m, scope, &id)
 	p, plan, ok := validate(invalid.New(m, "migration", id), *awscdk.Stack_Of(m).StackName(), props)
 	m.State, m.PreviewHeader = p.State, p.PreviewHeader

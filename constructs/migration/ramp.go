@@ -1,9 +1,19 @@
 package migration
 
 import (
+	"cmp"
+	"fmt"
+	"slices"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
 	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
+	"github.com/ecsplit/ecsplit/constructs/microservice"
+	"github.com/ecsplit/ecsplit/internal/ramp"
+	"github.com/ecsplit/ecsplit/internal/ramp/lambda"
 )
 
 // Ramp is a hands-off cutover: one deploy moves each extracted service
@@ -31,11 +41,135 @@ type Ramp struct {
 	Bake time.Duration
 }
 
-// checkRamp checks the ramp and fills in its defaults.
-func checkRamp(v invalid.Construct, r *Ramp, alarmsDisabled bool) {
+// Bounds of a Ramp, the mechanism's: see Ramp.
+const (
+	// MinRampStep and MaxRampStep bound a step: a share strictly between
+	// the monolith alone and the service alone.
+	MinRampStep = ramp.MinStep
+	MaxRampStep = ramp.MaxStep
+	// MinRampBake is the shortest bake: one period of the alarms that
+	// judge it.
+	MinRampBake = ramp.MinBake
+	// MaxRampTotal bounds the bakes of one ramp together: CloudFormation
+	// waits at most an hour (ServiceTimeout, 3600 seconds) for a custom
+	// resource, and the rest of the hour is kept for the rule changes,
+	// the polls and the answer.
+	MaxRampTotal = ramp.MaxTotal
+)
+
+// ParseRamp parses a ramp written as STEP[,STEP...][:BAKE], such as
+// "5,25,50:5m" (the app's context key ramp); a missing BAKE is
+// DefaultRampBake, and "" is no ramp. The error is one line that says what
+// is wrong and what is allowed.
+func ParseRamp(s string) (Ramp, error) {
+	plan, err := ramp.ParsePlan(s)
+	if err != nil {
+		return Ramp{}, err
+	}
+	return Ramp{Steps: plan.Steps, Bake: plan.Bake}, nil
 }
 
-// addRamps adds a ramp for each extracted service when Props.Ramp has
-// steps.
-func (m *Migration) addRamps(p Props) {
+// String returns the ramp in ParseRamp's syntax.
+func (r Ramp) String() string { return r.plan().String() }
+
+// plan is the ramp as package ramp takes it.
+func (r Ramp) plan() ramp.Plan { return ramp.Plan{Steps: r.Steps, Bake: r.Bake} }
+
+// on reports whether the ramp is set.
+func (r Ramp) on() bool { return len(r.Steps) > 0 }
+
+// checkRamp checks the ramp and fills in its defaults: a bake without steps
+// is a mistake, and so is a ramp with the alarms off (nothing would judge
+// it).
+func checkRamp(v invalid.Construct, r *Ramp, alarmsDisabled bool) {
+	if !r.on() {
+		if r.Bake != 0 {
+			v.Fail("Ramp.Bake", "is %s but Ramp.Steps is empty; set the steps (for example %s) or leave the bake unset", r.Bake, rampExample)
+		}
+		return
+	}
+	r.Bake = cmp.Or(r.Bake, DefaultRampBake)
+	if err := r.plan().Check(); err != nil {
+		v.Fail("Ramp", "%v", err)
+	}
+	if alarmsDisabled {
+		v.Fail("Ramp", "is set but Alarms.Disabled is true: the alarms judge each bake, so a ramp needs them; turn the alarms on or remove the ramp")
+	}
 }
+
+// rampExample is a ramp for messages.
+const rampExample = "5,25,50:5m"
+
+// addRamps adds, when Props.Ramp is set and the monolith runs, one ramp per
+// extracted service, and the function that drives them. Each ramp waits
+// for what the service's routing rule waits for (the service's and the
+// monolith's Ready resources), and for its alarms and its function's
+// policy; the routing rule then waits for the ramp, so CloudFormation
+// changes the rule only once the ramp has brought the live share to the
+// state's.
+func (m *Migration) addRamps(p Props) {
+	if !p.Ramp.on() || m.Monolith == nil || len(m.Alarms) == 0 {
+		return
+	}
+	code, err := rampBuild()
+	if err != nil {
+		invalid.New(m, "migration", *m.Node().Id()).Fail("Ramp", "cannot build the ramp's function: %v", err)
+		return
+	}
+	type judged struct {
+		svc    *microservice.Service
+		alarms []string
+		deps   []constructs.IConstruct
+	}
+	var ramps []judged
+	var names []string
+	for _, name := range m.names {
+		svc := m.Services[name]
+		if svc == nil {
+			continue
+		}
+		j := judged{svc: svc}
+		for _, a := range append(m.Alarms[name].All(), m.LoadBalancerAlarm) {
+			j.alarms = append(j.alarms, *a.AlarmName())
+			j.deps = append(j.deps, a)
+		}
+		names = append(names, j.alarms...)
+		ramps = append(ramps, j)
+	}
+	if len(ramps) == 0 {
+		return
+	}
+	slices.Sort(names)
+	fn := newRampFunction(m, code, p.Platform.Listener, slices.Compact(names))
+	for _, j := range ramps {
+		percent, _ := m.State.Percent(j.svc.Name)
+		cr := awscdk.NewCustomResource(m, jsii.String("Ramp"+j.svc.Name), &awscdk.CustomResourceProps{
+			ServiceToken:   fn.fn.FunctionArn(),
+			ResourceType:   jsii.String(RampResourceType),
+			ServiceTimeout: awscdk.Duration_Seconds(jsii.Number(rampServiceTimeout.Seconds())),
+			Properties: &map[string]any{
+				lambda.PropService:                j.svc.Name,
+				lambda.PropListenerArn:            p.Platform.Listener.ListenerArn(),
+				lambda.PropPriority:               fmt.Sprint(j.svc.Priority),
+				lambda.PropServiceTargetGroupArn:  j.svc.TargetGroup.TargetGroupArn(),
+				lambda.PropMonolithTargetGroupArn: m.Monolith.TargetGroup.TargetGroupArn(),
+				lambda.PropPercent:                fmt.Sprint(percent),
+				lambda.PropSteps:                  lambda.FormatSteps(p.Ramp.Steps),
+				lambda.PropBakeSeconds:            fmt.Sprint(int(p.Ramp.Bake.Seconds())),
+				lambda.PropAlarmNames:             j.alarms,
+			},
+		})
+		cr.Node().AddDependency(fn.policy)
+		for _, r := range slices.Concat(j.svc.Ready(), m.Monolith.Ready()) {
+			cr.Node().AddDependency(r)
+		}
+		for _, d := range j.deps {
+			cr.Node().AddDependency(d)
+		}
+		j.svc.ListenerRule.Node().AddDependency(cr)
+		m.Ramps[j.svc.Name] = cr
+	}
+}
+
+// RampResourceType is the CloudFormation type of a ramp.
+const RampResourceType = "Custom::EcsplitRamp"

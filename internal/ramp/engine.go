@@ -44,8 +44,12 @@ type Spec struct {
 	Alarms []string
 }
 
-// check reports a Spec a ramp cannot follow.
-func (s Spec) check() error {
+// Check reports a Spec a ramp cannot follow: a missing ARN, a priority
+// outside 1 to 50000, the same group on both sides, a target outside 0 to
+// 100, steps that are not increasing percents from MinStep to MaxStep, or a
+// negative bake. Unlike Plan.Check it allows short bakes, so that a local
+// run can compress time. The error is one line.
+func (s Spec) Check() error {
 	var problem string
 	switch {
 	case s.ListenerArn == "":
@@ -150,7 +154,7 @@ func (f *Failure) Unwrap() error { return f.RestoreErr }
 // A listener without a rule of that priority is an error: a ramp moves
 // an existing share, so the service's extraction is deployed first.
 func Begin(ctx context.Context, c Clients, spec Spec, now time.Time, straight bool) (Progress, error) {
-	if err := spec.check(); err != nil {
+	if err := spec.Check(); err != nil {
 		return Progress{}, err
 	}
 	r, err := readRule(ctx, c.ELBV2, spec)
@@ -184,7 +188,7 @@ func Begin(ctx context.Context, c Clients, spec Spec, now time.Time, straight bo
 // keep watching). A ramp still short of its target Slack after its bakes
 // should have ended times out, as a *Failure too.
 func Check(ctx context.Context, c Clients, spec Spec, p Progress, now time.Time) (done bool, err error) {
-	if err := spec.check(); err != nil {
+	if err := spec.Check(); err != nil {
 		return false, err
 	}
 	r, err := readRule(ctx, c.ELBV2, spec)

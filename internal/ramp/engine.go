@@ -151,15 +151,17 @@ func (f *Failure) Unwrap() error { return f.RestoreErr }
 // rollback) it writes the target at once and returns a Progress with no
 // steps left.
 //
-// A listener without a rule of that priority is an error: a ramp moves
-// an existing share, so the service's extraction is deployed first.
+// A listener without a rule of that priority is an error, unless the
+// target is 0: a ramp moves an existing share, so a service's extraction
+// is deployed first at 0 % (the ramp then has nothing to do, and
+// CloudFormation creates the rule after it), and ramped later.
 func Begin(ctx context.Context, c Clients, spec Spec, now time.Time, straight bool) (Progress, error) {
 	if err := spec.Check(); err != nil {
 		return Progress{}, err
 	}
-	r, err := readRule(ctx, c.ELBV2, spec)
-	if err != nil {
-		return Progress{}, err
+	r, ok, err := readLiveRule(ctx, c.ELBV2, spec)
+	if err != nil || !ok {
+		return Progress{Start: now}, err
 	}
 	live := r.share(spec)
 	p := Progress{Start: now, From: live}
@@ -191,9 +193,12 @@ func Check(ctx context.Context, c Clients, spec Spec, p Progress, now time.Time)
 	if err := spec.Check(); err != nil {
 		return false, err
 	}
-	r, err := readRule(ctx, c.ELBV2, spec)
+	r, ok, err := readLiveRule(ctx, c.ELBV2, spec)
 	if err != nil {
 		return false, err
+	}
+	if !ok {
+		return true, nil // no rule yet, and a target of 0
 	}
 	live := r.share(spec)
 	steps := p.Steps

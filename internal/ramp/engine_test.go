@@ -292,6 +292,21 @@ func TestBeginWithoutTheRule(t *testing.T) {
 	}
 }
 
+func TestExtractionAtZeroWithoutTheRule(t *testing.T) {
+	// Deploying an extraction at 0 %: the rule does not exist yet (it
+	// waits for the ramp), and there is nothing to move.
+	clock := newFakeClock(PollInterval)
+	elb, cw, c := shop(clock, 0)
+	spec := usersSpec(0, "10:1m")
+	spec.Priority = 40
+	if err := Run(context.Background(), c, spec, clock); err != nil {
+		t.Errorf("Run to 0 %% without the rule = %v, want nil", err)
+	}
+	if len(elb.modifies) != 0 || len(cw.calls) != 0 {
+		t.Errorf("%d ModifyRule and %d DescribeAlarms calls, want none", len(elb.modifies), len(cw.calls))
+	}
+}
+
 func TestCheckWithAMissingAlarm(t *testing.T) {
 	clock := newFakeClock(PollInterval)
 	elb, _, c := shop(clock, 0)

@@ -55,8 +55,28 @@ func readRule(ctx context.Context, c ELBV2, spec Spec) (rule, error) {
 		}
 		in.Marker = out.NextMarker
 	}
-	return rule{}, fmt.Errorf("ramp of %s: listener %s has no rule with priority %d, so %s has no weighted rule yet; a ramp moves an existing share: deploy its extraction first (for example %s:0), then ramp",
-		spec.Service, spec.ListenerArn, spec.Priority, spec.Service, spec.Service)
+	return rule{}, &noRuleError{spec}
+}
+
+// noRuleError is a listener without the rule of a Spec's priority.
+type noRuleError struct{ spec Spec }
+
+func (e *noRuleError) Error() string {
+	s := e.spec
+	return fmt.Sprintf("ramp of %s: listener %s has no rule with priority %d, so %s has no weighted rule yet; a ramp moves an existing share: deploy its extraction first (for example %s:0), then ramp",
+		s.Service, s.ListenerArn, s.Priority, s.Service, s.Service)
+}
+
+// readLiveRule is readRule, except that without the rule a target of 0
+// is no error but ok false: the share is 0 before the rule exists, and
+// CloudFormation creates the rule at 0 once the ramp is done, as it does
+// when it deploys a service's extraction.
+func readLiveRule(ctx context.Context, c ELBV2, spec Spec) (r rule, ok bool, err error) {
+	r, err = readRule(ctx, c, spec)
+	if _, none := err.(*noRuleError); none && spec.Percent == 0 {
+		return rule{}, false, nil
+	}
+	return r, err == nil, err
 }
 
 // share is the service's percent of the rule's forward: the weight of

@@ -220,3 +220,16 @@ func TestAnswerRetriesAndTruncates(t *testing.T) {
 		t.Errorf("answer refused three times = %v, want the error", err)
 	}
 }
+
+func TestHandleExtractionAtZero(t *testing.T) {
+	// The extraction's deploy: the rule comes after the ramp, at 0 %.
+	h, fake, _, cf := setup(t, 0)
+	e := request(cf, "Create", 0)
+	e.ResourceProperties[PropPriority] = "31"
+	if err := h.Handle(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	if len(cf.answers) != 1 || cf.answers[0].Status != "SUCCESS" || cf.answers[0].Data["Percent"] != "0" || len(fake.shares) != 0 {
+		t.Errorf("answers = %+v, shares %v; want SUCCESS at 0 and no change", cf.answers, fake.shares)
+	}
+}

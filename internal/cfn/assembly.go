@@ -48,6 +48,13 @@ type Stack struct {
 	// `cdk deploy` deploys before it (the artifact's dependencies, asset
 	// manifests left out).
 	DependsOn []string
+	// ExecutionRole is the role CloudFormation deploys the stack with
+	// (the artifact's cloudFormationExecutionRoleArn, CDK's bootstrap
+	// role), with the placeholders ${AWS::Partition}, ${AWS::AccountId}
+	// and ${AWS::Region} as the manifest writes them; "" when the
+	// manifest names none, and CloudFormation acts with the deployer's
+	// credentials.
+	ExecutionRole string
 }
 
 // ImageAsset is a Docker image asset of the assembly: what `cdk deploy`
@@ -70,6 +77,8 @@ type manifest struct {
 			TemplateFile string `json:"templateFile"`
 			File         string `json:"file"`
 			StackName    string `json:"stackName"`
+			// ExecutionRole is cloudFormationExecutionRoleArn.
+			ExecutionRole string `json:"cloudFormationExecutionRoleArn"`
 		} `json:"properties"`
 	} `json:"artifacts"`
 }
@@ -110,7 +119,8 @@ func loadAssembly(dir string) (*Assembly, error) {
 				return nil, err
 			}
 			a.Stacks[id] = t
-			a.Artifacts = append(a.Artifacts, Stack{ID: id, Name: cmp.Or(art.Properties.StackName, id), DependsOn: art.Dependencies})
+			a.Artifacts = append(a.Artifacts, Stack{ID: id, Name: cmp.Or(art.Properties.StackName, id), DependsOn: art.Dependencies,
+				ExecutionRole: art.Properties.ExecutionRole})
 		case artifactAssets:
 			if err := a.readAssets(dir, art.Properties.File); err != nil {
 				return nil, err

@@ -26,6 +26,7 @@ var rules = map[string]rule{
 	"AWS::EC2::LaunchTemplate":                    (*deriver).launchTemplate,
 	"AWS::Lambda::Function":                       (*deriver).function,
 	"Custom::VpcRestrictDefaultSG":                (*deriver).restrictDefaultSG,
+	RampResourceType:                              (*deriver).ramp,
 	"AWS::ECS::Service":                           (*deriver).ecsService,
 	"AWS::ApplicationAutoScaling::ScalableTarget": (*deriver).scalableTarget,
 }

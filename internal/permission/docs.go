@@ -69,4 +69,31 @@ const (
 	// docVolumeKey: EC2 Auto Scaling's service-linked role uses a
 	// customer managed key of an encrypted volume.
 	docVolumeKey = "https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html"
+	// docCustomResource: CloudFormation invokes the function a custom
+	// resource's ServiceToken names, asynchronously (Lambda's "Using AWS
+	// Lambda with CloudFormation"), calling the Lambda API with the
+	// stack's credentials: its service role (AWS CloudFormation service
+	// role), which CDK's DefaultStackSynthesizer sets to the bootstrap's
+	// cfn-exec role, whose policies are the bootstrap's
+	// (--cloudformation-execution-policies, AdministratorAccess unless set).
+	docCustomResource = "https://docs.aws.amazon.com/lambda/latest/dg/services-cloudformation.html; " +
+		"https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-custom-resources-lambda.html; " +
+		"https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html; " +
+		"https://docs.aws.amazon.com/cdk/v2/guide/bootstrapping-env.html"
+	// docRamp: the calls of the ramp's handler (internal/ramp,
+	// internal/ramp/lambda): DescribeRules of the listener (no
+	// resource-level permissions: Resource "*"), ModifyRule of the rule
+	// at the ramp's priority, DescribeAlarms of the named alarms (resource
+	// type alarm), DescribeStacks of its stack (the event's StackId) and
+	// an asynchronous Invoke of itself by its unqualified name
+	// (AWS_LAMBDA_FUNCTION_NAME); the Service Authorization Reference
+	// documents no request context key that these calls always carry, so
+	// the requests carry none. Lambda adds lambda:SourceFunctionArn to the
+	// function's requests, usable only in identity policies; no policy
+	// here relies on it.
+	docRamp = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awselasticloadbalancingv2.html; " +
+		"https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html; " +
+		"https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html; " +
+		"https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html; " +
+		"https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html"
 )

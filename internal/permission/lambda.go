@@ -49,19 +49,7 @@ func (d *deriver) function(at ref, res *cfn.Resource) error {
 // Custom::VpcRestrictDefaultSG: it revokes the default security group's
 // rules when created and authorizes them again when deleted.
 func (d *deriver) restrictDefaultSG(at ref, res *cfn.Resource) error {
-	token, err := d.str(at, res, "ServiceToken")
-	if err != nil {
-		return err
-	}
-	fn, ok := d.byArn[token]
-	if !ok || d.resource(fn).Type != "AWS::Lambda::Function" {
-		return fmt.Errorf("ServiceToken %s is not a function of the templates", token)
-	}
-	roleArn, err := d.str(fn, d.resource(fn), "Role")
-	if err != nil {
-		return err
-	}
-	r, err := d.role(roleArn)
+	_, r, err := d.customResourceFunction(at, res)
 	if err != nil {
 		return err
 	}

@@ -51,8 +51,16 @@ const (
 	// role, registering and serving the container instance.
 	ContainerAgent Kind = "container-agent"
 	// FunctionRole is a Lambda function, with its role, making the calls
-	// its handler makes.
+	// its handler makes: writing its logs, and the calls of each custom
+	// resource's handler (the migration's ramp reading and changing the
+	// listener's rules, reading its alarms and its stack, invoking
+	// itself).
 	FunctionRole Kind = "function-role"
+	// CustomResource is CloudFormation invoking the function behind a
+	// custom resource, with the stack's execution role: that role's
+	// policies are CDK's bootstrap's, not the templates', so these paths
+	// are Outside.
+	CustomResource Kind = "custom-resource"
 	// VolumeKey is EC2 Auto Scaling, with its service-linked role, using
 	// the KMS key of a launch template's encrypted volume.
 	VolumeKey Kind = "volume-key"

@@ -68,6 +68,9 @@ func Serve(mode string) error {
 		if r.URL.Path != "/ping" {
 			fmt.Println("test service:", r.Method, r.URL.Path)
 		}
+		if fault(w, r) { // FAIL_PATH, FAIL_AFTER: see ramp.go
+			return
+		}
 		if mode == "upload" {
 			if _, err := io.Copy(io.Discard, r.Body); err != nil {
 				http.Error(w, err.Error(), http.StatusBadRequest)

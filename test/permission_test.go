@@ -53,13 +53,29 @@ const (
 // existing resource.
 func proofContexts() []map[string]string {
 	// The contexts other tests synthesize too, but the one with a topic.
-	return append(slices.Clone(allStates),
+	ctxs := append(slices.Clone(allStates),
 		map[string]string{"stage": "split", "capacity": "fargate", "certificateArn": testCertificateArn},
 		map[string]string{"stage": "users:100,threads:10", "capacity": "ec2", stacks.AlarmTopicKey: testTopicArn},
 		map[string]string{"stage": "monolith", "capacity": "fargate",
 			stacks.CertificateKey: testCertificateArn, stacks.ServerAccessLogsBucketKey: testServerLogsBucket},
 	)
+	// The ramp's function and custom resources, unless allStates holds
+	// that deploy already.
+	if !slices.ContainsFunc(ctxs, func(c map[string]string) bool { return contextKey(c) == contextKey(permissionRampContext) }) {
+		ctxs = append(ctxs, permissionRampContext)
+	}
+	return ctxs
 }
+
+// permissionRampContext is a deploy with a ramp: the migration's ramp
+// function, its role, policy and encrypted log group, and one
+// Custom::EcsplitRamp per extracted service.
+var permissionRampContext = map[string]string{"stage": "users:100,threads:10", stacks.RampKey: "5,25,50:5m", "capacity": "fargate"}
+
+// rampCalls are the calls of the ramp's function that the proof must find
+// in a context with a ramp.
+var rampCalls = []string{"elasticloadbalancing:DescribeRules", "elasticloadbalancing:ModifyRule", "cloudwatch:DescribeAlarms",
+	"cloudformation:DescribeStacks", "lambda:InvokeFunction"}
 
 // proof is what the evaluator decided for one assembly, in each proofEnv.
 type proof struct {
@@ -100,6 +116,19 @@ func (p proof) failing() (kinds []permission.Kind, regions []string) {
 		}
 	}
 	return kinds, regions
+}
+
+// failingActions returns the actions of the paths that are not Allowed
+// (Outside ones left out), sorted, each once.
+func (p proof) failingActions() []string {
+	var out []string
+	for _, r := range p.all() {
+		if r.Decision != permission.Allowed && r.Decision != permission.Outside {
+			out = append(out, r.Path.Request.Action)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // kinds counts the paths of each kind.
@@ -172,7 +201,8 @@ func TestPermissionProof(t *testing.T) {
 			t.Errorf("%s: %s", name(ctx), f)
 		}
 		want := []permission.Kind{permission.AlarmAction, permission.AlarmTopicKey, permission.LogGroupKey, permission.FlowLogDelivery,
-			permission.AccessLogs, permission.ServerAccessLogs, permission.RoleTrust, permission.TaskExecution, permission.FunctionRole}
+			permission.AccessLogs, permission.ServerAccessLogs, permission.RoleTrust, permission.TaskExecution, permission.FunctionRole,
+			permission.CustomResource}
 		if ctx["capacity"] == "ec2" {
 			want = append(want, permission.ContainerAgent)
 		}
@@ -185,8 +215,29 @@ func TestPermissionProof(t *testing.T) {
 				t.Errorf("%s: no %s path among %v", name(ctx), k, got)
 			}
 		}
+		if ctx[stacks.RampKey] != "" {
+			var calls []string
+			for _, r := range p.all() {
+				if r.Path.Kind == permission.FunctionRole && strings.HasPrefix(r.Path.What, "ramp ") {
+					calls = append(calls, r.Path.Request.Action)
+				}
+			}
+			for _, call := range rampCalls {
+				if !slices.Contains(calls, call) {
+					t.Errorf("%s: no ramp call %s among %v", name(ctx), call, calls)
+				}
+			}
+		}
 		for _, r := range p.all() {
 			if r.Decision != permission.Outside {
+				continue
+			}
+			// CloudFormation invokes a custom resource's function with the
+			// stack's execution role, CDK's bootstrap role: its policy is
+			// the bootstrap's.
+			invoke := r.Path.Kind == permission.CustomResource && r.Path.Request.Action == "lambda:InvokeFunction" &&
+				strings.Contains(r.Path.Request.Principal, ":role/cdk-hnb659fds-cfn-exec-role-")
+			if invoke {
 				continue
 			}
 			topic := r.Path.Kind == permission.AlarmAction && ctx[stacks.AlarmTopicKey] != "" && r.Path.Request.Resource == testTopicArn
@@ -214,6 +265,11 @@ type plantedPermissionFault struct {
 	edit        func(t *testing.T, r map[string]any)
 	// region, when set, is the only Region where the fault shows.
 	region string
+	// ramp, when set, plants the fault in a deploy with a ramp
+	// (permissionRampContext).
+	ramp bool
+	// actions, when set, are the only calls the fault fails.
+	actions []string
 }
 
 // statements returns the statement list of a resource's policy property.
@@ -251,48 +307,76 @@ var plantedPermissionFaults = []plantedPermissionFault{
 	// alone, which replaces SNS's default policy and allows no one.
 	{permission.AlarmAction, stacks.ServicesStackName, "AWS::SNS::TopicPolicy", "AlarmTopicPolicy", func(t *testing.T, r map[string]any) {
 		setStatements(r, "PolicyDocument", []any{withSid(t, statements(r, "PolicyDocument"), "AllowPublishThroughSSLOnly")})
-	}, ""},
+	}, "", false, nil},
 	// Today's topic key: CloudWatch only under aws:SourceAccount, which no
 	// page documents on these calls.
 	{permission.AlarmTopicKey, stacks.ServicesStackName, "AWS::KMS::Key", "AlarmTopicKey", func(t *testing.T, r map[string]any) {
 		withSid(t, statements(r, "KeyPolicy"), "CloudWatchAlarms")["Condition"] = map[string]any{
 			"StringEquals": map[string]any{"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"}}}
-	}, ""},
+	}, "", false, nil},
 	// Today's log keys: the principal logs.amazonaws.com.
 	{permission.LogGroupKey, stacks.ServicesStackName, "AWS::KMS::Key", "usersLogsKey", func(t *testing.T, r map[string]any) {
 		withSid(t, statements(r, "KeyPolicy"), "CloudWatchLogsOfThisAccountAndRegion")["Principal"] = map[string]any{"Service": "logs.amazonaws.com"}
-	}, ""},
+	}, "", false, nil},
 	// Today's flow log role: the CDK's three actions only.
 	{permission.FlowLogDelivery, stacks.PlatformStackName, "AWS::IAM::Policy", "ClusterVpcFlowLogIAMRoleDefaultPolicy", func(t *testing.T, r map[string]any) {
 		setStatements(r, "PolicyDocument", withoutSid(t, statements(r, "PolicyDocument"), "PublishToTheFlowLogGroup"))
-	}, ""},
+	}, "", false, nil},
 	// No writer for the Regions with an Elastic Load Balancing account.
 	{permission.AccessLogs, stacks.PlatformStackName, "AWS::S3::BucketPolicy", "SharedAlbAccessLogsPolicy", func(t *testing.T, r map[string]any) {
 		setStatements(r, "PolicyDocument", withoutSid(t, statements(r, "PolicyDocument"), "ElbAccessLogsLegacyRegions"))
-	}, testRegion},
+	}, testRegion, false, nil},
 	// S3 logging allowed for another source bucket.
 	{permission.ServerAccessLogs, stacks.PlatformStackName, "AWS::S3::BucketPolicy", "SharedAlbServerAccessLogsPolicy", func(t *testing.T, r map[string]any) {
 		withSid(t, statements(r, "PolicyDocument"), "S3ServerAccessLogs")["Condition"].(map[string]any)["ArnLike"] =
 			map[string]any{"aws:SourceArn": "arn:aws:s3:::another-bucket"}
-	}, ""},
+	}, "", false, nil},
 	// An execution role that ECS may not assume.
 	{permission.RoleTrust, stacks.ServicesStackName, "AWS::IAM::Role", "usersTaskDefinitionExecutionRole", func(t *testing.T, r map[string]any) {
 		statements(r, "AssumeRolePolicyDocument")[0].(map[string]any)["Principal"] = map[string]any{"Service": "ecs.amazonaws.com"}
-	}, ""},
+	}, "", false, nil},
 	// An execution role that may not write its log stream.
 	{permission.TaskExecution, stacks.ServicesStackName, "AWS::IAM::Policy", "usersTaskDefinitionExecutionRoleDefaultPolicy", func(t *testing.T, r map[string]any) {
 		setStatements(r, "PolicyDocument", slices.DeleteFunc(slices.Clone(statements(r, "PolicyDocument")), func(s any) bool {
 			return strings.Contains(fmt.Sprint(s.(map[string]any)["Action"]), "logs:PutLogEvents")
 		}))
-	}, ""},
+	}, "", false, nil},
 	// An instance role that may not poll its cluster.
 	{permission.ContainerAgent, stacks.PlatformStackName, "AWS::IAM::Policy", "ClusterInstancePolicy", func(t *testing.T, r map[string]any) {
 		setStatements(r, "PolicyDocument", withoutSid(t, statements(r, "PolicyDocument"), "PollThisCluster"))
-	}, ""},
+	}, "", false, nil},
 	// The custom resource's role without its inline policy.
 	{permission.FunctionRole, stacks.PlatformStackName, "AWS::IAM::Role", "CustomVpcRestrictDefaultSGCustomResourceProviderRole", func(t *testing.T, r map[string]any) {
 		delete(r["Properties"].(map[string]any), "Policies")
-	}, ""},
+	}, "", false, nil},
+	// The ramp may not change its rule.
+	{permission.FunctionRole, stacks.ServicesStackName, "AWS::IAM::Policy", "RampPolicy", func(t *testing.T, r map[string]any) {
+		setStatements(r, "PolicyDocument", withoutSid(t, statements(r, "PolicyDocument"), "ChangeTheListenersRules"))
+	}, "", true, []string{"elasticloadbalancing:ModifyRule"}},
+	// The ramp may read another alarm instead of its judges.
+	{permission.FunctionRole, stacks.ServicesStackName, "AWS::IAM::Policy", "RampPolicy", func(t *testing.T, r map[string]any) {
+		withSid(t, statements(r, "PolicyDocument"), "ReadTheAlarms")["Resource"] = map[string]any{"Fn::Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:someone-else"}
+	}, "", true, []string{"cloudwatch:DescribeAlarms"}},
+	// The ramp may not invoke itself to go on.
+	{permission.FunctionRole, stacks.ServicesStackName, "AWS::IAM::Policy", "RampPolicy", func(t *testing.T, r map[string]any) {
+		setStatements(r, "PolicyDocument", withoutSid(t, statements(r, "PolicyDocument"), "InvokeItself"))
+	}, "", true, []string{"lambda:InvokeFunction"}},
+	// The ramp may not read its stack, so it cannot tell a rollback.
+	{permission.FunctionRole, stacks.ServicesStackName, "AWS::IAM::Policy", "RampPolicy", func(t *testing.T, r map[string]any) {
+		withSid(t, statements(r, "PolicyDocument"), "ReadTheStack")["Resource"] = map[string]any{"Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/EcsplitPlatform/*"}
+	}, "", true, []string{"cloudformation:DescribeStacks"}},
+	// The ramp may not write its logs.
+	{permission.FunctionRole, stacks.ServicesStackName, "AWS::IAM::Policy", "RampPolicy", func(t *testing.T, r map[string]any) {
+		setStatements(r, "PolicyDocument", withoutSid(t, statements(r, "PolicyDocument"), "WriteItsLogs"))
+	}, "", true, []string{"logs:CreateLogStream", "logs:PutLogEvents"}},
+	// Lambda may not assume the ramp's role.
+	{permission.RoleTrust, stacks.ServicesStackName, "AWS::IAM::Role", "RampRole", func(t *testing.T, r map[string]any) {
+		statements(r, "AssumeRolePolicyDocument")[0].(map[string]any)["Principal"] = map[string]any{"Service": "states.amazonaws.com"}
+	}, "", true, []string{"sts:AssumeRole"}},
+	// CloudWatch Logs may not use the ramp's log key.
+	{permission.LogGroupKey, stacks.ServicesStackName, "AWS::KMS::Key", "RampLogsKey", func(t *testing.T, r map[string]any) {
+		withSid(t, statements(r, "KeyPolicy"), "CloudWatchLogsOfThisAccountAndRegion")["Principal"] = map[string]any{"Service": "logs.amazonaws.com"}
+	}, "", true, []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}},
 }
 
 // TestPermissionProofCatchesPlantedFaults: a fault planted in each kind of
@@ -301,9 +385,14 @@ var plantedPermissionFaults = []plantedPermissionFault{
 func TestPermissionProofCatchesPlantedFaults(t *testing.T) {
 	parallel(t)
 	base := synth(t, map[string]string{"stage": "users:100,threads:10", "capacity": "ec2"}).Dir
+	ramp := synth(t, permissionRampContext).Dir
 	var dirs []string
 	for _, f := range plantedPermissionFaults {
-		dirs = append(dirs, plantFault(t, base, func(dir string) {
+		from := base
+		if f.ramp {
+			from = ramp
+		}
+		dirs = append(dirs, plantFault(t, from, func(dir string) {
 			editTemplate(t, dir, f.stack, func(tpl map[string]any) {
 				_, r := resourceWithPrefix(t, tpl, f.typ, f.prefix)
 				f.edit(t, r)
@@ -320,6 +409,11 @@ func TestPermissionProofCatchesPlantedFaults(t *testing.T) {
 		if !slices.Equal(kinds, []permission.Kind{f.kind}) || !slices.Equal(regions, want) {
 			t.Errorf("the %s fault planted in %s %s: failing kinds %v in Regions %v, want %s in %v:\n%s",
 				f.kind, f.stack, f.prefix, kinds, regions, f.kind, want, strings.Join(p.failures(), "\n"))
+			continue
+		}
+		if actions := p.failingActions(); f.actions != nil && !slices.Equal(actions, f.actions) {
+			t.Errorf("the %s fault planted in %s %s fails calls %v, want only %v:\n%s",
+				f.kind, f.stack, f.prefix, actions, f.actions, strings.Join(p.failures(), "\n"))
 			continue
 		}
 		t.Logf("planted %s fault caught: %s", f.kind, p.failures()[0])

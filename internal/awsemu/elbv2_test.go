@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/smithy-go"
@@ -314,5 +316,60 @@ func TestELBErrors(t *testing.T) {
 	}
 	if s.rt.Listener() != before {
 		t.Error("a refused ModifyRule changed the router's listener")
+	}
+}
+
+// TestModifyRuleUnderLoad: rules change while requests flow and alarms are
+// read; every request is answered by one of the rule's target groups.
+func TestModifyRuleUnderLoad(t *testing.T) {
+	asm := loadGolden(t)
+	w := weightedRule(t, asm.Listener)
+	threadsTG, monolithTG := w.Action.Forward.TargetGroups[0].TargetGroup, w.Action.Forward.TargetGroups[1].TargetGroup
+	s := newStage(t, asm, map[albemu.ResourceID][]*url.URL{threadsTG: {newTarget(t, "threads").URL}, monolithTG: {newTarget(t, "monolith").URL}})
+	arns := s.srv.ARNs()
+	done := make(chan map[string]int)
+	for range 4 {
+		go func() {
+			counts := map[string]int{}
+			for range 50 {
+				resp, err := http.Get(s.door.URL + "/api/threads")
+				if err != nil {
+					counts["error"]++
+					continue
+				}
+				resp.Body.Close()
+				counts[resp.Header.Get("X-Target")]++
+			}
+			done <- counts
+		}()
+	}
+	for i := range 20 {
+		_, err := s.elb.ModifyRule(context.Background(), &elbv2.ModifyRuleInput{
+			RuleArn: aws.String(arns.Rule(asm.Listener.ID, w.ID)),
+			Actions: []types.Action{{Type: types.ActionTypeEnumForward, ForwardConfig: &types.ForwardActionConfig{
+				TargetGroups: []types.TargetGroupTuple{
+					{TargetGroupArn: aws.String(arns.TargetGroup(threadsTG)), Weight: aws.Int32(int32(i * 5))},
+					{TargetGroupArn: aws.String(arns.TargetGroup(monolithTG)), Weight: aws.Int32(int32(100 - i*5))},
+				},
+			}}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.cw.DescribeAlarms(context.Background(), &cloudwatch.DescribeAlarmsInput{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	total := 0
+	for range 4 {
+		for target, n := range <-done {
+			if target != "threads" && target != "monolith" {
+				t.Errorf("%d requests answered by %q", n, target)
+			}
+			total += n
+		}
+	}
+	if total != 200 {
+		t.Errorf("%d answers, want 200", total)
 	}
 }

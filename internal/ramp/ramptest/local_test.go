@@ -244,7 +244,7 @@ func (l *local) run(t *testing.T) (error, probe.LoadReport, time.Time, []write) 
 // 100/0 at the end.
 func TestRampHealthy(t *testing.T) {
 	l := startLocal(t, nil)
-	err, rep, _, writes := l.run(t)
+	err, rep, begin, writes := l.run(t)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -256,8 +256,11 @@ func TestRampHealthy(t *testing.T) {
 		t.Errorf("the ramp wrote the shares %v, want %v", shares, want)
 	}
 	for i := 1; i < len(writes); i++ {
-		if d := writes[i].at.Sub(writes[i-1].at); d < bake {
-			t.Errorf("%d %% baked %s, less than the bake %s", writes[i-1].share, d, bake)
+		// Step i is due at the ramp's start + i bakes (not the previous
+		// write's time + a bake: the first write comes a little after the
+		// start), and the ramp started after the load began.
+		if d := writes[i].at.Sub(begin); d < time.Duration(i)*bake {
+			t.Errorf("%d %% was written %s after the load began, before %d bakes of %s", writes[i].share, d, i, bake)
 		}
 		if n := writes[i].sent - writes[i-1].sent; n == 0 {
 			t.Errorf("no request was sent during the bake of %d %%: the alarms judged nothing", writes[i-1].share)

@@ -221,6 +221,9 @@ func (a *alarm) read(p map[string]any, src sources) error {
 	if err != nil {
 		return err
 	}
+	if m.period < 1 {
+		return errors.New("Period is missing")
+	}
 	a.single, a.period = m, m.period
 	return nil
 }

@@ -115,6 +115,16 @@ const (
 	// MaxMaxHealthyPercent is the highest maximum healthy percent this
 	// construct accepts.
 	MaxMaxHealthyPercent = 400
+	// MaxTargetGroups is the most target groups an ECS service behind an
+	// Application Load Balancer may be registered in ("you cannot attach
+	// more than five target groups to a service", ECS Developer Guide,
+	// Registering multiple target groups with a service), and the most
+	// target groups one forward action may name (the ALB quota Target
+	// Groups per Action, not adjustable).
+	MaxTargetGroups = 5
+	// MaxExtraTargetGroups is the most ExtraTargetGroups: those beside the
+	// service's own TargetGroup.
+	MaxExtraTargetGroups = MaxTargetGroups - 1
 )
 
 // Bounds of Share.Stickiness, the ALB's limits on target group stickiness.

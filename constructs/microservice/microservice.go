@@ -93,8 +93,9 @@ type Props struct {
 	// keeps, from 1 to 100. Default: DefaultCPUTargetPercent.
 	CPUTargetPercent int
 	// RequestsPerTarget adds a second target-tracking policy, on the ALB
-	// requests per task per minute, for services whose load shows in
-	// requests before it shows in CPU: size it from the service's measured
+	// requests per task per minute (one per target group, with
+	// ExtraTargetGroups), for services whose load shows in requests
+	// before it shows in CPU: size it from the service's measured
 	// throughput per task, with headroom. It only scales out: a target
 	// group without requests publishes no data, which would block every
 	// scale-in; the CPU policy scales in. Default: 0, CPU tracking only.
@@ -149,6 +150,19 @@ type Props struct {
 	// pattern fewer (MaxPathPatterns - 1). Default: "" (the preview rule
 	// matches no request; it is still there, see ListenerRule).
 	PreviewHeader string
+	// ExtraTargetGroups registers the service in that many more target
+	// groups (Service.ExtraTargetGroups), beside TargetGroup, with the
+	// same port, health check and deregistration delay: for another
+	// service's weighted rule (its Share.Other) that sends part of its
+	// paths here and wants their metrics apart from the rest of this
+	// service's traffic, as a migration compares an extracted service
+	// with the monolith on the same paths. The preview rule associates
+	// each with the listener, at weight 0 (no request is sent there by
+	// it, and no rule priority is taken), as ECS requires before it
+	// registers the service; with RequestsPerTarget, each gets its own
+	// scale-out policy. From 0 to MaxExtraTargetGroups (ECS registers a
+	// service in at most MaxTargetGroups target groups). Default: 0.
+	ExtraTargetGroups int
 }
 
 // HealthCheck configures a target group's health check.
@@ -219,6 +233,10 @@ type Service struct {
 	SecurityGroup awsec2.SecurityGroup
 	// TargetGroup is the service's target group.
 	TargetGroup elbv2.ApplicationTargetGroup
+	// ExtraTargetGroups are the service's other target groups
+	// (Props.ExtraTargetGroups), in order; the ECS service is registered
+	// in each, and PreviewRule forwards to each at weight 0.
+	ExtraTargetGroups []elbv2.ApplicationTargetGroup
 	// ListenerRule, the routing rule, forwards the service's paths to
 	// TargetGroup, or splits them by weight (Props.Share). It depends on
 	// the service's Ready() resources: CloudFormation creates it once the
@@ -301,7 +319,10 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 			jsii.String(fmt.Sprintf("Load balancer to %s tasks", p.Name)), jsii.Bool(false))
 	}
 	s.Service = newService(s, p, fargate)
-	s.TargetGroup = newTargetGroup(s, p)
+	s.TargetGroup = newTargetGroup(s, "TargetGroup", p)
+	for i := range p.ExtraTargetGroups {
+		s.ExtraTargetGroups = append(s.ExtraTargetGroups, newTargetGroup(s, fmt.Sprintf("ExtraTargetGroup%d", i+1), p))
+	}
 	s.PreviewRule = s.newPreviewRule(listener, p)
 	s.Scaling = s.addScaling(p)
 	s.ListenerRule = s.newRoutingRule(listener, p)

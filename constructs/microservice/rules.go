@@ -31,12 +31,12 @@ import (
 // is no preview header: no client connects from it.
 const unreachableSource = "0.0.0.0/32"
 
-// newTargetGroup creates the service's target group (IP targets on the
-// container port) with the health check and deregistration delay of p,
-// and registers the service's container in it.
-func newTargetGroup(s *Service, p Props) elbv2.ApplicationTargetGroup {
+// newTargetGroup creates a target group of the service, with construct id
+// id (IP targets on the container port), with the health check and
+// deregistration delay of p, and registers the service's container in it.
+func newTargetGroup(s *Service, id string, p Props) elbv2.ApplicationTargetGroup {
 	hc := p.HealthCheck
-	return elbv2.NewApplicationTargetGroup(s, jsii.String("TargetGroup"), &elbv2.ApplicationTargetGroupProps{
+	return elbv2.NewApplicationTargetGroup(s, jsii.String(id), &elbv2.ApplicationTargetGroupProps{
 		Vpc:                 p.Platform.Cluster.Vpc(),
 		Port:                jsii.Number(p.ContainerPort),
 		Protocol:            elbv2.ApplicationProtocol_HTTP,
@@ -62,7 +62,11 @@ func newTargetGroup(s *Service, p Props) elbv2.ApplicationTargetGroup {
 // newPreviewRule creates the preview rule, at the priority just before the
 // routing rule's: for a request with the preview header, a more specific
 // rule of another service still wins, and this service's own routing rule
-// (or any broader one) does not.
+// (or any broader one) does not. It forwards to TargetGroup, and to each
+// of ExtraTargetGroups at weight 0 (never chosen: ELBv2 weights run from 0
+// to 999): that associates them with the listener, which ECS requires
+// before it registers the service in them, without a rule priority of
+// their own.
 func (s *Service) newPreviewRule(listener elbv2.IApplicationListener, p Props) elbv2.ApplicationListenerRule {
 	conditions := []elbv2.ListenerCondition{elbv2.ListenerCondition_SourceIps(jsii.Strings(unreachableSource))}
 	if p.PreviewHeader != "" {
@@ -71,11 +75,19 @@ func (s *Service) newPreviewRule(listener elbv2.IApplicationListener, p Props) e
 			elbv2.ListenerCondition_PathPatterns(jsii.Strings(p.Paths...)),
 		}
 	}
+	action := elbv2.ListenerAction_Forward(&[]elbv2.IApplicationTargetGroup{s.TargetGroup}, nil)
+	if len(s.ExtraTargetGroups) > 0 {
+		weighted := []*elbv2.WeightedTargetGroup{{TargetGroup: s.TargetGroup, Weight: jsii.Number(1)}}
+		for _, tg := range s.ExtraTargetGroups {
+			weighted = append(weighted, &elbv2.WeightedTargetGroup{TargetGroup: tg, Weight: jsii.Number(0)})
+		}
+		action = elbv2.ListenerAction_WeightedForward(&weighted, nil)
+	}
 	return elbv2.NewApplicationListenerRule(s, jsii.String("PreviewRule"), &elbv2.ApplicationListenerRuleProps{
 		Listener:   listener,
 		Priority:   jsii.Number(s.PreviewPriority),
 		Conditions: &conditions,
-		Action:     elbv2.ListenerAction_Forward(&[]elbv2.IApplicationTargetGroup{s.TargetGroup}, nil),
+		Action:     action,
 	})
 }
 

@@ -1,10 +1,13 @@
 package microservice
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -55,8 +58,8 @@ func newService(s *Service, p Props, fargate bool) awsecs.BaseService {
 }
 
 // addScaling makes the task count track CPU utilization, and ALB requests
-// per task when RequestsPerTarget is set, between MinCapacity and
-// MaxCapacity.
+// per task in each of its target groups when RequestsPerTarget is set,
+// between MinCapacity and MaxCapacity.
 func (s *Service) addScaling(p Props) awsecs.ScalableTaskCount {
 	scaling := s.Service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
 		MinCapacity: jsii.Number(p.MinCapacity),
@@ -68,12 +71,20 @@ func (s *Service) addScaling(p Props) awsecs.ScalableTaskCount {
 	if p.RequestsPerTarget > 0 {
 		// Scale-out only: with no requests the metric has no data, and
 		// Application Auto Scaling scales in only when every policy that
-		// may scale in agrees; the CPU policy, always fed, does.
-		scaling.ScaleOnRequestCount(jsii.String("Requests"), &awsecs.RequestCountScalingProps{
-			RequestsPerTarget: jsii.Number(p.RequestsPerTarget),
-			TargetGroup:       s.TargetGroup,
-			DisableScaleIn:    jsii.Bool(true),
-		})
+		// may scale in agrees; the CPU policy, always fed, does. One
+		// policy per target group: target tracking takes one metric, and
+		// the largest capacity any policy asks for wins.
+		for i, tg := range append([]elbv2.ApplicationTargetGroup{s.TargetGroup}, s.ExtraTargetGroups...) {
+			id := "Requests"
+			if i > 0 {
+				id = fmt.Sprintf("Requests%d", i+1)
+			}
+			scaling.ScaleOnRequestCount(jsii.String(id), &awsecs.RequestCountScalingProps{
+				RequestsPerTarget: jsii.Number(p.RequestsPerTarget),
+				TargetGroup:       tg,
+				DisableScaleIn:    jsii.Bool(true),
+			})
+		}
 	}
 	return scaling
 }

@@ -200,6 +200,10 @@ func checkScaling(v invalid.Construct, p *Props) {
 	if p.CPUTargetPercent < 1 || p.CPUTargetPercent > 100 {
 		v.Fail("CPUTargetPercent", "must be from 1 to 100, got %d", p.CPUTargetPercent)
 	}
+	if p.ExtraTargetGroups < 0 || p.ExtraTargetGroups > MaxExtraTargetGroups {
+		v.Fail("ExtraTargetGroups", "must be from 0 to %d: ECS registers a service in at most %d target groups, its own included, got %d",
+			MaxExtraTargetGroups, MaxTargetGroups, p.ExtraTargetGroups)
+	}
 	if p.RequestsPerTarget < 0 {
 		v.Fail("RequestsPerTarget", "must be 0 (no request-count policy) or at least 1 request per task per minute, got %d", p.RequestsPerTarget)
 	}

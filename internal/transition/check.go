@@ -23,7 +23,18 @@ import (
 //     (it does so when it registers the target) before the share comes;
 //   - a rule that routes a share to a service this update deletes is
 //     either updated not to (updates come before the cleanup phase) or
-//     deleted before the service (it depends on it).
+//     deleted before the service (it depends on it);
+//   - a rule that routes a share to a target group in which this update
+//     registers a service that it keeps (its LoadBalancers gain the
+//     group: ECS registers new tasks there in a rolling deployment)
+//     depends on that service, so that CloudFormation changes the rule
+//     once the deployment is stable;
+//   - a rule that routes a share to a target group that a kept service
+//     leaves (its deployment deregisters and drains the old tasks there)
+//     is updated not to, and the service depends on the rule in the new
+//     template, so that its update waits for the rule's. A rule that this
+//     update deletes cannot be ordered so: the deletion comes in the
+//     cleanup phase, after the service's update has drained the group.
 //
 // A rule "routes a share" when it carries a part of the traffic of its
 // paths: it has only path-pattern conditions (albemu.Rule.PathsOnly). A
@@ -32,12 +43,17 @@ import (
 // violation.
 func Check(from, to *albemu.Assembly) []string {
 	var problems []string
-	// Rules of the new assembly that share to a service created now.
+	// Rules of the new assembly that share to a service created now, or
+	// to a target group a kept service is registered in anew.
 	for _, r := range to.Listener.Rules {
 		for _, tg := range shares(r) {
 			for _, t := range to.TargetGroups[tg].Targets {
 				svc := t.Service.ID
 				if has(from, svc) {
+					if !registered(from, tg, svc) && !dependsOn(to, r.ID, svc) {
+						problems = append(problems, fmt.Sprintf("%s routes a share to %s, in which this update registers %s, without depending on it: "+
+							"the share reaches the target group (503) before the service's deployment has registered healthy tasks there", r.ID, tg, svc))
+					}
 					continue
 				}
 				if !dependsOn(to, r.ID, svc) {
@@ -53,12 +69,16 @@ func Check(from, to *albemu.Assembly) []string {
 			}
 		}
 	}
-	// Rules of the old assembly that share to a service deleted now.
+	// Rules of the old assembly that share to a service deleted now, or
+	// to a target group a kept service leaves.
 	for _, r := range from.Listener.Rules {
 		for _, tg := range shares(r) {
 			for _, t := range from.TargetGroups[tg].Targets {
 				svc := t.Service.ID
 				if has(to, svc) {
+					if !registered(to, tg, svc) {
+						problems = append(problems, leaving(to, r, tg, svc)...)
+					}
 					continue
 				}
 				if next := to.Listener.Rule(r.ID); next != nil {
@@ -75,6 +95,32 @@ func Check(from, to *albemu.Assembly) []string {
 		}
 	}
 	return problems
+}
+
+// leaving checks rule r of the old assembly, which routes a share to
+// target group tg, that service svc, kept by the update, leaves: the
+// service's update deregisters its tasks from tg and drains them, so the
+// rule must stop routing there first.
+func leaving(to *albemu.Assembly, r *albemu.Rule, tg, svc albemu.ResourceID) []string {
+	next := to.Listener.Rule(r.ID)
+	switch {
+	case next == nil:
+		return []string{fmt.Sprintf("%s routes a share to %s, which %s leaves in this update, and is deleted only in the cleanup phase: "+
+			"the service's update drains the target group first, and the share gets 503s until the rule goes", r.ID, tg, svc)}
+	case slices.Contains(shares(next), tg):
+		return []string{fmt.Sprintf("%s still routes a share to %s, which %s leaves in this update", r.ID, tg, svc)}
+	case !dependsOn(to, svc, r.ID):
+		return []string{fmt.Sprintf("%s leaves %s without depending on %s, which routes a share there until it is updated: "+
+			"the service's update may drain the target group first, and the share gets 503s", svc, tg, r.ID)}
+	}
+	return nil
+}
+
+// registered reports whether service svc has targets in target group tg
+// of the assembly.
+func registered(a *albemu.Assembly, tg, svc albemu.ResourceID) bool {
+	g := a.TargetGroups[tg]
+	return g != nil && slices.ContainsFunc(g.Targets, func(t *albemu.Target) bool { return t.Service.ID == svc })
 }
 
 // shares returns the target groups a rule sends a share of its paths'

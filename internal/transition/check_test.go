@@ -144,3 +144,73 @@ func check(t *testing.T, from, to string) []string {
 	}
 	return Check(a, b)
 }
+
+// groupsService is a service that the rule's paths reach, registered in
+// the target groups lbs of TG and TG2, and a rule that forwards /api/* to
+// ruleTo (none when ""), depending on ruleDeps; the service depends on
+// svcDeps. It is the monolith of a migration, registered in a second
+// target group for the paths of a service below 100 %.
+func groupsService(lbs []string, ruleTo string, ruleDeps, svcDeps []any) map[string]any {
+	ref := func(id string) map[string]any { return map[string]any{"Ref": id} }
+	var balancers []any
+	for _, tg := range lbs {
+		balancers = append(balancers, map[string]any{"TargetGroupArn": ref(tg), "ContainerName": "api", "ContainerPort": 8080})
+	}
+	svc := map[string]any{"Type": "AWS::ECS::Service", "Properties": map[string]any{"TaskDefinition": ref("TD"), "LoadBalancers": balancers}}
+	if svcDeps != nil {
+		svc["DependsOn"] = svcDeps
+	}
+	r := map[string]any{
+		"TG":  map[string]any{"Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Properties": map[string]any{"Port": 8080, "Protocol": "HTTP"}},
+		"TG2": map[string]any{"Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Properties": map[string]any{"Port": 8080, "Protocol": "HTTP"}},
+		"TD": map[string]any{"Type": "AWS::ECS::TaskDefinition", "Properties": map[string]any{"ContainerDefinitions": []any{map[string]any{
+			"Name": "api", "Image": "registry.example.com/api:1", "PortMappings": []any{map[string]any{"ContainerPort": 8080}},
+		}}}},
+		"Svc": svc,
+	}
+	if ruleTo != "" {
+		rule := map[string]any{"Type": "AWS::ElasticLoadBalancingV2::ListenerRule", "Properties": map[string]any{
+			"ListenerArn": map[string]any{"Fn::ImportValue": "Platform:Listener"},
+			"Priority":    10,
+			"Conditions":  []any{map[string]any{"Field": "path-pattern", "PathPatternConfig": map[string]any{"Values": []any{"/api/*"}}}},
+			"Actions":     []any{map[string]any{"Type": "forward", "TargetGroupArn": ref(ruleTo)}},
+		}}
+		if ruleDeps != nil {
+			rule["DependsOn"] = ruleDeps
+		}
+		r["Rule"] = rule
+	}
+	return r
+}
+
+// TestCheckServiceInTwoTargetGroups: a service kept by an update that is
+// registered in a target group anew, or leaves one, is ordered against
+// the rule that routes a share there: the rule waits for the service's
+// deployment to register it, and the deployment that drains the group
+// waits for the rule to stop routing there; a rule deleted by the update
+// cannot stop first (the cleanup phase comes after the updates).
+func TestCheckServiceInTwoTargetGroups(t *testing.T) {
+	one, two := []string{"TG"}, []string{"TG", "TG2"}
+	svcDep := []any{"Svc"}
+	for _, c := range []struct {
+		name     string
+		from, to map[string]any
+		want     string
+	}{
+		{"registered anew, waited for", groupsService(one, "TG", svcDep, nil), groupsService(two, "TG2", svcDep, nil), ""},
+		{"registered anew, not waited for", groupsService(one, "TG", svcDep, nil), groupsService(two, "TG2", nil, nil),
+			"Services/Rule routes a share to Services/TG2, in which this update registers Services/Svc, without depending on it"},
+		{"left, the rule updated first", groupsService(two, "TG2", svcDep, nil), groupsService(one, "TG", nil, []any{"Rule"}), ""},
+		{"left, the rule not waited for", groupsService(two, "TG2", svcDep, nil), groupsService(one, "TG", nil, nil),
+			"Services/Svc leaves Services/TG2 without depending on Services/Rule"},
+		{"left, the rule still routing there", groupsService(two, "TG2", svcDep, nil), groupsService(one, "TG2", nil, []any{"Rule"}),
+			"Services/Rule still routes a share to Services/TG2, which Services/Svc leaves"},
+		{"left, the rule deleted", groupsService(two, "TG2", svcDep, nil), groupsService(one, "", nil, nil),
+			"Services/Rule routes a share to Services/TG2, which Services/Svc leaves in this update, and is deleted only in the cleanup phase"},
+	} {
+		got := strings.Join(check(t, writeAssembly(t, c.from), writeAssembly(t, c.to)), "\n")
+		if c.want == "" && got != "" || !strings.Contains(got, c.want) {
+			t.Errorf("%s: problems %q, want %q", c.name, got, c.want)
+		}
+	}
+}

@@ -397,6 +397,8 @@ var allStates = func() []map[string]string {
 			all = append(all, map[string]string{"stage": st, "capacity": capacity})
 		}
 	}
+	// A deploy with a ramp adds its function and custom resources.
+	all = append(all, map[string]string{"stage": "users:100,threads:10", "ramp": "5,25,50:5m", "capacity": "fargate"})
 	return all
 }()
 

@@ -1,7 +1,10 @@
 package test
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +14,7 @@ import (
 
 	"github.com/ecsplit/ecsplit/constructs/migration"
 	"github.com/ecsplit/ecsplit/internal/ramp/lambda"
+	"github.com/ecsplit/ecsplit/internal/transition"
 )
 
 // rampContext is the app's context for the ramp tests: the forum at
@@ -179,4 +183,52 @@ func TestNoRampWithoutContext(t *testing.T) {
 	s := synth(t, map[string]string{"stage": "users:100,threads:10"})
 	s.Services.ResourceCountIs(jsii.String(migration.RampResourceType), jsii.Number(0))
 	s.Services.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(0))
+}
+
+// TestRampOrdering proves statically that each ramp of the ramp's app
+// writes its steps after the services it shares to are stable and before
+// its rule (transition.CheckRamps), and that the proof catches a planted
+// fault: the rule no longer waits for the ramp, and the ramp no longer
+// waits for the users service.
+func TestRampOrdering(t *testing.T) {
+	parallel(t)
+	s := synth(t, rampContext)
+	if problems := transition.CheckRamps(loadRouting(t, s.Dir)); len(problems) > 0 {
+		t.Errorf("ramp ordering:\n%s", strings.Join(problems, "\n"))
+	}
+
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(s.Dir)); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "EcsplitServices.template.json")
+	tpl := s.TemplateMap(t, "EcsplitServices")
+	res := tpl["Resources"].(map[string]any)
+	var rampID string
+	for id, r := range res {
+		r := r.(map[string]any)
+		if r["Type"] == migration.RampResourceType && r["Properties"].(map[string]any)[lambda.PropService] == "users" {
+			rampID = id
+			r["DependsOn"] = slices.DeleteFunc(dependsOn(r), func(d string) bool { return strings.HasPrefix(d, "usersService") })
+		}
+	}
+	for _, r := range res {
+		r := r.(map[string]any)
+		if deps := dependsOn(r); r["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule" && slices.Contains(deps, rampID) {
+			r["DependsOn"] = slices.DeleteFunc(deps, func(d string) bool { return d == rampID })
+		}
+	}
+	b, err := json.Marshal(tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	problems := strings.Join(transition.CheckRamps(loadRouting(t, dir)), "\n")
+	for _, want := range []string{"does not depend on EcsplitServices/" + rampID, "without depending on its service EcsplitServices/usersService"} {
+		if !strings.Contains(problems, want) {
+			t.Errorf("planted faults: want a problem containing %q, got:\n%s", want, problems)
+		}
+	}
 }

@@ -63,8 +63,14 @@ type rampFunction struct {
 // newRampFunction creates the ramp's function, its log group, its role and
 // the role's policy: read the listener's rules and change them, read the
 // alarms, read the stack (to tell a rollback), invoke itself, and write its
-// logs. The policy is a resource of its own that names the function, so
-// that the function does not depend on it (no cycle); a ramp depends on it.
+// logs. It runs outside the VPC (Control Tower's CT.LAMBDA.PR.3 then
+// fails, as for CDK's own custom resource in the platform stack): it calls
+// only AWS's APIs and CloudFormation's response URL, during deploys; in the
+// VPC it would need network-interface permissions on every resource, a NAT
+// path for its answer (without one, CloudFormation waits an hour), and it
+// would hold the subnets for a while once deleted. The policy is a
+// resource of its own that names the function, so that the function does
+// not depend on it (no cycle); a ramp depends on it.
 func newRampFunction(scope constructs.Construct, code string, listener elbv2.IApplicationListener, alarmNames []string) rampFunction {
 	stack := awscdk.Stack_Of(scope)
 	logs := awslogs.NewLogGroup(scope, jsii.String("RampLogs"), &awslogs.LogGroupProps{

@@ -34,7 +34,11 @@ func TestLoadStacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := fmt.Sprint(a.Templates.Artifacts), "[{Platform Platform []} {Services my-services [Platform]}]"; got != want {
-		t.Errorf("stacks %s, want %s", got, want)
+	var got []string
+	for _, s := range a.Templates.Artifacts {
+		got = append(got, fmt.Sprint(s.ID, " ", s.Name, " ", s.DependsOn))
+	}
+	if want := "[Platform Platform [] Services my-services [Platform]]"; fmt.Sprint(got) != want {
+		t.Errorf("stacks (id, name, dependencies) %v, want %s", got, want)
 	}
 }

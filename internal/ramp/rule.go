@@ -148,16 +148,44 @@ func (r rule) write(ctx context.Context, c ELBV2, spec Spec, percent int) error 
 		}
 		groups = append(groups, types.TargetGroupTuple{TargetGroupArn: aws.String(arn), Weight: aws.Int32(int32(w))})
 	}
+	other, err := r.other(spec, groups)
+	if err != nil {
+		return err
+	}
 	setWeight(spec.ServiceTargetGroupArn, percent)
-	setWeight(spec.MonolithTargetGroupArn, 100-percent)
+	setWeight(other, 100-percent)
 	cfg.TargetGroups = groups
 	fwd.ForwardConfig = &cfg
 	// A forward names its groups either way, not both.
 	fwd.TargetGroupArn = nil
 	actions[r.forward] = fwd
-	_, err := c.ModifyRule(ctx, &elbv2.ModifyRuleInput{RuleArn: aws.String(r.arn), Actions: actions})
-	if err != nil {
+	if _, err := c.ModifyRule(ctx, &elbv2.ModifyRuleInput{RuleArn: aws.String(r.arn), Actions: actions}); err != nil {
 		return fmt.Errorf("ramp of %s: writing %d %% to rule %s: %w", spec.Service, percent, r.arn, err)
 	}
 	return nil
+}
+
+// other is the target group that takes the rest of the service's paths:
+// the one other group the live forward names, whichever it is, so that a
+// state whose template moves the rest to another group (such as the
+// monolith's group for the service's paths, which CloudFormation writes
+// after the ramp) never leaves the forward with three groups; the spec's
+// MonolithTargetGroupArn when the live forward names the service's group
+// alone. A live forward with several other groups is not a share a ramp
+// knows how to move.
+func (r rule) other(spec Spec, groups []types.TargetGroupTuple) (string, error) {
+	var others []string
+	for _, g := range groups {
+		if arn := aws.ToString(g.TargetGroupArn); arn != spec.ServiceTargetGroupArn {
+			others = append(others, arn)
+		}
+	}
+	switch len(others) {
+	case 0:
+		return spec.MonolithTargetGroupArn, nil
+	case 1:
+		return others[0], nil
+	}
+	return "", fmt.Errorf("ramp of %s: rule %s forwards to %d target groups besides the service's (%v); a ramp moves a share between the service and one other group",
+		spec.Service, r.arn, len(others), others)
 }

@@ -151,6 +151,11 @@ func Apply(ctx context.Context, s *runner.Stage, dir string, opts Options) (*Res
 //     change at that moment, to the new template's rule (albemu's reading
 //     of it) among the rules it serves; a listener updated: its default
 //     action changes.
+//   - a ramp (Custom::EcsplitRamp) created or updated: the ramp's own
+//     code moves the rule's live share step by step, baking while the
+//     alarms judge each step, through an emulator of the AWS APIs it
+//     calls (see ramp.go); it fails, having written back the share it
+//     started from, when an alarm fires. A ramp deleted does nothing.
 //   - anything else happens at once.
 //
 // The waits are those of the templates and of opts.Timing, scaled by it.
@@ -188,6 +193,10 @@ func ApplyTo(ctx context.Context, s *runner.Stage, to *albemu.Assembly, opts Opt
 	r := &run{s: s, timing: timing, delays: newDelays(timing), log: log.New(logw, "transition ", 0),
 		resolved: map[*albemu.Service]map[*albemu.Container]runner.Launch{}}
 	if err := r.prepare(ctx, to, plans, order); err != nil {
+		return nil, err
+	}
+	defer r.endRamps()
+	if err := r.startRamps(to, plans); err != nil {
 		return nil, err
 	}
 	r.begin = time.Now()
@@ -244,6 +253,8 @@ type run struct {
 	// run starts, by service (of the new assembly, or of the old one in a
 	// rollback).
 	resolved map[*albemu.Service]map[*albemu.Container]runner.Launch
+
+	ramps rampEmulators // the AWS API emulators of the ramps (ramp.go)
 }
 
 // phase is a stack's update, or its rollback: the stack, and the assembly
@@ -312,6 +323,10 @@ func (r *run) apply(ctx context.Context, ph phase, st *transition.Step) error {
 	case albemu.TypeListener:
 		if st.Change == transition.Update {
 			r.setDefault(ph, id)
+		}
+	case transition.RampType:
+		if st.Change != transition.Delete {
+			err = r.runRamp(ctx, ph, st, id)
 		}
 	}
 	switch {

@@ -122,7 +122,7 @@ func (h *Handler) Handle(ctx context.Context, e Event) (err error) {
 	}()
 	switch e.RequestType {
 	case "Delete":
-		return h.answer(ctx, e, statusSuccess, "nothing to undo: the listener rule owns the weights", nil)
+		return h.delete(ctx, e)
 	case "Create", "Update":
 	default:
 		return h.answer(ctx, e, statusFailed, fmt.Sprintf("ramp %s: unknown RequestType %q", e.LogicalResourceID, e.RequestType), nil)
@@ -147,6 +147,9 @@ func (h *Handler) Handle(ctx context.Context, e Event) (err error) {
 		}
 		h.logf("ramp of %s from %d %% to %d %% %s, through %v", spec.Service, p.From, spec.Percent, how, p.Steps)
 		e.EcsplitProgress = &p
+		if e.RequestType == "Create" && e.PhysicalResourceID == "" {
+			e.PhysicalResourceID = createdID(e.LogicalResourceID, p.From)
+		}
 	}
 	p := *e.EcsplitProgress
 	reserve := h.Reserve
@@ -182,17 +185,74 @@ func (h *Handler) Handle(ctx context.Context, e Event) (err error) {
 	}
 }
 
+// createdID is the physical id of a ramp created at the live share from:
+// a Delete that rolls the Create back puts that share back.
+func createdID(logicalID string, from int) string {
+	return fmt.Sprintf("ecsplit-ramp-%s-from-%d", logicalID, from)
+}
+
+// createdFrom is the share a created ramp found, read from its physical
+// id (createdID), and whether the id has one.
+func createdFrom(physicalID string) (int, bool) {
+	i := strings.LastIndex(physicalID, "-from-")
+	if i < 0 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(physicalID[i+len("-from-"):])
+	return n, err == nil && n >= 0 && n <= 100
+}
+
+// delete answers a Delete. A Delete that rolls back the ramp's Create (the
+// stack is rolling back: it deletes what the failed update created in
+// UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS) puts back the share the
+// ramp found, at once, since the previous state's template has no ramp to
+// do it and its rule may not be updated (a rule that is, is rolled back to
+// the same weights first); any other Delete, such as a deploy without a
+// ramp, changes nothing: the listener rule owns the weights. A Delete
+// always answers SUCCESS, so that it never fails a rollback; a share it
+// could not put back is in its reason and its log.
+func (h *Handler) delete(ctx context.Context, e Event) error {
+	from, created := createdFrom(e.PhysicalResourceID)
+	if !created {
+		return h.answer(ctx, e, statusSuccess, "nothing to undo: the listener rule owns the weights", nil)
+	}
+	status, err := h.stackStatus(ctx, e.StackID)
+	if err != nil || !strings.Contains(status, "ROLLBACK") {
+		return h.answer(ctx, e, statusSuccess, "nothing to undo: the listener rule owns the weights", nil)
+	}
+	spec, err := SpecOf(e.ResourceProperties)
+	if err == nil {
+		spec.Percent = from
+		_, err = ramp.Begin(ctx, h.Clients, spec, h.clock().Now(), true)
+	}
+	if err != nil {
+		reason := fmt.Sprintf("the stack is rolling back, but the share the ramp found (%d %%) could not be put back: %s", from, oneLine(err))
+		h.logf("%s", reason)
+		return h.answer(ctx, e, statusSuccess, reason, nil)
+	}
+	return h.answer(ctx, e, statusSuccess, fmt.Sprintf("the stack is rolling back: the share the ramp found (%d %%) is back", from), nil)
+}
+
 // rollingBack reports whether the stack is rolling back, which a ramp
 // does not bake: the stack's status ends in ROLLBACK_IN_PROGRESS.
 func (h *Handler) rollingBack(ctx context.Context, stackID string) (bool, error) {
-	out, err := h.Stacks.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stackID)})
+	status, err := h.stackStatus(ctx, stackID)
 	if err != nil {
 		return false, fmt.Errorf("cannot tell whether stack %s is rolling back: %w", stackID, err)
 	}
-	if len(out.Stacks) == 0 {
-		return false, fmt.Errorf("cannot tell whether stack %s is rolling back: DescribeStacks returned no stack", stackID)
+	return strings.HasSuffix(status, "ROLLBACK_IN_PROGRESS"), nil
+}
+
+// stackStatus reads the stack's status.
+func (h *Handler) stackStatus(ctx context.Context, stackID string) (string, error) {
+	out, err := h.Stacks.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stackID)})
+	if err != nil {
+		return "", err
 	}
-	return strings.HasSuffix(string(out.Stacks[0].StackStatus), "ROLLBACK_IN_PROGRESS"), nil
+	if len(out.Stacks) == 0 {
+		return "", errors.New("DescribeStacks returned no stack")
+	}
+	return string(out.Stacks[0].StackStatus), nil
 }
 
 // handOn invokes the function again, asynchronously, with e, whose

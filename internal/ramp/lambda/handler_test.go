@@ -28,7 +28,7 @@ func TestHandleRampsUpAndAnswers(t *testing.T) {
 	want := []response{{
 		Status:             "SUCCESS",
 		Reason:             "ramp of users from 0 % to 100 % through 10 %, 25 %, 50 %",
-		PhysicalResourceID: "ecsplit-ramp-RampUsers",
+		PhysicalResourceID: "ecsplit-ramp-RampUsers-from-0", // the share it found
 		StackID:            stackID,
 		RequestID:          "req-1",
 		LogicalResourceID:  "RampUsers",
@@ -87,6 +87,7 @@ func TestHandleHandsOnWhenTimeRunsShort(t *testing.T) {
 	}
 	next.EcsplitProgress = nil
 	e.ResourceProperties["AlarmNames"] = []any{"users-5xx"} // as JSON reads it back
+	e.PhysicalResourceID = "ecsplit-ramp-RampUsers-from-0"  // a Create's id carries the share it found
 	if !reflect.DeepEqual(next, e) {
 		t.Errorf("handed-on request\n%+v\nwant\n%+v", next, e)
 	}
@@ -231,5 +232,45 @@ func TestHandleExtractionAtZero(t *testing.T) {
 	}
 	if len(cf.answers) != 1 || cf.answers[0].Status != "SUCCESS" || cf.answers[0].Data["Percent"] != "0" || len(fake.shares) != 0 {
 		t.Errorf("answers = %+v, shares %v; want SUCCESS at 0 and no change", cf.answers, fake.shares)
+	}
+}
+
+// TestHandleDeleteRollsBackACreate: a Delete of a created ramp (its id
+// carries the share it found, 10 %) while the stack rolls back puts that
+// share back at once; the same Delete in a deploy's cleanup, a Delete of
+// an id without the share, and one whose share cannot be written change
+// nothing and answer SUCCESS, so no rollback fails on them.
+func TestHandleDeleteRollsBackACreate(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		status cfntypes.StackStatus
+		id     string
+		shares []int
+		reason string
+	}{
+		{"rollback cleanup", cfntypes.StackStatusUpdateRollbackCompleteCleanupInProgress, "ecsplit-ramp-RampUsers-from-10", []int{10}, "is back"},
+		{"create rollback", cfntypes.StackStatusRollbackInProgress, "ecsplit-ramp-RampUsers-from-10", []int{10}, "is back"},
+		{"deploy cleanup", cfntypes.StackStatusUpdateCompleteCleanupInProgress, "ecsplit-ramp-RampUsers-from-10", nil, "nothing to undo"},
+		{"id without the share", cfntypes.StackStatusUpdateRollbackCompleteCleanupInProgress, "ecsplit-ramp-RampUsers", nil, "nothing to undo"},
+		{"rule gone", cfntypes.StackStatusRollbackInProgress, "ecsplit-ramp-RampUsers-from-90", nil, "could not be put back"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h, fake, _, cf := setup(t, 50)
+			fake.status = c.status
+			e := request(cf, "Delete", 50)
+			e.PhysicalResourceID = c.id
+			if c.name == "rule gone" {
+				e.ResourceProperties[PropPriority] = "31" // no rule there
+			}
+			if err := h.Handle(context.Background(), e); err != nil {
+				t.Fatal(err)
+			}
+			if len(cf.answers) != 1 || cf.answers[0].Status != "SUCCESS" || !strings.Contains(cf.answers[0].Reason, c.reason) {
+				t.Errorf("answers = %+v, want SUCCESS saying %q", cf.answers, c.reason)
+			}
+			if !slices.Equal(fake.shares, c.shares) {
+				t.Errorf("shares written %v, want %v", fake.shares, c.shares)
+			}
+		})
 	}
 }

@@ -193,8 +193,9 @@ func TestNoRampWithoutContext(t *testing.T) {
 func TestRampOrdering(t *testing.T) {
 	parallel(t)
 	s := synth(t, rampContext)
-	if problems := transition.CheckRamps(loadRouting(t, s.Dir)); len(problems) > 0 {
-		t.Errorf("ramp ordering:\n%s", strings.Join(problems, "\n"))
+	from := synth(t, map[string]string{"stage": "users:10,threads:10"})
+	if problems := transition.Check(loadRouting(t, from.Dir), loadRouting(t, s.Dir)); len(problems) > 0 {
+		t.Errorf("from users:10,threads:10 to %v:\n%s", rampContext, strings.Join(problems, "\n"))
 	}
 
 	dir := t.TempDir()

@@ -34,7 +34,9 @@ import (
 //     is updated not to, and the service depends on the rule in the new
 //     template, so that its update waits for the rule's. A rule that this
 //     update deletes cannot be ordered so: the deletion comes in the
-//     cleanup phase, after the service's update has drained the group.
+//     cleanup phase, after the service's update has drained the group;
+//   - each ramp of the new assembly writes its steps after the services it
+//     shares to are stable and before its rule (CheckRamps).
 //
 // A rule "routes a share" when it carries a part of the traffic of its
 // paths: it has only path-pattern conditions (albemu.Rule.PathsOnly). A
@@ -94,7 +96,7 @@ func Check(from, to *albemu.Assembly) []string {
 			}
 		}
 	}
-	return problems
+	return append(problems, CheckRamps(to)...)
 }
 
 // leaving checks rule r of the old assembly, which routes a share to

@@ -123,7 +123,7 @@ func (r *run) runRamp(ctx context.Context, ph phase, st *transition.Step, id alb
 	if err != nil {
 		return err
 	}
-	elb := &rampELB{ELBV2: elbv2.NewFromConfig(emu.cfg), r: r, ph: ph, st: st, spec: spec}
+	elb := &rampELB{ELBV2: elbv2.NewFromConfig(emu.cfg), r: r, ph: ph, st: st, spec: spec, arns: emu.srv.ARNs()}
 	c := ramp.Clients{ELBV2: elb, CloudWatch: cloudwatch.NewFromConfig(emu.cfg)}
 	clock := newCompressed(r.timing.Scale)
 	p, err := ramp.Begin(ctx, c, spec, clock.Now(), ph.rollback)
@@ -188,6 +188,7 @@ type rampELB struct {
 	ph   phase
 	st   *transition.Step
 	spec ramp.Spec
+	arns *awsemu.ARNs
 }
 
 func (c *rampELB) ModifyRule(ctx context.Context, in *elbv2.ModifyRuleInput, opts ...func(*elbv2.Options)) (*elbv2.ModifyRuleOutput, error) {
@@ -204,7 +205,8 @@ func (c *rampELB) ModifyRule(ctx context.Context, in *elbv2.ModifyRuleInput, opt
 }
 
 // shares describes the weights a ModifyRule writes, such as
-// "users 25 %, monolith 75 %".
+// "users 25 %, monolithTargetGroup 75 %": the service by name, another
+// group by its logical id.
 func (c *rampELB) shares(in *elbv2.ModifyRuleInput) string {
 	var parts []string
 	for _, a := range in.Actions {
@@ -213,11 +215,10 @@ func (c *rampELB) shares(in *elbv2.ModifyRuleInput) string {
 		}
 		for _, g := range a.ForwardConfig.TargetGroups {
 			who := aws.ToString(g.TargetGroupArn)
-			switch who {
-			case c.spec.ServiceTargetGroupArn:
+			if who == c.spec.ServiceTargetGroupArn {
 				who = c.spec.Service
-			case c.spec.MonolithTargetGroupArn:
-				who = "monolith"
+			} else if id, ok := c.arns.Lookup(who); ok {
+				who = id.LogicalID
 			}
 			parts = append(parts, fmt.Sprintf("%s %d %%", who, aws.ToInt32(g.Weight)))
 		}

@@ -56,6 +56,24 @@ type Alarms struct {
 	// UnhealthyHosts is the number of unhealthy targets at or above which
 	// the unhealthy-hosts alarm fires. Default: DefaultUnhealthyHosts.
 	UnhealthyHosts int
+	// VersusMonolithErrorMargin is how many percentage points the error
+	// rate of a service below 100 % (as ErrorRatePercent counts it) may
+	// exceed the monolith's on the same paths, in the same period, before
+	// its error-rate-vs-monolith alarm fires; a period in which either
+	// side has no request is no breach. From above 0 to 100.
+	// Default: DefaultVersusMonolithErrorMargin.
+	VersusMonolithErrorMargin float64
+	// VersusMonolithLatencyFactor is how many times the monolith's p99 on
+	// the same paths the p99 of a service below 100 % may reach before its
+	// latency-p99-vs-monolith alarm fires; a period in which either side
+	// has no request is no breach. At least 1.
+	// Default: DefaultVersusMonolithLatencyFactor.
+	VersusMonolithLatencyFactor float64
+	// VersusMonolithLatencyFloor is the least monolith p99 that the
+	// latency comparison divides by, so that a monolith answering in
+	// milliseconds does not make noise a breach: whole milliseconds, at
+	// least 1ms. Default: DefaultVersusMonolithLatencyFloor.
+	VersusMonolithLatencyFloor time.Duration
 	// Period is the period of every alarm's metrics, whole minutes.
 	// Default: DefaultAlarmPeriod.
 	Period time.Duration
@@ -91,14 +109,18 @@ type Alarms struct {
 }
 
 // The suffixes of a service's alarm names, PREFIX-SERVICE-SUFFIX, and the
-// name of the load balancer's alarm, PREFIX-LoadBalancerAlarmSuffix.
+// name of the load balancer's alarm, PREFIX-LoadBalancerAlarmSuffix. The
+// VersusMonolith suffixes name the alarms that compare a service below
+// 100 % with the monolith on the same paths.
 const (
-	ErrorRateSuffix         = "error-rate"
-	ClientErrorRateSuffix   = "client-error-rate"
-	LatencySuffix           = "latency-p99"
-	UnhealthyHostsSuffix    = "unhealthy-hosts"
-	NoHealthyHostsSuffix    = "no-healthy-hosts"
-	LoadBalancerAlarmSuffix = "load-balancer-5xx"
+	ErrorRateSuffix               = "error-rate"
+	ClientErrorRateSuffix         = "client-error-rate"
+	LatencySuffix                 = "latency-p99"
+	UnhealthyHostsSuffix          = "unhealthy-hosts"
+	NoHealthyHostsSuffix          = "no-healthy-hosts"
+	VersusMonolithErrorRateSuffix = "error-rate-vs-monolith"
+	VersusMonolithLatencySuffix   = "latency-p99-vs-monolith"
+	LoadBalancerAlarmSuffix       = "load-balancer-5xx"
 )
 
 // ServiceAlarms are the alarms on one service's target group.
@@ -121,18 +143,43 @@ type ServiceAlarms struct {
 	// and none is healthy: the load balancer then sends every request to
 	// unhealthy tasks (it fails open).
 	NoHealthyHosts awscloudwatch.Alarm
+	// VersusMonolithErrorRate fires when the service's error rate (as
+	// ErrorRate counts it) is more than Alarms.VersusMonolithErrorMargin
+	// percentage points above the monolith's on the same paths (its
+	// target group for them, Migration.MonolithTargetGroups); a period in
+	// which either side has no request is no breach. Nil when the service
+	// is at 100 % or the monolith is retired, and for the monolith.
+	VersusMonolithErrorRate awscloudwatch.Alarm
+	// VersusMonolithLatency fires when the service's p99 response time is
+	// above Alarms.VersusMonolithLatencyFactor times the monolith's p99 on
+	// the same paths (taken as at least Alarms.VersusMonolithLatencyFloor);
+	// a period in which either side has no request is no breach. Nil when
+	// VersusMonolithErrorRate is.
+	VersusMonolithLatency awscloudwatch.Alarm
 }
 
 // All returns the alarms in a fixed order: error rate, client error rate,
-// latency, unhealthy hosts, no healthy hosts.
+// latency, unhealthy hosts, no healthy hosts, then, when the service is
+// compared with the monolith, error rate and latency versus the monolith.
 func (a *ServiceAlarms) All() []awscloudwatch.Alarm {
-	return []awscloudwatch.Alarm{a.ErrorRate, a.ClientErrorRate, a.Latency, a.UnhealthyHosts, a.NoHealthyHosts}
+	all := []awscloudwatch.Alarm{a.ErrorRate, a.ClientErrorRate, a.Latency, a.UnhealthyHosts, a.NoHealthyHosts}
+	for _, al := range []awscloudwatch.Alarm{a.VersusMonolithErrorRate, a.VersusMonolithLatency} {
+		if al != nil {
+			all = append(all, al)
+		}
+	}
+	return all
 }
 
-// serviceMetrics are the metrics of one service's target group that the
-// alarms and the dashboard show.
+// serviceMetrics are the metrics of one target group that the alarms and
+// the dashboard show: a service's own, or the monolith's on the paths of
+// a service below 100 %.
 type serviceMetrics struct {
-	name               string
+	// name is the service whose tasks the target group holds.
+	name string
+	// id makes the metric math ids of the target group unique in a graph
+	// or an alarm that shows several.
+	id                 string
 	requests           awscloudwatch.Metric
 	errorRate          awscloudwatch.MathExpression
 	clientErrorRate    awscloudwatch.MathExpression
@@ -147,17 +194,25 @@ func every(period time.Duration) awscdk.Duration {
 
 // metricsOf returns a service's target group metrics over period.
 func metricsOf(s *microservice.Service, period time.Duration) *serviceMetrics {
+	return targetGroupMetrics(s.Name, s.Name, s.Name, s.TargetGroup, period)
+}
+
+// targetGroupMetrics returns the metrics of target group tg of service
+// name over period, labelled after side, their metric math ids made from
+// key.
+func targetGroupMetrics(name, side, key string, tg elbv2.IApplicationTargetGroup, period time.Duration) *serviceMetrics {
 	opts := func(stat, label string) *awscloudwatch.MetricOptions {
 		return &awscloudwatch.MetricOptions{
 			Period:    every(period),
 			Statistic: jsii.String(stat),
-			Label:     jsii.String(s.Name + " " + label),
+			Label:     jsii.String(side + " " + label),
 		}
 	}
-	m := s.TargetGroup.Metrics()
+	m := tg.Metrics()
 	requests := m.RequestCount(opts("Sum", "requests"))
-	// Metric math ids are unique in a graph that shows several services.
-	id := strings.ReplaceAll(s.Name, "-", "_")
+	// Metric math ids are unique in a graph that shows several target
+	// groups.
+	id := strings.ReplaceAll(key, "-", "_")
 	req := "requests_" + id
 	rate := func(label, expression string, using map[string]awscloudwatch.IMetric) awscloudwatch.MathExpression {
 		using[req] = requests
@@ -167,13 +222,14 @@ func metricsOf(s *microservice.Service, period time.Duration) *serviceMetrics {
 		return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
 			Expression:   jsii.String(fmt.Sprintf("IF(%s > 0, 100 * (%s) / %s)", req, expression, req)),
 			UsingMetrics: &using,
-			Label:        jsii.String(s.Name + " " + label),
+			Label:        jsii.String(side + " " + label),
 			Period:       every(period),
 		})
 	}
 	errs, conn, client := "errors_"+id, "connection_errors_"+id, "client_errors_"+id
 	return &serviceMetrics{
-		name:     s.Name,
+		name:     name,
+		id:       id,
 		requests: requests,
 		// A request the load balancer could not connect to a task for is
 		// counted in RequestCount (a target was chosen) and answered 502
@@ -268,9 +324,11 @@ func (am *alarmMaker) newLoadBalancerAlarm(scope constructs.Construct, rate awsc
 }
 
 // newAlarms creates a service's alarms, under the service's construct,
+// with those that compare it with the monolith on the same paths when same
+// (the metrics of the monolith's target group for its paths) is not nil,
 // and, unless a.NoDeploymentRollback, makes them and lb (the load
 // balancer's alarm) the service's ECS deployment alarms.
-func (am *alarmMaker) newAlarms(s *microservice.Service, m *serviceMetrics, lb awscloudwatch.Alarm) *ServiceAlarms {
+func (am *alarmMaker) newAlarms(s *microservice.Service, m, same *serviceMetrics, lb awscloudwatch.Alarm) *ServiceAlarms {
 	a := am.a
 	prefix := s.Name + "-"
 	sa := &ServiceAlarms{
@@ -293,6 +351,9 @@ func (am *alarmMaker) newAlarms(s *microservice.Service, m *serviceMetrics, lb a
 			fmt.Sprintf("ecsplit: %s has registered tasks and none passes its health check: the load balancer sends its requests to unhealthy tasks", s.Name),
 			m.healthy, 1, awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD),
 	}
+	if same != nil {
+		sa.VersusMonolithErrorRate, sa.VersusMonolithLatency = am.newVersusAlarms(s, m, same)
+	}
 	if !a.NoDeploymentRollback {
 		svc := s.CfnService()
 		var names []*string // literal names: ECS needs the names, and a Ref would tie the service to its alarms twice
@@ -305,4 +366,45 @@ func (am *alarmMaker) newAlarms(s *microservice.Service, m *serviceMetrics, lb a
 		s.Service.EnableDeploymentAlarms(&names, &awsecs.DeploymentAlarmOptions{Behavior: awsecs.AlarmBehavior_ROLLBACK_ON_ALARM})
 	}
 	return sa
+}
+
+// newVersusAlarms creates, under the service's construct, the alarms that
+// compare service s (its metrics m) with the monolith on the same paths
+// (same, the metrics of the monolith's target group for them): its error
+// rate minus the monolith's, in percentage points, and its p99 over the
+// monolith's. Each judges only the periods in which both sides have
+// requests (IF without an else drops the others, which the alarm treats
+// as fine): a side without traffic proves nothing.
+func (am *alarmMaker) newVersusAlarms(s *microservice.Service, m, same *serviceMetrics) (errorRate, latency awscloudwatch.Alarm) {
+	a := am.a
+	reqS, reqM := "requests_"+m.id, "requests_"+same.id
+	both := fmt.Sprintf("FILL(%s, 0) > 0 AND FILL(%s, 0) > 0", reqS, reqM)
+	rateS, rateM := "error_rate_"+m.id, "error_rate_"+same.id
+	diff := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression: jsii.String(fmt.Sprintf("IF(%s, FILL(%s, 0) - FILL(%s, 0))", both, rateS, rateM)),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{
+			reqS: m.requests, reqM: same.requests, rateS: m.errorRate, rateM: same.errorRate,
+		},
+		Label:  jsii.String(fmt.Sprintf("%s 5xx %% minus %s's on the same paths", s.Name, same.name)),
+		Period: every(a.Period),
+	})
+	p99S, p99M := "p99_"+m.id, "p99_"+same.id
+	floor := a.VersusMonolithLatencyFloor.Seconds()
+	ratio := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression: jsii.String(fmt.Sprintf("IF(FILL(%[1]s, 0) > 0 AND FILL(%[2]s, 0) > 0, FILL(%[1]s, 0) / IF(FILL(%[2]s, 0) > %[3]g, FILL(%[2]s, 0), %[3]g))",
+			p99S, p99M, floor)),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{p99S: m.p99, p99M: same.p99},
+		Label:        jsii.String(fmt.Sprintf("%s p99 / %s's on the same paths", s.Name, same.name)),
+		Period:       every(a.Period),
+	})
+	prefix := s.Name + "-"
+	errorRate = am.alarm(s, "VersusMonolithErrorRateAlarm", prefix+VersusMonolithErrorRateSuffix,
+		fmt.Sprintf("ecsplit: %s's error rate (its tasks' 5xx and failed connections, per request) is more than %g percentage points above %s's on the same paths",
+			s.Name, a.VersusMonolithErrorMargin, same.name),
+		diff, a.VersusMonolithErrorMargin, awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD)
+	latency = am.alarm(s, "VersusMonolithLatencyAlarm", prefix+VersusMonolithLatencySuffix,
+		fmt.Sprintf("ecsplit: %s's p99 response time is more than %g times %s's on the same paths (taken as at least %s)",
+			s.Name, a.VersusMonolithLatencyFactor, same.name, a.VersusMonolithLatencyFloor),
+		ratio, a.VersusMonolithLatencyFactor, awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD)
+	return errorRate, latency
 }

@@ -11,8 +11,10 @@ import (
 // Dashboard configures the migration dashboard: one CloudWatch dashboard
 // with a text widget that shows the state and the preview header beside
 // the load balancer's own 5xx rate, then a row per extracted service, side
-// by side with the monolith while it runs: requests per target group (the
-// real split), the 5xx rate clients get (the tasks' 5xx and the failed
+// by side with the monolith while it runs (for a service below 100 %, the
+// monolith on the same paths: its target group for them,
+// Migration.MonolithTargetGroups): requests per target group (the real
+// split), the 5xx rate clients get (the tasks' 5xx and the failed
 // connections to them), the 4xx rate, p50 and p99 latency, healthy hosts,
 // and the alarms' states.
 type Dashboard struct {
@@ -33,14 +35,17 @@ const (
 	rowHeight    = 6
 )
 
-// newDashboard creates the dashboard under m.
-func (m *Migration) newDashboard(name string, metrics map[string]*serviceMetrics, lbRate awscloudwatch.IMetric) awscloudwatch.Dashboard {
+// newDashboard creates the dashboard under m from the metrics of each
+// service's target group and of the monolith's for the paths of each
+// service below 100 % (same), by service.
+func (m *Migration) newDashboard(name string, metrics, same map[string]*serviceMetrics, lbRate awscloudwatch.IMetric) awscloudwatch.Dashboard {
 	preview := "Preview is off."
 	if m.PreviewHeader != "" {
 		preview = fmt.Sprintf("Preview a service on its paths whatever its share: send `%s: NAME` (for example `%s: %s`).",
 			m.PreviewHeader, m.PreviewHeader, m.names[0])
 	}
-	rowsAre := "Each row compares an extracted service with the monolith, from their target groups' metrics."
+	rowsAre := "Each row compares an extracted service with the monolith, from their target groups' metrics: " +
+		"a service below 100 % with the monolith on the same paths, one at 100 % with the monolith on the rest of its paths."
 	if m.Monolith == nil {
 		rowsAre = "Each row shows an extracted service, from its target group's metrics; the monolith is gone."
 	}
@@ -62,7 +67,11 @@ func (m *Migration) newDashboard(name string, metrics map[string]*serviceMetrics
 		svc := metrics[e.Service]
 		sides := []*serviceMetrics{svc}
 		title := e.Service
-		if m.Monolith != nil {
+		switch {
+		case same[e.Service] != nil:
+			sides = append(sides, same[e.Service])
+			title = fmt.Sprintf("%s (%d %%) vs %s, same paths", e.Service, e.Percent, m.Monolith.Name)
+		case m.Monolith != nil:
 			sides = append(sides, metrics[m.Monolith.Name])
 			title = fmt.Sprintf("%s (%d %%) vs %s", e.Service, e.Percent, m.Monolith.Name)
 		}

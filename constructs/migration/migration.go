@@ -13,6 +13,7 @@
 package migration
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 
@@ -96,10 +98,20 @@ type Migration struct {
 	// Services holds every service created, the monolith included, by
 	// name.
 	Services map[string]*microservice.Service
+	// MonolithTargetGroups holds, by service name, the monolith's target
+	// group for that service's paths, for each service below 100 % while
+	// the monolith runs: the service's weighted rule sends the monolith's
+	// share there, not to the monolith's own target group, so that the two
+	// sides are measured, alarmed on (ServiceAlarms.VersusMonolith*) and
+	// drawn on the same paths. They are the monolith's
+	// ExtraTargetGroups, MaxWeightedServices at most, which it is
+	// registered in whatever the state (see MaxWeightedServices).
+	MonolithTargetGroups map[string]elbv2.ApplicationTargetGroup
 	// PreviewHeader is the preview header, "" when preview is off.
 	PreviewHeader string
 	// Alarms holds every service's alarms by name, the monolith's
-	// included; empty when Props.Alarms.Disabled.
+	// included, with the comparisons with the monolith of each service
+	// below 100 %; empty when Props.Alarms.Disabled.
 	Alarms map[string]*ServiceAlarms
 	// LoadBalancerAlarm fires on the load balancer's own 5xx answers; it
 	// is a deployment alarm of every service. Nil when
@@ -129,7 +141,8 @@ type Migration struct {
 // the new construct, naming the prop, the value and what is allowed
 // (`cdk synth` then prints them and fails), and then builds nothing else.
 func New(scope constructs.Construct, id string, props *Props) *Migration {
-	m := &Migration{Services: map[string]*microservice.Service{}, Alarms: map[string]*ServiceAlarms{}, Ramps: map[string]awscdk.CustomResource{}}
+	m := &Migration{Services: map[string]*microservice.Service{}, Alarms: map[string]*ServiceAlarms{}, Ramps: map[string]awscdk.CustomResource{},
+		MonolithTargetGroups: map[string]elbv2.ApplicationTargetGroup{}}
 	constructs.NewConstruct_Override(m, scope, &id)
 	p, plan, ok := validate(invalid.New(m, "migration", id), *awscdk.Stack_Of(m).StackName(), props)
 	m.State, m.PreviewHeader = p.State, p.PreviewHeader
@@ -144,6 +157,7 @@ func New(scope constructs.Construct, id string, props *Props) *Migration {
 		m.Monolith = microservice.New(m, mono.Name, &mono)
 		m.Services[mono.Name] = m.Monolith
 	}
+	slots := weightedSlots(p.State, m.names, len(p.Services))
 	for _, svc := range plan[1:] {
 		percent, extracted := p.State.Percent(svc.Name)
 		if !extracted {
@@ -155,10 +169,12 @@ func New(scope constructs.Construct, id string, props *Props) *Migration {
 			svc.Inside = m.Monolith.Name
 		}
 		if percent < 100 {
-			// The rest goes to the monolith, which a rollback from the
-			// retired state may be creating again: the rule waits for it
-			// too.
-			svc.Share = &microservice.Share{Percent: percent, Other: m.Monolith.TargetGroup,
+			// The rest goes to the monolith, on its target group for
+			// these paths, which a rollback from the retired state may be
+			// creating again: the rule waits for it too.
+			other := m.Monolith.ExtraTargetGroups[slots[svc.Name]]
+			m.MonolithTargetGroups[svc.Name] = other
+			svc.Share = &microservice.Share{Percent: percent, Other: other,
 				OtherReady: m.Monolith.Ready(), Stickiness: p.Stickiness}
 		}
 		m.Services[svc.Name] = microservice.New(m, svc.Name, &svc)
@@ -168,12 +184,71 @@ func New(scope constructs.Construct, id string, props *Props) *Migration {
 	return m
 }
 
+// MaxWeightedServices is the most services that may be below 100 % at
+// once while the monolith runs. The monolith's share of each one's paths
+// has a target group of its own (Migration.MonolithTargetGroups), and ECS
+// registers a service in at most microservice.MaxTargetGroups target
+// groups, its own included.
+//
+// The monolith is registered in min(len(Props.Services),
+// MaxWeightedServices) such target groups in every state in which it runs,
+// whichever services are below 100 %: a state only chooses which service's
+// weighted rule uses which. A registration that came and went with a
+// service's share could not be ordered safely: when a service below 100 %
+// leaves the state (a step back to the monolith), the monolith's update
+// that drops the target group drains it during CloudFormation's update
+// phase, while the service's rule, which still sends the monolith's share
+// there, is deleted only in the cleanup phase after it.
+const MaxWeightedServices = microservice.MaxExtraTargetGroups
+
+// monolithTargetGroups is how many target groups beside its own the
+// monolith of a plan of that many services is registered in.
+func monolithTargetGroups(services int) int {
+	return min(services, MaxWeightedServices)
+}
+
+// weightedSlots says which of the monolith's extra target groups (its
+// ExtraTargetGroups, for a plan of the services names) takes the monolith's
+// share of each service below 100 % in state, by name: the service's
+// place in the plan modulo their number, or the next free one. A plan of
+// at most MaxWeightedServices services thus gives each service the same
+// target group in every state. Services beyond the slots get none (the
+// plan's check refuses such a state).
+func weightedSlots(state State, names []string, services int) map[string]int {
+	slots := monolithTargetGroups(services)
+	out := map[string]int{}
+	if state.Retired || slots == 0 {
+		return out
+	}
+	taken := make([]bool, slots)
+	for i, name := range names {
+		if percent, ok := state.Percent(name); !ok || percent == 100 {
+			continue
+		}
+		for k := range slots {
+			if j := (i + k) % slots; !taken[j] {
+				taken[j], out[name] = true, j
+				break
+			}
+		}
+	}
+	return out
+}
+
 // observe adds the alarms, their topic and the dashboard.
 func (m *Migration) observe(p Props) {
 	metrics := map[string]*serviceMetrics{}
 	for _, name := range append([]string{p.Monolith.Name}, m.names...) {
 		if s := m.Services[name]; s != nil {
 			metrics[name] = metricsOf(s, p.Alarms.Period)
+		}
+	}
+	// The monolith on each weighted service's paths.
+	same := map[string]*serviceMetrics{}
+	for _, name := range m.names {
+		if tg := m.MonolithTargetGroups[name]; tg != nil {
+			mono := m.Monolith.Name
+			same[name] = targetGroupMetrics(mono, fmt.Sprintf("%s (%s paths)", mono, name), mono+"_on_"+name, tg, p.Alarms.Period)
 		}
 	}
 	lbRate := loadBalancerErrorRate(p.Platform.Listener, p.Alarms.Period)
@@ -186,13 +261,13 @@ func (m *Migration) observe(p Props) {
 		m.LoadBalancerAlarm = am.newLoadBalancerAlarm(m, lbRate)
 		for _, name := range append([]string{p.Monolith.Name}, m.names...) {
 			if s := m.Services[name]; s != nil {
-				m.Alarms[name] = am.newAlarms(s, metrics[name], m.LoadBalancerAlarm)
+				m.Alarms[name] = am.newAlarms(s, metrics[name], same[name], m.LoadBalancerAlarm)
 			}
 		}
 		letAlarmsPublish(m, m.AlarmTopic, slices.Collect(maps.Values(am.names)))
 	}
 	if !p.Dashboard.Disabled {
-		m.Dashboard = m.newDashboard(p.Dashboard.Name, metrics, lbRate)
+		m.Dashboard = m.newDashboard(p.Dashboard.Name, metrics, same, lbRate)
 	}
 }
 

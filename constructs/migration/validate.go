@@ -3,6 +3,7 @@ package migration
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -88,8 +89,13 @@ func checkServices(v invalid.Construct, p Props) ([]microservice.Props, bool) {
 			v.Fail(f+".PreviewHeader", "is set by the migration (Props.PreviewHeader); leave it unset")
 		case i == 0 && s.Inside != "":
 			v.Fail(f+".Inside", "must be unset: the monolith lies inside no service, got %q", s.Inside)
+		case i == 0 && s.ExtraTargetGroups != 0:
+			v.Fail(f+".ExtraTargetGroups", "is set by the migration (its target groups for the paths of the services below 100 %%); leave it unset")
 		}
 		s.Platform, s.PreviewHeader, s.Share = p.Platform, p.PreviewHeader, nil
+		if i == 0 {
+			s.ExtraTargetGroups = monolithTargetGroups(len(p.Services))
+		}
 		checked, valid := microservice.Check(v.Scope, v.Kind, v.ID, f+".", &s)
 		plan[i], ok = checked, ok && valid
 		if prev, dup := names[s.Name]; dup && s.Name != "" {
@@ -213,6 +219,14 @@ func ValidEmail(s string) bool { return emailRE.MatchString(s) }
 // maxAlarmName is CloudWatch's limit on an alarm name.
 const maxAlarmName = 255
 
+// unresolvedNumber reports whether f encodes an unresolved token, such as a
+// parameter, which a synth-time check must skip: aws-cdk-lib encodes a
+// number token as a double whose top 16 bits are 0xFBFF (its
+// DOUBLE_TOKEN_MARKER_BITS), read here without a call into the jsii kernel.
+func unresolvedNumber(f float64) bool {
+	return math.Float64bits(f)>>48 == 0xFBFF
+}
+
 // checkAlarms fills the alarms' defaults and checks them.
 func checkAlarms(v invalid.Construct, a *Alarms, stack string) {
 	if a.Disabled {
@@ -238,6 +252,18 @@ func checkAlarms(v invalid.Construct, a *Alarms, stack string) {
 	if a.UnhealthyHosts < 1 {
 		v.Fail("Alarms.UnhealthyHosts", "must be at least 1, got %d", a.UnhealthyHosts)
 	}
+	a.VersusMonolithErrorMargin = cmp.Or(a.VersusMonolithErrorMargin, DefaultVersusMonolithErrorMargin)
+	if m := a.VersusMonolithErrorMargin; !unresolvedNumber(m) && (m <= 0 || m > 100) {
+		v.Fail("Alarms.VersusMonolithErrorMargin", "must be above 0 and at most 100 percentage points, got %g", m)
+	}
+	a.VersusMonolithLatencyFactor = cmp.Or(a.VersusMonolithLatencyFactor, DefaultVersusMonolithLatencyFactor)
+	if f := a.VersusMonolithLatencyFactor; !unresolvedNumber(f) && f < 1 {
+		v.Fail("Alarms.VersusMonolithLatencyFactor", "must be at least 1 (the monolith's p99 on the same paths), got %g", f)
+	}
+	a.VersusMonolithLatencyFloor = cmp.Or(a.VersusMonolithLatencyFloor, DefaultVersusMonolithLatencyFloor)
+	if fl := a.VersusMonolithLatencyFloor; fl < time.Millisecond || fl%time.Millisecond != 0 {
+		v.Fail("Alarms.VersusMonolithLatencyFloor", "must be whole milliseconds, at least 1ms, got %s", fl)
+	}
 	a.Period = cmp.Or(a.Period, DefaultAlarmPeriod)
 	if a.Period < time.Minute || a.Period%time.Minute != 0 {
 		v.Fail("Alarms.Period", "must be whole minutes (ALB metrics have one-minute resolution), got %s", a.Period)
@@ -251,8 +277,8 @@ func checkAlarms(v invalid.Construct, a *Alarms, stack string) {
 		v.Fail("Alarms.DatapointsToAlarm", "must be from 1 to EvaluationPeriods (%d), got %d", a.EvaluationPeriods, a.DatapointsToAlarm)
 	}
 	a.NamePrefix = cmp.Or(a.NamePrefix, stack)
-	// The longest name: PREFIX-NAME-client-error-rate.
-	longest := len(a.NamePrefix) + 1 + microservice.MaxNameLength + len("-"+ClientErrorRateSuffix)
+	// The longest name: PREFIX-NAME-latency-p99-vs-monolith.
+	longest := len(a.NamePrefix) + 1 + microservice.MaxNameLength + len("-"+VersusMonolithLatencySuffix)
 	if !alarmPrefixRE.MatchString(a.NamePrefix) || longest > maxAlarmName {
 		v.Fail("Alarms.NamePrefix", "must be printable ASCII without spaces, short enough for names of at most %d characters, got %q", maxAlarmName, a.NamePrefix)
 	}
@@ -301,6 +327,7 @@ func checkState(v invalid.Construct, p Props, plan []microservice.Props) {
 		}
 	}
 	if !p.State.Retired {
+		checkWeighted(v, p)
 		return
 	}
 	if !p.State.Complete(names) {
@@ -321,6 +348,24 @@ func checkState(v invalid.Construct, p Props, plan []microservice.Props) {
 				"then set RetireUnownedPaths, or give those paths to a service", m, example)
 			return
 		}
+	}
+}
+
+// checkWeighted refuses a state with more services below 100 % than the
+// monolith has target groups for their paths (MaxWeightedServices).
+func checkWeighted(v invalid.Construct, p Props) {
+	var weighted []string
+	for _, e := range p.State.Extracted {
+		known := slices.ContainsFunc(p.Services, func(s microservice.Props) bool { return s.Name == e.Service })
+		if e.Percent < 100 && known && !slices.Contains(weighted, e.Service) {
+			weighted = append(weighted, e.Service)
+		}
+	}
+	if len(weighted) > monolithTargetGroups(len(p.Services)) {
+		v.Fail("State", "has %d services below 100 %% at once (%s), but at most %d may be: the monolith serves each one's share "+
+			"from a target group of its own and ECS registers a service in at most %d target groups, its own included; "+
+			"take services to 100 %% (or back out of the state) so that at most %d are below 100 %% at once",
+			len(weighted), strings.Join(weighted, ", "), MaxWeightedServices, microservice.MaxTargetGroups, MaxWeightedServices)
 	}
 }
 

@@ -57,7 +57,9 @@ func serviceResource(t *testing.T, tpl map[string]any, svc, typ, idPrefix string
 
 // TestPreviewRules: while a service runs, at any share (0 % included), a
 // rule just before its routing rule forwards its paths' requests that carry
-// X-Ecsplit-Preview: NAME to its target group; the monolith has one too.
+// X-Ecsplit-Preview: NAME to its target group; the monolith has one too,
+// which also forwards, at weight 0, to its target groups for the paths of
+// the services below 100 % (associating them with the listener).
 func TestPreviewRules(t *testing.T) {
 	parallel(t)
 	for _, stage := range guardedStates {
@@ -77,8 +79,17 @@ func TestPreviewRules(t *testing.T) {
 			if p["Priority"].(float64) != r["Priority"].(float64)-1 {
 				t.Errorf("%s %s: preview priority %v, want the routing rule's %v minus one", stage, svc, p["Priority"], r["Priority"])
 			}
-			if got := fmt.Sprint(p["Actions"]); got != fmt.Sprintf("[map[TargetGroupArn:map[Ref:%s] Type:forward]]", tgID) {
-				t.Errorf("%s %s: preview action %s, want a forward to %s", stage, svc, got, tgID)
+			wantAction := fmt.Sprintf("[map[TargetGroupArn:map[Ref:%s] Type:forward]]", tgID)
+			if svc == stacks.ForumMonolith.Name {
+				groups := []string{fmt.Sprintf("map[TargetGroupArn:map[Ref:%s] Weight:1]", tgID)}
+				for i := range min(len(stacks.ForumServices), migration.MaxWeightedServices) {
+					id, _ := serviceResource(t, tpl, svc, typeTargetGroup, fmt.Sprintf("ExtraTargetGroup%d", i+1))
+					groups = append(groups, fmt.Sprintf("map[TargetGroupArn:map[Ref:%s] Weight:0]", id))
+				}
+				wantAction = fmt.Sprintf("[map[ForwardConfig:map[TargetGroups:[%s]] Type:forward]]", strings.Join(groups, " "))
+			}
+			if got := fmt.Sprint(p["Actions"]); got != wantAction {
+				t.Errorf("%s %s: preview action %s, want %s", stage, svc, got, wantAction)
 			}
 		}
 	}
@@ -99,6 +110,19 @@ var alarmSpecs = []alarmSpec{
 	{migration.LatencySuffix, "GreaterThanThreshold", migration.DefaultLatencyP99.Seconds(), "TargetResponseTime"},
 	{migration.UnhealthyHostsSuffix, "GreaterThanOrEqualToThreshold", float64(migration.DefaultUnhealthyHosts), "UnHealthyHostCount"},
 	{migration.NoHealthyHostsSuffix, "LessThanThreshold", 1, "HealthyHostCount"},
+}
+
+// weighted reports whether a state runs svc below 100 % beside the
+// monolith: its rule then splits its paths with the monolith, and its
+// alarms compare it with the monolith on them.
+func weighted(t *testing.T, stage, svc string) bool {
+	t.Helper()
+	st, err := stacks.ParseStage(stage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	percent, ok := st.Percent(svc)
+	return ok && percent < 100 && !st.Retired
 }
 
 // loadBalancerAlarmName is the name of the alarm on the load balancer's own
@@ -147,6 +171,11 @@ func TestAlarms(t *testing.T) {
 				}
 				if got := fmt.Sprint(p["AlarmActions"]); !strings.Contains(got, "AlarmTopic") {
 					t.Errorf("%s %s: alarm actions %s, want the alarm topic", stage, name, got)
+				}
+			}
+			if weighted(t, stage, svc) {
+				for _, suffix := range []string{migration.VersusMonolithErrorRateSuffix, migration.VersusMonolithLatencySuffix} {
+					names = append(names, fmt.Sprintf("%s-%s-%s", stacks.ServicesStackName, svc, suffix))
 				}
 			}
 			_, service := serviceResource(t, tpl, svc, typeService, "Service")
@@ -313,6 +342,17 @@ func dashboardProblems(t *testing.T, stage, state string, tpl map[string]any) []
 		for _, side := range sides {
 			id, _ := serviceResource(t, tpl, side, typeTargetGroup, "TargetGroup")
 			wantTGs = append(wantTGs, "<"+id+".TargetGroupFullName>")
+		}
+		if weighted(t, stage, svc) {
+			// Below 100 %, the monolith on the same paths: the other
+			// target group of the service's weighted rule.
+			wantTGs = wantTGs[:1]
+			_, rule := serviceResource(t, tpl, svc, typeListenerRule, "Rule")
+			for _, g := range rule["Properties"].(map[string]any)["Actions"].([]any)[0].(map[string]any)["ForwardConfig"].(map[string]any)["TargetGroups"].([]any) {
+				if id := "<" + g.(map[string]any)["TargetGroupArn"].(map[string]any)["Ref"].(string) + ".TargetGroupFullName>"; id != wantTGs[0] {
+					wantTGs = append(wantTGs, id)
+				}
+			}
 		}
 		for _, w := range rows[y] {
 			props := w["properties"].(map[string]any)

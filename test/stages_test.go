@@ -16,6 +16,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/ecsplit/ecsplit/constructs/microservice"
+	"github.com/ecsplit/ecsplit/constructs/migration"
 	"github.com/ecsplit/ecsplit/internal/albemu"
 	"github.com/ecsplit/ecsplit/stacks"
 )
@@ -36,8 +37,9 @@ func name(ctx map[string]string) string {
 	return n
 }
 
-// TestServiceCounts: one service, target group and pair of rules in the
-// monolith stage, three in the split stage.
+// TestServiceCounts: one service and pair of rules in the monolith stage,
+// three in the split stage; a target group per service, and the
+// monolith's for the paths of the services it shares.
 func TestServiceCounts(t *testing.T) {
 	jsiiTest(t)
 	for _, ctx := range stagesAndCapacities {
@@ -47,9 +49,16 @@ func TestServiceCounts(t *testing.T) {
 			if ctx["stage"] == "split" {
 				want = 3
 			}
-			for _, typ := range []string{typeService, typeTargetGroup, "AWS::ECS::TaskDefinition", "AWS::Logs::LogGroup"} {
+			for _, typ := range []string{typeService, "AWS::ECS::TaskDefinition", "AWS::Logs::LogGroup"} {
 				check(t, typ, func() { s.Services.ResourceCountIs(jsii.String(typ), jsii.Number(want)) })
 			}
+			// The monolith has a target group of its own for the paths of
+			// each service that may be below 100 % (migration.MaxWeightedServices).
+			groups := want
+			if ctx["stage"] != "split" {
+				groups += float64(min(len(stacks.ForumServices), migration.MaxWeightedServices))
+			}
+			check(t, typeTargetGroup, func() { s.Services.ResourceCountIs(jsii.String(typeTargetGroup), jsii.Number(groups)) })
 			// A routing rule and a preview rule per service.
 			check(t, typeListenerRule, func() { s.Services.ResourceCountIs(jsii.String(typeListenerRule), jsii.Number(2*want)) })
 			check(t, "platform has no service", func() { s.Platform.ResourceCountIs(jsii.String(typeService), jsii.Number(0)) })

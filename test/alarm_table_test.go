@@ -30,6 +30,7 @@ type alarmFacts struct {
 	interval          time.Duration // health check interval
 	unhealthyChecks   int           // unhealthy threshold count
 	idleTimeout       time.Duration // the load balancer's
+	latencyFloor      float64       // seconds: the least monolith p99 a comparison divides by
 }
 
 // fire is how long an alarm takes to fire, at the earliest, after the
@@ -45,13 +46,22 @@ func readAlarmFacts(t *testing.T, s *synthesis) alarmFacts {
 	t.Helper()
 	services := s.TemplateMap(t, stacks.ServicesStackName)
 	f := alarmFacts{thresholds: map[string]float64{}}
-	for _, spec := range append(append([]alarmSpec(nil), alarmSpecs...), alarmSpec{suffix: migration.LoadBalancerAlarmSuffix}) {
+	specs := append([]alarmSpec(nil), alarmSpecs...)
+	for _, suffix := range versusSuffixes { // users is below 100 %
+		specs = append(specs, alarmSpec{suffix: suffix})
+	}
+	for _, spec := range append(specs, alarmSpec{suffix: migration.LoadBalancerAlarmSuffix}) {
 		name := stacks.ServicesStackName + "-users-" + spec.suffix
 		if spec.suffix == migration.LoadBalancerAlarmSuffix {
 			name = loadBalancerAlarmName
 		}
 		p := alarmNamed(t, services, name)["Properties"].(map[string]any)
 		f.thresholds[spec.suffix] = p["Threshold"].(float64)
+		if spec.suffix == migration.VersusMonolithLatencySuffix {
+			// The floor of the monolith's p99: IF(... > FLOOR, ..., FLOOR).
+			e := fmt.Sprint(p["Metrics"].([]any)[0].(map[string]any)["Expression"])
+			fmt.Sscan(e[strings.LastIndex(e, ",")+1:], &f.latencyFloor)
+		}
 		f.datapoints, f.evals = int(p["DatapointsToAlarm"].(float64)), int(p["EvaluationPeriods"].(float64))
 		for _, m := range p["Metrics"].([]any) {
 			if ms, ok := m.(map[string]any)["MetricStat"].(map[string]any); ok {
@@ -106,6 +116,11 @@ func alarmTable(f alarmFacts) string {
 		{"slow responses", "slow answers", fmt.Sprintf("`SERVICE-%s` (above %gs)", migration.LatencySuffix, f.thresholds[migration.LatencySuffix]), fire},
 		{"a storm of 4xx, such as a route the service lacks", "the service's 404s where the monolith answered",
 			fmt.Sprintf("`SERVICE-%s` (above %g %%)", migration.ClientErrorRateSuffix, f.thresholds[migration.ClientErrorRateSuffix]), fire},
+		{"a service below 100 % fails or slows more than the monolith on the same paths", "more 5xx, or slower answers, than the monolith's share of the same requests",
+			fmt.Sprintf("`SERVICE-%s` (its rate minus the monolith's, in points, above %g), `SERVICE-%s` (above %g times the monolith's p99, taken as at least %gs)",
+				migration.VersusMonolithErrorRateSuffix, f.thresholds[migration.VersusMonolithErrorRateSuffix],
+				migration.VersusMonolithLatencySuffix, f.thresholds[migration.VersusMonolithLatencySuffix], f.latencyFloor),
+			fire + "; only minutes in which both sides had requests count"},
 	}
 	var b strings.Builder
 	b.WriteString("| failure | what clients get | alarms that see it | how soon |\n|---|---|---|---|\n")

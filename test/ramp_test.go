@@ -13,7 +13,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/ecsplit/ecsplit/constructs/migration"
-	"github.com/ecsplit/ecsplit/internal/ramp/lambda"
+	"github.com/ecsplit/ecsplit/constructs/ramp/lambda"
 	"github.com/ecsplit/ecsplit/internal/transition"
 )
 

@@ -12,7 +12,7 @@ import (
 	"github.com/ecsplit/ecsplit/internal/corpus"
 	"github.com/ecsplit/ecsplit/internal/deploy"
 	"github.com/ecsplit/ecsplit/internal/probe"
-	"github.com/ecsplit/ecsplit/internal/ramp"
+	"github.com/ecsplit/ecsplit/constructs/ramp"
 	"github.com/ecsplit/ecsplit/internal/transition"
 )
 

@@ -3,7 +3,7 @@ package migration
 import (
 	"time"
 
-	"github.com/ecsplit/ecsplit/internal/ramp"
+	"github.com/ecsplit/ecsplit/constructs/ramp"
 )
 
 // Defaults for Props. Each is documented on the field it fills.

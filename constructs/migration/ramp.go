@@ -12,8 +12,8 @@ import (
 
 	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
 	"github.com/ecsplit/ecsplit/constructs/microservice"
-	"github.com/ecsplit/ecsplit/internal/ramp"
-	"github.com/ecsplit/ecsplit/internal/ramp/lambda"
+	"github.com/ecsplit/ecsplit/constructs/ramp"
+	"github.com/ecsplit/ecsplit/constructs/ramp/lambda"
 )
 
 // Ramp is a hands-off cutover: one deploy moves each extracted service

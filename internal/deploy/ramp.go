@@ -14,8 +14,8 @@ import (
 	"github.com/ecsplit/ecsplit/internal/albemu"
 	"github.com/ecsplit/ecsplit/internal/awsemu"
 	"github.com/ecsplit/ecsplit/internal/cfn"
-	"github.com/ecsplit/ecsplit/internal/ramp"
-	"github.com/ecsplit/ecsplit/internal/ramp/lambda"
+	"github.com/ecsplit/ecsplit/constructs/ramp"
+	"github.com/ecsplit/ecsplit/constructs/ramp/lambda"
 	"github.com/ecsplit/ecsplit/internal/transition"
 )
 

@@ -80,8 +80,8 @@ const (
 		"https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-custom-resources-lambda.html; " +
 		"https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html; " +
 		"https://docs.aws.amazon.com/cdk/v2/guide/bootstrapping-env.html"
-	// docRamp: the calls of the ramp's handler (internal/ramp,
-	// internal/ramp/lambda): DescribeRules of the listener (no
+	// docRamp: the calls of the ramp's handler (constructs/ramp,
+	// constructs/ramp/lambda): DescribeRules of the listener (no
 	// resource-level permissions: Resource "*"), ModifyRule of the rule
 	// at the ramp's priority, DescribeAlarms of the named alarms (resource
 	// type alarm), DescribeStacks of its stack (the event's StackId) and

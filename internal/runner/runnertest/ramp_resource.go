@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ecsplit/ecsplit/internal/ramp/lambda"
+	"github.com/ecsplit/ecsplit/constructs/ramp/lambda"
 )
 
 // RampType is the CloudFormation type of a ramp.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ecsplit/ecsplit/internal/ramp"
+	"github.com/ecsplit/ecsplit/constructs/ramp"
 )
 
 // The names of the ramp resource's properties. CloudFormation passes

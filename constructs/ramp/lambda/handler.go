@@ -16,7 +16,7 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
-	"github.com/ecsplit/ecsplit/internal/ramp"
+	"github.com/ecsplit/ecsplit/constructs/ramp"
 )
 
 // Event is a CloudFormation custom resource request, and the Progress of

@@ -16,7 +16,7 @@ import (
 	"github.com/ecsplit/ecsplit/internal/awsemu"
 	"github.com/ecsplit/ecsplit/internal/corpus"
 	"github.com/ecsplit/ecsplit/internal/probe"
-	"github.com/ecsplit/ecsplit/internal/ramp"
+	"github.com/ecsplit/ecsplit/constructs/ramp"
 	"github.com/ecsplit/ecsplit/internal/runner"
 	"github.com/ecsplit/ecsplit/internal/runner/runnertest"
 )

@@ -10,7 +10,7 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
-	"github.com/ecsplit/ecsplit/internal/ramp"
+	"github.com/ecsplit/ecsplit/constructs/ramp"
 )
 
 // clients are the AWS clients a ramp function calls.

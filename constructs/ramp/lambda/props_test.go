@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecsplit/ecsplit/internal/ramp"
+	"github.com/ecsplit/ecsplit/constructs/ramp"
 )
 
 func usersProps() map[string]any {

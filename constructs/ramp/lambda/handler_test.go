@@ -13,7 +13,7 @@ import (
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
-	"github.com/ecsplit/ecsplit/internal/ramp"
+	"github.com/ecsplit/ecsplit/constructs/ramp"
 )
 
 func TestHandleRampsUpAndAnswers(t *testing.T) {

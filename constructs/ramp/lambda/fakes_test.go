@@ -21,7 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
-	"github.com/ecsplit/ecsplit/internal/ramp"
+	"github.com/ecsplit/ecsplit/constructs/ramp"
 )
 
 const (

@@ -64,6 +64,6 @@ func TestRampTimeline(t *testing.T) {
 		return
 	}
 	if got := readme[begin+len(timelineBegin) : end]; got != want {
-		t.Errorf("README.md's ramp timeline is stale: go test ./internal/ramp/ -run TestRampTimeline -update-readme\nwant:\n%s", want)
+		t.Errorf("README.md's ramp timeline is stale: go test ./constructs/ramp/ -run TestRampTimeline -update-readme\nwant:\n%s", want)
 	}
 }

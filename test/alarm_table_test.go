@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,15 +24,20 @@ const (
 	alarmTableEnd   = "<!-- end of alarm table -->\n"
 )
 
+// marginRE finds the margin of a rate comparison's expression: the
+// difference of the two rates, (FILL(..) - FILL(..)), compared with it.
+var marginRE = regexp.MustCompile(`, 0\)\) > ([0-9.]+),`)
+
 // alarmFacts are what the templates say of one service's alarms.
 type alarmFacts struct {
 	period            time.Duration // of every alarm's metrics
 	datapoints, evals int           // M of N
 	thresholds        map[string]float64
-	interval          time.Duration // health check interval
-	unhealthyChecks   int           // unhealthy threshold count
-	idleTimeout       time.Duration // the load balancer's
-	latencyFloor      float64       // seconds: the least monolith p99 a comparison divides by
+	interval          time.Duration      // health check interval
+	unhealthyChecks   int                // unhealthy threshold count
+	idleTimeout       time.Duration      // the load balancer's
+	latencyFloor      float64            // seconds: the least monolith p99 a comparison divides by
+	margins           map[string]float64 // points: a rate comparison's margin, by suffix
 }
 
 // fire is how long an alarm takes to fire, at the earliest, after the
@@ -45,7 +52,7 @@ func (f alarmFacts) unhealthy() time.Duration { return time.Duration(f.unhealthy
 func readAlarmFacts(t *testing.T, s *synthesis) alarmFacts {
 	t.Helper()
 	services := s.TemplateMap(t, stacks.ServicesStackName)
-	f := alarmFacts{thresholds: map[string]float64{}}
+	f := alarmFacts{thresholds: map[string]float64{}, margins: map[string]float64{}}
 	specs := append([]alarmSpec(nil), alarmSpecs...)
 	for _, suffix := range versusSuffixes { // users is below 100 %
 		specs = append(specs, alarmSpec{suffix: suffix})
@@ -57,6 +64,16 @@ func readAlarmFacts(t *testing.T, s *synthesis) alarmFacts {
 		}
 		p := alarmNamed(t, services, name)["Properties"].(map[string]any)
 		f.thresholds[spec.suffix] = p["Threshold"].(float64)
+		if spec.suffix == migration.VersusMonolithErrorRateSuffix || spec.suffix == migration.VersusMonolithClientErrorRateSuffix {
+			// IF(both sides, IF(DIFF > MARGIN, DIFF / STDERR, 0)): the
+			// threshold is in standard errors, the margin in points.
+			e := fmt.Sprint(p["Metrics"].([]any)[0].(map[string]any)["Expression"])
+			m := marginRE.FindStringSubmatch(e)
+			if m == nil {
+				t.Fatalf("%s: no margin in %q", name, e)
+			}
+			f.margins[spec.suffix], _ = strconv.ParseFloat(m[1], 64)
+		}
 		if spec.suffix == migration.VersusMonolithLatencySuffix {
 			// The floor of the monolith's p99: IF(... > FLOOR, ..., FLOOR).
 			e := fmt.Sprint(p["Metrics"].([]any)[0].(map[string]any)["Expression"])
@@ -116,9 +133,10 @@ func alarmTable(f alarmFacts) string {
 		{"slow responses", "slow answers", fmt.Sprintf("`SERVICE-%s` (above %gs)", migration.LatencySuffix, f.thresholds[migration.LatencySuffix]), fire},
 		{"a storm of 4xx, such as a route the service lacks", "the service's 404s where the monolith answered",
 			fmt.Sprintf("`SERVICE-%s` (above %g %%)", migration.ClientErrorRateSuffix, f.thresholds[migration.ClientErrorRateSuffix]), fire},
-		{"a service below 100 % fails or slows more than the monolith on the same paths", "more 5xx, or slower answers, than the monolith's share of the same requests",
-			fmt.Sprintf("`SERVICE-%s` (its rate minus the monolith's, in points, above %g), `SERVICE-%s` (above %g times the monolith's p99, taken as at least %gs)",
-				migration.VersusMonolithErrorRateSuffix, f.thresholds[migration.VersusMonolithErrorRateSuffix],
+		{"a service below 100 % fails, misses routes or slows more than the monolith on the same paths", "more 5xx or 4xx, or slower answers, than the monolith's share of the same requests",
+			fmt.Sprintf("`SERVICE-%s` (its rate more than %g point and %g standard errors above the monolith's), `SERVICE-%s` (its 4xx rate more than %g points and %g standard errors above), `SERVICE-%s` (above %g times the monolith's p99, taken as at least %gs)",
+				migration.VersusMonolithErrorRateSuffix, f.margins[migration.VersusMonolithErrorRateSuffix], f.thresholds[migration.VersusMonolithErrorRateSuffix],
+				migration.VersusMonolithClientErrorRateSuffix, f.margins[migration.VersusMonolithClientErrorRateSuffix], f.thresholds[migration.VersusMonolithClientErrorRateSuffix],
 				migration.VersusMonolithLatencySuffix, f.thresholds[migration.VersusMonolithLatencySuffix], f.latencyFloor),
 			fire + "; only minutes in which both sides had requests count"},
 	}

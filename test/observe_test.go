@@ -174,7 +174,7 @@ func TestAlarms(t *testing.T) {
 				}
 			}
 			if weighted(t, stage, svc) {
-				for _, suffix := range []string{migration.VersusMonolithErrorRateSuffix, migration.VersusMonolithLatencySuffix} {
+				for _, suffix := range []string{migration.VersusMonolithErrorRateSuffix, migration.VersusMonolithLatencySuffix, migration.VersusMonolithClientErrorRateSuffix} {
 					names = append(names, fmt.Sprintf("%s-%s-%s", stacks.ServicesStackName, svc, suffix))
 				}
 			}

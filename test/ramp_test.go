@@ -112,10 +112,16 @@ func TestRampTemplate(t *testing.T) {
 		for _, a := range props[lambda.PropAlarmNames].([]any) {
 			alarms = append(alarms, alarmName(t, tpl, a))
 		}
-		for _, suffix := range []string{"-" + name + "-error-rate", "-" + name + "-latency-p99", "-load-balancer-5xx"} {
+		// users is at 100 %: with a ramp its steps are compared with the
+		// monolith on its paths all the same.
+		for _, suffix := range []string{"-" + name + "-error-rate", "-" + name + "-latency-p99", "-load-balancer-5xx",
+			"-" + name + "-error-rate-vs-monolith", "-" + name + "-client-error-rate-vs-monolith", "-" + name + "-latency-p99-vs-monolith"} {
 			if !slices.ContainsFunc(alarms, func(a string) bool { return strings.HasSuffix(a, suffix) }) {
 				t.Errorf("ramp of %s is not judged by its alarm *%s: %v", name, suffix, alarms)
 			}
+		}
+		if slices.ContainsFunc(alarms, func(a string) bool { return strings.HasSuffix(a, "-"+name+"-client-error-rate") }) {
+			t.Errorf("ramp of %s is judged by its absolute 4xx rate, which its comparison with the monolith replaces: %v", name, alarms)
 		}
 		if slices.ContainsFunc(alarms, func(a string) bool { return strings.Contains(a, "-monolith-") }) {
 			t.Errorf("ramp of %s is judged by the monolith's alarms, which cover all of its paths: %v", name, alarms)

@@ -26,8 +26,8 @@ import (
 // the monolith's share of them goes to a target group of the monolith's
 // own (Migration.MonolithTargetGroups), and two alarms compare the sides.
 
-// versusSuffixes are the suffixes of the two comparison alarms.
-var versusSuffixes = []string{migration.VersusMonolithErrorRateSuffix, migration.VersusMonolithLatencySuffix}
+// versusSuffixes are the suffixes of the three comparison alarms.
+var versusSuffixes = []string{migration.VersusMonolithErrorRateSuffix, migration.VersusMonolithLatencySuffix, migration.VersusMonolithClientErrorRateSuffix}
 
 // refOf returns the logical id a {"Ref": ID} names, "" for anything else.
 func refOf(v any) string {
@@ -161,8 +161,14 @@ func TestVersusMonolithTemplate(t *testing.T) {
 
 	// The comparison alarms.
 	_, users := serviceResource(t, tpl, "users", typeService, "Service")
-	thresholds := map[string]float64{migration.VersusMonolithErrorRateSuffix: migration.DefaultVersusMonolithErrorMargin,
-		migration.VersusMonolithLatencySuffix: migration.DefaultVersusMonolithLatencyFactor}
+	// The rate comparisons fire above VersusMonolithZScore standard
+	// errors, their margins inside the expression; the latency's at its
+	// factor.
+	thresholds := map[string]float64{migration.VersusMonolithErrorRateSuffix: migration.VersusMonolithZScore,
+		migration.VersusMonolithLatencySuffix:         migration.DefaultVersusMonolithLatencyFactor,
+		migration.VersusMonolithClientErrorRateSuffix: migration.VersusMonolithZScore}
+	margins := map[string]float64{migration.VersusMonolithErrorRateSuffix: migration.DefaultVersusMonolithErrorMargin,
+		migration.VersusMonolithClientErrorRateSuffix: migration.DefaultVersusMonolithClientErrorMargin}
 	for _, suffix := range versusSuffixes {
 		name := stacks.ServicesStackName + "-users-" + suffix
 		alarm := alarmNamed(t, tpl, name)
@@ -189,6 +195,9 @@ func TestVersusMonolithTemplate(t *testing.T) {
 		if !strings.HasPrefix(top, "IF(FILL(") || !strings.Contains(top, " AND FILL(") {
 			t.Errorf("%s: expression %q does not judge only the periods with data on both sides", name, top)
 		}
+		if margin, ok := margins[suffix]; ok && (!strings.Contains(top, fmt.Sprintf(") > %g, ", margin)) || !strings.Contains(top, "^ 0.5")) {
+			t.Errorf("%s: expression %q does not gate the standard errors on a difference above the margin %g", name, top, margin)
+		}
 		if suffix == migration.VersusMonolithLatencySuffix && !strings.Contains(top, fmt.Sprintf("> %g,", migration.DefaultVersusMonolithLatencyFloor.Seconds())) {
 			t.Errorf("%s: expression %q does not floor the monolith's p99 at %s", name, top, migration.DefaultVersusMonolithLatencyFloor)
 		}
@@ -211,11 +220,11 @@ func TestVersusMonolithTemplate(t *testing.T) {
 
 	// The Go side: the ramp reads these.
 	ua, ma := m.Alarms["users"], m.Alarms["monolith"]
-	if ua.VersusMonolithErrorRate == nil || ua.VersusMonolithLatency == nil || len(ua.All()) != 7 {
-		t.Errorf("users' alarms: versus %v %v, All() %d, want both and 7", ua.VersusMonolithErrorRate, ua.VersusMonolithLatency, len(ua.All()))
+	if ua.VersusMonolithErrorRate == nil || ua.VersusMonolithLatency == nil || ua.VersusMonolithClientErrorRate == nil || len(ua.All()) != 8 {
+		t.Errorf("users' alarms: versus %v %v %v, All() %d, want the three and 8", ua.VersusMonolithErrorRate, ua.VersusMonolithLatency, ua.VersusMonolithClientErrorRate, len(ua.All()))
 	}
-	if ma.VersusMonolithErrorRate != nil || ma.VersusMonolithLatency != nil || len(ma.All()) != 5 {
-		t.Errorf("the monolith's alarms: versus %v %v, All() %d, want none and 5", ma.VersusMonolithErrorRate, ma.VersusMonolithLatency, len(ma.All()))
+	if ma.VersusMonolithErrorRate != nil || ma.VersusMonolithLatency != nil || ma.VersusMonolithClientErrorRate != nil || len(ma.All()) != 5 {
+		t.Errorf("the monolith's alarms: versus %v %v %v, All() %d, want none and 5", ma.VersusMonolithErrorRate, ma.VersusMonolithLatency, ma.VersusMonolithClientErrorRate, len(ma.All()))
 	}
 }
 
@@ -376,26 +385,35 @@ func versusFixture(t *testing.T, a migration.Alarms) map[string]any {
 func TestVersusMonolithDefaultsOverridable(t *testing.T) {
 	jsiiTest(t)
 	for _, c := range []struct {
-		name                  string
-		alarms                migration.Alarms
-		margin, factor, floor float64
+		name                          string
+		alarms                        migration.Alarms
+		margin, factor, floor, client float64
 	}{
 		{"defaults", migration.Alarms{}, migration.DefaultVersusMonolithErrorMargin, migration.DefaultVersusMonolithLatencyFactor,
-			migration.DefaultVersusMonolithLatencyFloor.Seconds()},
-		{"overrides", migration.Alarms{VersusMonolithErrorMargin: 2.5, VersusMonolithLatencyFactor: 2, VersusMonolithLatencyFloor: 250 * time.Millisecond},
-			2.5, 2, 0.25},
+			migration.DefaultVersusMonolithLatencyFloor.Seconds(), migration.DefaultVersusMonolithClientErrorMargin},
+		{"overrides", migration.Alarms{VersusMonolithErrorMargin: 2.5, VersusMonolithLatencyFactor: 2, VersusMonolithLatencyFloor: 250 * time.Millisecond,
+			VersusMonolithClientErrorMargin: 12}, 2.5, 2, 0.25, 12},
 	} {
 		tpl := versusFixture(t, c.alarms)
 		_, mono := resourceWithPrefix(t, tpl, typeService, "Mmonolith")
 		if n := len(mono["Properties"].(map[string]any)["LoadBalancers"].([]any)); n != 2 {
 			t.Errorf("%s: the monolith is registered in %d target groups, want its own and one for users' paths", c.name, n)
 		}
-		for suffix, want := range map[string]float64{migration.VersusMonolithErrorRateSuffix: c.margin, migration.VersusMonolithLatencySuffix: c.factor} {
+		for suffix, want := range map[string]float64{migration.VersusMonolithErrorRateSuffix: c.margin, migration.VersusMonolithLatencySuffix: c.factor,
+			migration.VersusMonolithClientErrorRateSuffix: c.client} {
 			p := alarmNamed(t, tpl, "Validation-users-"+suffix)["Properties"].(map[string]any)
-			if p["Threshold"] != want {
-				t.Errorf("%s: %s threshold %v, want %v", c.name, suffix, p["Threshold"], want)
+			e := fmt.Sprint(p["Metrics"].([]any)[0].(map[string]any)["Expression"])
+			switch suffix {
+			case migration.VersusMonolithLatencySuffix:
+				if p["Threshold"] != want {
+					t.Errorf("%s: %s threshold %v, want %v", c.name, suffix, p["Threshold"], want)
+				}
+			default: // the margin is in the expression
+				if !strings.Contains(e, fmt.Sprintf(") > %g, ", want)) {
+					t.Errorf("%s: %s expression %q has no margin %g", c.name, suffix, e, want)
+				}
 			}
-			if e := fmt.Sprint(p["Metrics"].([]any)[0].(map[string]any)["Expression"]); suffix == migration.VersusMonolithLatencySuffix && !strings.Contains(e, fmt.Sprintf("> %g,", c.floor)) {
+			if suffix == migration.VersusMonolithLatencySuffix && !strings.Contains(e, fmt.Sprintf("> %g,", c.floor)) {
 				t.Errorf("%s: latency comparison %q does not floor the monolith's p99 at %gs", c.name, e, c.floor)
 			}
 		}
@@ -408,6 +426,7 @@ func TestVersusMonolithDefaultsOverridable(t *testing.T) {
 	}{
 		{"margin negative", mig(func(p *migration.Props) { p.Alarms.VersusMonolithErrorMargin = -1 }), []string{"Alarms.VersusMonolithErrorMargin", "got -1"}},
 		{"margin above 100", mig(func(p *migration.Props) { p.Alarms.VersusMonolithErrorMargin = 150 }), []string{"Alarms.VersusMonolithErrorMargin", "got 150"}},
+		{"client margin zero or less", mig(func(p *migration.Props) { p.Alarms.VersusMonolithClientErrorMargin = -5 }), []string{"Alarms.VersusMonolithClientErrorMargin", "got -5"}},
 		{"factor below 1", mig(func(p *migration.Props) { p.Alarms.VersusMonolithLatencyFactor = 0.5 }), []string{"Alarms.VersusMonolithLatencyFactor", "got 0.5"}},
 		{"floor not whole milliseconds", mig(func(p *migration.Props) { p.Alarms.VersusMonolithLatencyFloor = 1500 * time.Microsecond }), []string{"Alarms.VersusMonolithLatencyFloor", "got 1.5ms"}},
 		{"monolith ExtraTargetGroups set", mig(func(p *migration.Props) { p.Monolith.ExtraTargetGroups = 1 }), []string{"Monolith.ExtraTargetGroups", "set by the migration"}},

@@ -59,9 +59,10 @@ type Alarms struct {
 	// VersusMonolithErrorMargin is how many percentage points the error
 	// rate of a service below 100 % (as ErrorRatePercent counts it) may
 	// exceed the monolith's on the same paths, in the same period, before
-	// its error-rate-vs-monolith alarm fires; a period in which either
-	// side has no request is no breach. From above 0 to 100.
-	// Default: DefaultVersusMonolithErrorMargin.
+	// its error-rate-vs-monolith alarm counts the period as a breach, if
+	// the difference is also VersusMonolithZScore standard errors (not
+	// chance); a period in which either side has no request is no breach.
+	// From above 0 to 100. Default: DefaultVersusMonolithErrorMargin.
 	VersusMonolithErrorMargin float64
 	// VersusMonolithLatencyFactor is how many times the monolith's p99 on
 	// the same paths the p99 of a service below 100 % may reach before its
@@ -69,6 +70,14 @@ type Alarms struct {
 	// has no request is no breach. At least 1.
 	// Default: DefaultVersusMonolithLatencyFactor.
 	VersusMonolithLatencyFactor float64
+	// VersusMonolithClientErrorMargin is how many percentage points the
+	// rate of 4xx answers of a service below 100 % may exceed the
+	// monolith's on the same paths, in the same period, before its
+	// client-error-rate-vs-monolith alarm counts the period as a breach,
+	// if the difference is also VersusMonolithZScore standard errors; a
+	// period in which either side has no request is no breach. From above
+	// 0 to 100. Default: DefaultVersusMonolithClientErrorMargin.
+	VersusMonolithClientErrorMargin float64
 	// VersusMonolithLatencyFloor is the least monolith p99 that the
 	// latency comparison divides by, so that a monolith answering in
 	// milliseconds does not make noise a breach: whole milliseconds, at
@@ -108,6 +117,14 @@ type Alarms struct {
 	Email string
 }
 
+// VersusMonolithZScore is how many standard errors a service's error or
+// 4xx rate must lie above the monolith's on the same paths, besides the
+// margin (Alarms.VersusMonolithErrorMargin, VersusMonolithClientErrorMargin),
+// for its comparison alarm to count a period as a breach: at 3, chance
+// alone breaches about one period in 700, and three of five periods
+// practically never.
+const VersusMonolithZScore = 3.0
+
 // The suffixes of a service's alarm names, PREFIX-SERVICE-SUFFIX, and the
 // name of the load balancer's alarm, PREFIX-LoadBalancerAlarmSuffix. The
 // VersusMonolith suffixes name the alarms that compare a service below
@@ -120,7 +137,9 @@ const (
 	NoHealthyHostsSuffix          = "no-healthy-hosts"
 	VersusMonolithErrorRateSuffix = "error-rate-vs-monolith"
 	VersusMonolithLatencySuffix   = "latency-p99-vs-monolith"
-	LoadBalancerAlarmSuffix       = "load-balancer-5xx"
+	// VersusMonolithClientErrorRateSuffix is the longest suffix.
+	VersusMonolithClientErrorRateSuffix = "client-error-rate-vs-monolith"
+	LoadBalancerAlarmSuffix             = "load-balancer-5xx"
 )
 
 // ServiceAlarms are the alarms on one service's target group.
@@ -156,6 +175,13 @@ type ServiceAlarms struct {
 	// a period in which either side has no request is no breach. Nil when
 	// VersusMonolithErrorRate is.
 	VersusMonolithLatency awscloudwatch.Alarm
+	// VersusMonolithClientErrorRate fires when the rate of the service's
+	// 4xx answers is more than Alarms.VersusMonolithClientErrorMargin
+	// percentage points above the monolith's on the same paths: a route
+	// the service misses, where the monolith answered. A period in which
+	// either side has no request is no breach; nil when
+	// VersusMonolithErrorRate is.
+	VersusMonolithClientErrorRate awscloudwatch.Alarm
 }
 
 // All returns the alarms in a fixed order: error rate, client error rate,
@@ -163,7 +189,7 @@ type ServiceAlarms struct {
 // compared with the monolith, error rate and latency versus the monolith.
 func (a *ServiceAlarms) All() []awscloudwatch.Alarm {
 	all := []awscloudwatch.Alarm{a.ErrorRate, a.ClientErrorRate, a.Latency, a.UnhealthyHosts, a.NoHealthyHosts}
-	for _, al := range []awscloudwatch.Alarm{a.VersusMonolithErrorRate, a.VersusMonolithLatency} {
+	for _, al := range []awscloudwatch.Alarm{a.VersusMonolithErrorRate, a.VersusMonolithLatency, a.VersusMonolithClientErrorRate} {
 		if al != nil {
 			all = append(all, al)
 		}
@@ -352,7 +378,7 @@ func (am *alarmMaker) newAlarms(s *microservice.Service, m, same *serviceMetrics
 			m.healthy, 1, awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD),
 	}
 	if same != nil {
-		sa.VersusMonolithErrorRate, sa.VersusMonolithLatency = am.newVersusAlarms(s, m, same)
+		sa.VersusMonolithErrorRate, sa.VersusMonolithLatency, sa.VersusMonolithClientErrorRate = am.newVersusAlarms(s, m, same)
 	}
 	if !a.NoDeploymentRollback {
 		svc := s.CfnService()
@@ -375,19 +401,35 @@ func (am *alarmMaker) newAlarms(s *microservice.Service, m, same *serviceMetrics
 // monolith's. Each judges only the periods in which both sides have
 // requests (IF without an else drops the others, which the alarm treats
 // as fine): a side without traffic proves nothing.
-func (am *alarmMaker) newVersusAlarms(s *microservice.Service, m, same *serviceMetrics) (errorRate, latency awscloudwatch.Alarm) {
+func (am *alarmMaker) newVersusAlarms(s *microservice.Service, m, same *serviceMetrics) (errorRate, latency, clientErrorRate awscloudwatch.Alarm) {
 	a := am.a
 	reqS, reqM := "requests_"+m.id, "requests_"+same.id
 	both := fmt.Sprintf("FILL(%s, 0) > 0 AND FILL(%s, 0) > 0", reqS, reqM)
-	rateS, rateM := "error_rate_"+m.id, "error_rate_"+same.id
-	diff := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
-		Expression: jsii.String(fmt.Sprintf("IF(%s, FILL(%s, 0) - FILL(%s, 0))", both, rateS, rateM)),
-		UsingMetrics: &map[string]awscloudwatch.IMetric{
-			reqS: m.requests, reqM: same.requests, rateS: m.errorRate, rateM: same.errorRate,
-		},
-		Label:  jsii.String(fmt.Sprintf("%s 5xx %% minus %s's on the same paths", s.Name, same.name)),
-		Period: every(a.Period),
-	})
+	// excess judges a rate of service s (a percentage of its requests)
+	// against the monolith's on the same paths, in the periods with
+	// requests on both sides: when the service's lies more than margin
+	// points above, it is how many standard errors above (a
+	// two-proportion z-test with the pooled rate), and 0 otherwise. The
+	// alarm fires above VersusMonolithZScore: the few requests a small
+	// share gets in a period make differences of several points by chance
+	// alone, which the margin alone would take for a fault.
+	excess := func(what, key string, rateS, rateM awscloudwatch.IMetric, margin float64) awscloudwatch.MathExpression {
+		idS, idM := key+"_"+m.id, key+"_"+same.id
+		nS, nM := fmt.Sprintf("FILL(%s, 0)", reqS), fmt.Sprintf("FILL(%s, 0)", reqM)
+		rS, rM := fmt.Sprintf("FILL(%s, 0)", idS), fmt.Sprintf("FILL(%s, 0)", idM)
+		diff := fmt.Sprintf("(%s - %s)", rS, rM)
+		pooled := fmt.Sprintf("((%s * %s + %s * %s) / (100 * (%s + %s)))", rS, nS, rM, nM, nS, nM)
+		stderr := fmt.Sprintf("(100 * ((%[1]s * (1 - %[1]s) * (1 / %[2]s + 1 / %[3]s)) ^ 0.5))", pooled, nS, nM)
+		return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+			Expression: jsii.String(fmt.Sprintf("IF(%s, IF(%s > %g, %s / %s, 0))", both, diff, margin, diff, stderr)),
+			UsingMetrics: &map[string]awscloudwatch.IMetric{
+				reqS: m.requests, reqM: same.requests, idS: rateS, idM: rateM,
+			},
+			Label:  jsii.String(fmt.Sprintf("%s %s %%, standard errors above %s's on the same paths", s.Name, what, same.name)),
+			Period: every(a.Period),
+		})
+	}
+	diff := excess("5xx", "error_rate", m.errorRate, same.errorRate, a.VersusMonolithErrorMargin)
 	p99S, p99M := "p99_"+m.id, "p99_"+same.id
 	floor := a.VersusMonolithLatencyFloor.Seconds()
 	ratio := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
@@ -399,12 +441,17 @@ func (am *alarmMaker) newVersusAlarms(s *microservice.Service, m, same *serviceM
 	})
 	prefix := s.Name + "-"
 	errorRate = am.alarm(s, "VersusMonolithErrorRateAlarm", prefix+VersusMonolithErrorRateSuffix,
-		fmt.Sprintf("ecsplit: %s's error rate (its tasks' 5xx and failed connections, per request) is more than %g percentage points above %s's on the same paths",
-			s.Name, a.VersusMonolithErrorMargin, same.name),
-		diff, a.VersusMonolithErrorMargin, awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD)
+		fmt.Sprintf("ecsplit: %s's error rate (its tasks' 5xx and failed connections, per request) is more than %g percentage points, and %g standard errors, above %s's on the same paths",
+			s.Name, a.VersusMonolithErrorMargin, VersusMonolithZScore, same.name),
+		diff, VersusMonolithZScore, awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD)
 	latency = am.alarm(s, "VersusMonolithLatencyAlarm", prefix+VersusMonolithLatencySuffix,
 		fmt.Sprintf("ecsplit: %s's p99 response time is more than %g times %s's on the same paths (taken as at least %s)",
 			s.Name, a.VersusMonolithLatencyFactor, same.name, a.VersusMonolithLatencyFloor),
 		ratio, a.VersusMonolithLatencyFactor, awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD)
-	return errorRate, latency
+	clientErrorRate = am.alarm(s, "VersusMonolithClientErrorRateAlarm", prefix+VersusMonolithClientErrorRateSuffix,
+		fmt.Sprintf("ecsplit: the rate of %s's 4xx answers is more than %g percentage points, and %g standard errors, above %s's on the same paths",
+			s.Name, a.VersusMonolithClientErrorMargin, VersusMonolithZScore, same.name),
+		excess("4xx", "client_error_rate", m.clientErrorRate, same.clientErrorRate, a.VersusMonolithClientErrorMargin), VersusMonolithZScore,
+		awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD)
+	return errorRate, latency, clientErrorRate
 }

@@ -40,6 +40,13 @@ const (
 	// service that fails 1.5 % of the requests the monolith fails 0.2 % of
 	// (on the same paths, in the same minutes) is judged worse.
 	DefaultVersusMonolithErrorMargin = 1.0
+	// DefaultVersusMonolithClientErrorMargin is how many percentage
+	// points the rate of a service's 4xx answers may exceed the
+	// monolith's on the same paths before its
+	// client-error-rate-vs-monolith alarm fires: five points, well above
+	// the noise of a share's sample, well below the storm of 404s of a
+	// route the service misses.
+	DefaultVersusMonolithClientErrorMargin = 5.0
 	// DefaultVersusMonolithLatencyFactor is how many times the monolith's
 	// p99 on the same paths a service's p99 may reach before its
 	// latency-p99-vs-monolith alarm fires.

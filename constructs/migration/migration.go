@@ -157,7 +157,7 @@ func New(scope constructs.Construct, id string, props *Props) *Migration {
 		m.Monolith = microservice.New(m, mono.Name, &mono)
 		m.Services[mono.Name] = m.Monolith
 	}
-	slots := weightedSlots(p.State, m.names, len(p.Services))
+	slots := weightedSlots(p.State, m.names, len(p.Services), p.Ramp.on())
 	for _, svc := range plan[1:] {
 		percent, extracted := p.State.Percent(svc.Name)
 		if !extracted {
@@ -168,7 +168,7 @@ func New(scope constructs.Construct, id string, props *Props) *Migration {
 			// monolith's (checked), and its rules come first.
 			svc.Inside = m.Monolith.Name
 		}
-		if percent < 100 {
+		if weighted(percent, p.Ramp.on()) {
 			// The rest goes to the monolith, on its target group for
 			// these paths, which a rollback from the retired state may be
 			// creating again: the rule waits for it too.
@@ -207,14 +207,22 @@ func monolithTargetGroups(services int) int {
 	return min(services, MaxWeightedServices)
 }
 
+// weighted reports whether a service extracted at percent has a weighted
+// rule, with the monolith's share on the monolith's target group for its
+// paths and the comparisons with it: below 100 %, and at 100 % too while
+// a ramp may run (Props.Ramp), so that the steps of a ramp to 100 % are
+// judged against the monolith on the same paths (the rule then sends the
+// monolith 0 %).
+func weighted(percent int, ramp bool) bool { return percent < 100 || ramp }
+
 // weightedSlots says which of the monolith's extra target groups (its
 // ExtraTargetGroups, for a plan of the services names) takes the monolith's
-// share of each service below 100 % in state, by name: the service's
+// share of each weighted service of state (see weighted), by name: the service's
 // place in the plan modulo their number, or the next free one. A plan of
 // at most MaxWeightedServices services thus gives each service the same
 // target group in every state. Services beyond the slots get none (the
 // plan's check refuses such a state).
-func weightedSlots(state State, names []string, services int) map[string]int {
+func weightedSlots(state State, names []string, services int, ramp bool) map[string]int {
 	slots := monolithTargetGroups(services)
 	out := map[string]int{}
 	if state.Retired || slots == 0 {
@@ -222,7 +230,7 @@ func weightedSlots(state State, names []string, services int) map[string]int {
 	}
 	taken := make([]bool, slots)
 	for i, name := range names {
-		if percent, ok := state.Percent(name); !ok || percent == 100 {
+		if percent, ok := state.Percent(name); !ok || !weighted(percent, ramp) {
 			continue
 		}
 		for k := range slots {

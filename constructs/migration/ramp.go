@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -20,10 +21,17 @@ import (
 // from the share its weighted listener rule has when the stack deploys
 // (the live share) to its share in the state, through each of Steps that
 // lies between them, baking Bake at each step. A bake fails when one of
-// the service's alarms, or the load balancer's, is in ALARM: the ramp then
-// puts the live share back at once, and the deploy fails, so
-// CloudFormation rolls the stack back. Going down, as a rollback does,
-// goes straight to the state's share.
+// the alarms that judge it is in ALARM: the service's (its comparisons
+// with the monolith on the same paths among them, but not its absolute
+// client-error rate, which its comparison replaces) and the load
+// balancer's. The ramp then puts the live share back at once, and the
+// deploy fails, so CloudFormation rolls the stack back. Going down, as a
+// rollback does, goes straight to the state's share.
+//
+// While a ramp is set, every extracted service has a weighted rule, at
+// 100 % too (the monolith's target group for its paths then weighs 0), so
+// that the steps of a ramp to 100 % are compared with the monolith; at
+// most MaxWeightedServices services may then be extracted at once.
 //
 // The ramp is a CloudFormation custom resource per extracted service,
 // backed by one Go function (provided.al2023, built from
@@ -129,7 +137,7 @@ func (m *Migration) addRamps(p Props) {
 			continue
 		}
 		j := judged{svc: svc}
-		for _, a := range append(m.Alarms[name].All(), m.LoadBalancerAlarm) {
+		for _, a := range rampJudges(m.Alarms[name], m.LoadBalancerAlarm) {
 			j.alarms = append(j.alarms, *a.AlarmName())
 			j.deps = append(j.deps, a)
 		}
@@ -152,7 +160,7 @@ func (m *Migration) addRamps(p Props) {
 				lambda.PropListenerArn:            p.Platform.Listener.ListenerArn(),
 				lambda.PropPriority:               fmt.Sprint(j.svc.Priority),
 				lambda.PropServiceTargetGroupArn:  j.svc.TargetGroup.TargetGroupArn(),
-				lambda.PropMonolithTargetGroupArn: m.Monolith.TargetGroup.TargetGroupArn(),
+				lambda.PropMonolithTargetGroupArn: m.MonolithTargetGroups[j.svc.Name].TargetGroupArn(),
 				lambda.PropPercent:                fmt.Sprint(percent),
 				lambda.PropSteps:                  lambda.FormatSteps(p.Ramp.Steps),
 				lambda.PropBakeSeconds:            fmt.Sprint(int(p.Ramp.Bake.Seconds())),
@@ -169,6 +177,23 @@ func (m *Migration) addRamps(p Props) {
 		j.svc.ListenerRule.Node().AddDependency(cr)
 		m.Ramps[j.svc.Name] = cr
 	}
+}
+
+// rampJudges are the alarms that judge the bakes of a service's ramp:
+// every alarm of the service (its comparisons with the monolith on the
+// same paths among them) but its client-error rate, whose absolute
+// threshold measures the clients' requests as much as the service (a
+// share of paths that answer many 404s by design fails it on the monolith
+// too): its comparison with the monolith judges the 4xx instead; and the
+// load balancer's 5xx alarm.
+func rampJudges(a *ServiceAlarms, lb awscloudwatch.Alarm) []awscloudwatch.Alarm {
+	var out []awscloudwatch.Alarm
+	for _, al := range a.All() {
+		if al != a.ClientErrorRate {
+			out = append(out, al)
+		}
+	}
+	return append(out, lb)
 }
 
 // RampResourceType is the CloudFormation type of a ramp.

@@ -256,6 +256,10 @@ func checkAlarms(v invalid.Construct, a *Alarms, stack string) {
 	if m := a.VersusMonolithErrorMargin; !unresolvedNumber(m) && (m <= 0 || m > 100) {
 		v.Fail("Alarms.VersusMonolithErrorMargin", "must be above 0 and at most 100 percentage points, got %g", m)
 	}
+	a.VersusMonolithClientErrorMargin = cmp.Or(a.VersusMonolithClientErrorMargin, DefaultVersusMonolithClientErrorMargin)
+	if m := a.VersusMonolithClientErrorMargin; !unresolvedNumber(m) && (m <= 0 || m > 100) {
+		v.Fail("Alarms.VersusMonolithClientErrorMargin", "must be above 0 and at most 100 percentage points, got %g", m)
+	}
 	a.VersusMonolithLatencyFactor = cmp.Or(a.VersusMonolithLatencyFactor, DefaultVersusMonolithLatencyFactor)
 	if f := a.VersusMonolithLatencyFactor; !unresolvedNumber(f) && f < 1 {
 		v.Fail("Alarms.VersusMonolithLatencyFactor", "must be at least 1 (the monolith's p99 on the same paths), got %g", f)
@@ -277,8 +281,8 @@ func checkAlarms(v invalid.Construct, a *Alarms, stack string) {
 		v.Fail("Alarms.DatapointsToAlarm", "must be from 1 to EvaluationPeriods (%d), got %d", a.EvaluationPeriods, a.DatapointsToAlarm)
 	}
 	a.NamePrefix = cmp.Or(a.NamePrefix, stack)
-	// The longest name: PREFIX-NAME-latency-p99-vs-monolith.
-	longest := len(a.NamePrefix) + 1 + microservice.MaxNameLength + len("-"+VersusMonolithLatencySuffix)
+	// The longest name: PREFIX-NAME-client-error-rate-vs-monolith.
+	longest := len(a.NamePrefix) + 1 + microservice.MaxNameLength + len("-"+VersusMonolithClientErrorRateSuffix)
 	if !alarmPrefixRE.MatchString(a.NamePrefix) || longest > maxAlarmName {
 		v.Fail("Alarms.NamePrefix", "must be printable ASCII without spaces, short enough for names of at most %d characters, got %q", maxAlarmName, a.NamePrefix)
 	}
@@ -354,18 +358,25 @@ func checkState(v invalid.Construct, p Props, plan []microservice.Props) {
 // checkWeighted refuses a state with more services below 100 % than the
 // monolith has target groups for their paths (MaxWeightedServices).
 func checkWeighted(v invalid.Construct, p Props) {
-	var weighted []string
+	var names []string
 	for _, e := range p.State.Extracted {
 		known := slices.ContainsFunc(p.Services, func(s microservice.Props) bool { return s.Name == e.Service })
-		if e.Percent < 100 && known && !slices.Contains(weighted, e.Service) {
-			weighted = append(weighted, e.Service)
+		if weighted(e.Percent, p.Ramp.on()) && known && !slices.Contains(names, e.Service) {
+			names = append(names, e.Service)
 		}
 	}
-	if len(weighted) > monolithTargetGroups(len(p.Services)) {
+	if len(names) > monolithTargetGroups(len(p.Services)) {
+		if p.Ramp.on() {
+			v.Fail("State", "has %d services extracted at once with a ramp (%s), but at most %d may be: a ramp judges each one against "+
+				"the monolith on its paths, which the monolith serves from a target group of its own, and ECS registers a service in at most "+
+				"%d target groups, its own included; deploy without the ramp, or ramp a state with at most %d services extracted",
+				len(names), strings.Join(names, ", "), MaxWeightedServices, microservice.MaxTargetGroups, MaxWeightedServices)
+			return
+		}
 		v.Fail("State", "has %d services below 100 %% at once (%s), but at most %d may be: the monolith serves each one's share "+
 			"from a target group of its own and ECS registers a service in at most %d target groups, its own included; "+
 			"take services to 100 %% (or back out of the state) so that at most %d are below 100 %% at once",
-			len(weighted), strings.Join(weighted, ", "), MaxWeightedServices, microservice.MaxTargetGroups, MaxWeightedServices)
+			len(names), strings.Join(names, ", "), MaxWeightedServices, microservice.MaxTargetGroups, MaxWeightedServices)
 	}
 }
 

@@ -53,20 +53,6 @@ func forwardWeights(t *testing.T, rule map[string]any) map[string]float64 {
 	return out
 }
 
-// dependsOnIDs returns a resource's DependsOn as a list.
-func dependsOnIDs(r map[string]any) []string {
-	var out []string
-	switch d := r["DependsOn"].(type) {
-	case string:
-		out = append(out, d)
-	case []any:
-		for _, x := range d {
-			out = append(out, x.(string))
-		}
-	}
-	return out
-}
-
 // hasPrefixIn reports whether one of ids begins with prefix.
 func hasPrefixIn(ids []string, prefix string) bool {
 	return slices.ContainsFunc(ids, func(id string) bool { return strings.HasPrefix(id, prefix) })
@@ -122,8 +108,8 @@ func TestVersusMonolithTemplate(t *testing.T) {
 	if got := forwardWeights(t, preview); !reflect.DeepEqual(got, wantPreview) {
 		t.Errorf("monolith preview rule forwards %v, want %v", got, wantPreview)
 	}
-	if !slices.Contains(dependsOnIDs(mono), previewID) {
-		t.Errorf("the monolith's service does not wait for its preview rule %s, which associates its target groups with the listener: %v", previewID, dependsOnIDs(mono))
+	if !slices.Contains(dependsOn(mono), previewID) {
+		t.Errorf("the monolith's service does not wait for its preview rule %s, which associates its target groups with the listener: %v", previewID, dependsOn(mono))
 	}
 
 	_, rule := serviceResource(t, tpl, "users", typeListenerRule, "Rule")
@@ -135,7 +121,7 @@ func TestVersusMonolithTemplate(t *testing.T) {
 	if got, want := forwardWeights(t, rule), map[string]float64{usersTG: 10, extras[0]: 90}; !reflect.DeepEqual(got, want) {
 		t.Errorf("users' rule forwards %v, want %v", got, want)
 	}
-	deps := dependsOnIDs(rule)
+	deps := dependsOn(rule)
 	for _, prefix := range []string{monoID, "monolithServiceTaskCountTarget", "usersService", "usersServiceTaskCountTarget"} {
 		if !hasPrefixIn(deps, prefix) {
 			t.Errorf("users' rule does not wait for %s: %v", prefix, deps)
@@ -207,7 +193,7 @@ func TestVersusMonolithTemplate(t *testing.T) {
 				alarmID = id
 			}
 		}
-		if !slices.Contains(dependsOnIDs(users), alarmID) {
+		if !slices.Contains(dependsOn(users), alarmID) {
 			t.Errorf("users' service does not wait for its deployment alarm %s", alarmID)
 		}
 	}

@@ -1,6 +1,7 @@
 package test
 
 import (
+	"debug/elf"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -10,6 +11,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ecsplit/ecsplit/constructs/migration"
+	"github.com/ecsplit/ecsplit/constructs/ramp/lambda"
 )
 
 // consumerEnv is the environment of the go commands run in a consumer
@@ -57,13 +61,56 @@ const shopRetireRefused = `ERROR ecsplit migration "Shop": State.Retired: retiri
 	"RetireUnownedPaths, or give those paths to a service (Construct Annotations)\n" +
 	"   Shop/Shop\n"
 
+// shopRamp is the ramp the shop is synthesized with, from its own context
+// key.
+const shopRamp = "ramp=10,50:5m"
+
+// checkShopRamp asserts that the shop's synthesis with a ramp, in its own
+// module, holds the ramp's function, built at synth from the shop's
+// module for provided.al2023 on arm64 (a Linux ELF for AArch64 named
+// bootstrap in its asset), and cart's ramp with the ramp's steps.
+func checkShopRamp(t *testing.T, dir string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "Shop.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl map[string]any
+	if err := json.Unmarshal(b, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	var fns []map[string]any // the ramp's: the VPC's custom resource (CDK's, Node.js) is the other
+	for _, fn := range resourcesOfType(tpl, "AWS::Lambda::Function") {
+		if fn["Properties"].(map[string]any)["Runtime"] == "provided.al2023" {
+			fns = append(fns, fn)
+		}
+	}
+	ramps := resourcesOfType(tpl, migration.RampResourceType)
+	if len(fns) != 1 || len(ramps) != 1 {
+		t.Fatalf("the shop with %s has %d provided.al2023 functions and %d ramps, want 1 and 1", shopRamp, len(fns), len(ramps))
+	}
+	if p := ramps[0]["Properties"].(map[string]any); p[lambda.PropService] != "cart" || p[lambda.PropSteps] != "10,50" || p[lambda.PropPercent] != "100" {
+		t.Errorf("cart's ramp: %v", p)
+	}
+	key, _ := fns[0]["Properties"].(map[string]any)["Code"].(map[string]any)["S3Key"].(string)
+	f, err := elf.Open(filepath.Join(dir, "asset."+strings.TrimSuffix(key, ".zip"), "bootstrap"))
+	if err != nil {
+		t.Fatalf("the ramp's function asset: %v", err)
+	}
+	defer f.Close()
+	if f.Machine != elf.EM_AARCH64 || f.OSABI != elf.ELFOSABI_NONE && f.OSABI != elf.ELFOSABI_LINUX {
+		t.Errorf("the ramp's bootstrap is %s %s, want a Linux AArch64 executable", f.Machine, f.OSABI)
+	}
+}
+
 // TestShopMigratesFromItsOwnModule migrates the tiny shop, another team's
 // module in examples/shop, through its states with the tools its README
 // names, all run from its module, outside the library's:
 //   - `cdk synth` through the pinned CLI, with the shop's own default
 //     cdk.json (no feature flags) and its own key state: monolith and
 //     cart:100 synthesize with no warning but that the alarm topic has no
-//     subscriber, and split, which would retire legacy and drop /shop, fails
+//     subscriber, and so does cart:100 with a ramp, whose function the
+//     synth builds from the shop's module (checkShopRamp), and split, which would retire legacy and drop /shop, fails
 //     with one line that names the construct, the prop and a path;
 //   - `go run github.com/ecsplit/ecsplit/cmd/ecsplit-local compare` of the
 //     two assemblies the CLI wrote, with the shop's services started by
@@ -80,9 +127,10 @@ const shopRetireRefused = `ERROR ecsplit migration "Shop": State.Retired: retiri
 // local_shop_*_test.go.)
 func TestShopMigratesFromItsOwnModule(t *testing.T) {
 	parallel(t)
-	states := []string{"monolith", "cart:100", "split"}
+	states := []string{"monolith", "cart:100", "split", "cart:100 " + shopRamp}
 	results := shopSyntheses(t, states...)
-	for i, state := range states[:2] {
+	for _, i := range []int{0, 1, 3} {
+		state := states[i]
 		r := results[i]
 		if r.code != 0 {
 			t.Fatalf("cdk synth -c state=%s: exit %d, want 0:\n%s", state, r.code, r.stderr)
@@ -95,6 +143,8 @@ func TestShopMigratesFromItsOwnModule(t *testing.T) {
 		strings.Count(r.stderr, "ERROR") != 1 || strings.Contains(r.stderr, "goroutine ") {
 		t.Errorf("cdk synth -c state=split: exit %d, stderr\n%s\nwant exit 1 and one error, exactly:\n%s", r.code, r.stderr, shopRetireRefused)
 	}
+
+	checkShopRamp(t, results[3].dir)
 
 	code, report, _ := shopLocal(t, "compare", "-a-assembly", results[0].dir, "-b-assembly", results[1].dir,
 		"-services", "services.json", "-corpus", "corpus.txt")

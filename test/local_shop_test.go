@@ -34,7 +34,8 @@ type shopSynthesis struct {
 }
 
 // shopSyntheses returns the shop's synthesis of each of states through the
-// pinned CLI, running those not run yet at the same time.
+// pinned CLI, running those not run yet at the same time. A state may carry
+// more context after it: "cart:100 ramp=10,50:5m".
 func shopSyntheses(t *testing.T, states ...string) []shopSynthesis {
 	t.Helper()
 	cdk, bin := cdkCLI(t), sharedBinDir(t)
@@ -44,9 +45,15 @@ func shopSyntheses(t *testing.T, states ...string) []shopSynthesis {
 	for i, state := range states {
 		wg.Go(func() {
 			out[i], errs[i] = shopSynths.load(state, func(state string) (shopSynthesis, error) {
-				s := shopSynthesis{dir: filepath.Join(bin, "shop-"+state)}
+				// "cart:100 ramp=10,50:5m": the state, then more context.
+				fields := strings.Fields(state)
+				s := shopSynthesis{dir: filepath.Join(bin, "shop-"+strings.NewReplacer(" ", "-", "=", "-").Replace(state))}
+				args := []string{"synth", "--quiet", "-c", "state=" + fields[0]}
+				for _, kv := range fields[1:] {
+					args = append(args, "-c", kv)
+				}
 				var err error
-				s.code, _, s.stderr, err = runCommand(inShop(cdk, "synth", "--quiet", "-c", "state="+state, "-o", s.dir))
+				s.code, _, s.stderr, err = runCommand(inShop(cdk, append(args, "-o", s.dir)...))
 				return s, err
 			})
 		})

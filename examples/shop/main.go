@@ -2,7 +2,9 @@
 // main.go to carve its monolith into services with ecsplit. Its monolith,
 // legacy, owns /shop and everything below it; its one service, cart, takes
 // /shop/cart and below. It reads its migration state from its own context
-// key, state: `cdk synth -c state=cart:50` (default: monolith).
+// key, state: `cdk synth -c state=cart:50` (default: monolith), and a
+// ramp from its key ramp: `cdk deploy -c state=cart:100 -c ramp=10,50:5m`
+// moves cart's share there step by step (default: none).
 package main
 
 import (
@@ -31,6 +33,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, "shop: -c state:", err) // one line, no stack trace
 		os.Exit(1)
 	}
+	rampText, _ := app.Node().TryGetContext(jsii.String("ramp")).(string)
+	ramp, err := migration.ParseRamp(rampText)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "shop: -c ramp:", err)
+		os.Exit(1)
+	}
 	stack := awscdk.NewStack(app, jsii.String("Shop"), nil)
 
 	// The whole plan, the same in every state: the monolith and every
@@ -54,6 +62,7 @@ func main() {
 		Monolith: legacy,
 		Services: services,
 		State:    state,
+		Ramp:     ramp,
 	})
 
 	// A bad prop is an error annotation: cdk synth prints each one, on one

@@ -11,11 +11,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
+	"github.com/ecsplit/ecsplit/constructs/ramp"
+	"github.com/ecsplit/ecsplit/constructs/ramp/lambda"
 	"github.com/ecsplit/ecsplit/internal/albemu"
 	"github.com/ecsplit/ecsplit/internal/awsemu"
 	"github.com/ecsplit/ecsplit/internal/cfn"
-	"github.com/ecsplit/ecsplit/constructs/ramp"
-	"github.com/ecsplit/ecsplit/constructs/ramp/lambda"
 	"github.com/ecsplit/ecsplit/internal/transition"
 )
 

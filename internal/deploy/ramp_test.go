@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecsplit/ecsplit/constructs/ramp"
 	"github.com/ecsplit/ecsplit/internal/albemu"
 	"github.com/ecsplit/ecsplit/internal/corpus"
 	"github.com/ecsplit/ecsplit/internal/probe"
-	"github.com/ecsplit/ecsplit/constructs/ramp"
 	"github.com/ecsplit/ecsplit/internal/runner"
 	"github.com/ecsplit/ecsplit/internal/runner/runnertest"
 )

@@ -12,11 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
+	"github.com/ecsplit/ecsplit/constructs/ramp"
 	"github.com/ecsplit/ecsplit/internal/albemu"
 	"github.com/ecsplit/ecsplit/internal/awsemu"
 	"github.com/ecsplit/ecsplit/internal/corpus"
 	"github.com/ecsplit/ecsplit/internal/probe"
-	"github.com/ecsplit/ecsplit/constructs/ramp"
 	"github.com/ecsplit/ecsplit/internal/runner"
 	"github.com/ecsplit/ecsplit/internal/runner/runnertest"
 )

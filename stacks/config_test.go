@@ -104,7 +104,7 @@ func TestParseContextErrors(t *testing.T) {
 	})
 	want := []string{
 		`context key "Stage" is not known: did you mean "stage"?`,
-		`context key "foo" is not known: use one of stage, capacity, certificateArn, stickiness, alarmEmail, alarmTopicArn, deletionProtection, serverAccessLogsBucket, nag, servicesDir`,
+		`context key "foo" is not known: use one of stage, ramp, capacity, certificateArn, stickiness, alarmEmail, alarmTopicArn, deletionProtection, serverAccessLogsBucket, nag, servicesDir`,
 		`context key "stagee" is not known: did you mean "stage"?`,
 		`context stage=["split"] is not valid: use a string`,
 		`context capacity="lambda" is not valid: use one of fargate, ec2`,

@@ -2,17 +2,14 @@ package migration
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/ecsplit/ecsplit/constructs/internal/invalid"
-	"github.com/ecsplit/ecsplit/constructs/microservice"
 	"github.com/ecsplit/ecsplit/constructs/ramp"
 	"github.com/ecsplit/ecsplit/constructs/ramp/lambda"
 )
@@ -124,58 +121,51 @@ func (m *Migration) addRamps(p Props) {
 		invalid.New(m, "migration", *m.Node().Id()).Fail("Ramp", "cannot build the ramp's function: %v", err)
 		return
 	}
-	type judged struct {
-		svc    *microservice.Service
-		alarms []string
-		deps   []constructs.IConstruct
-	}
-	var ramps []judged
+	// Each ramp's spec; its alarm names are Refs, so CloudFormation
+	// creates the alarms before the ramp reads them.
+	var specs []ramp.Spec
 	var names []string
 	for _, name := range m.names {
 		svc := m.Services[name]
 		if svc == nil {
 			continue
 		}
-		j := judged{svc: svc}
-		for _, a := range rampJudges(m.Alarms[name], m.LoadBalancerAlarm) {
-			j.alarms = append(j.alarms, *a.AlarmName())
-			j.deps = append(j.deps, a)
+		percent, _ := m.State.Percent(name)
+		spec := ramp.Spec{
+			Service:                name,
+			ListenerArn:            *p.Platform.Listener.ListenerArn(),
+			Priority:               svc.Priority,
+			ServiceTargetGroupArn:  *svc.TargetGroup.TargetGroupArn(),
+			MonolithTargetGroupArn: *m.MonolithTargetGroups[name].TargetGroupArn(),
+			Percent:                percent,
+			Plan:                   p.Ramp.plan(),
 		}
-		names = append(names, j.alarms...)
-		ramps = append(ramps, j)
+		for _, a := range rampJudges(m.Alarms[name], m.LoadBalancerAlarm) {
+			spec.Alarms = append(spec.Alarms, *a.AlarmName())
+		}
+		names = append(names, spec.Alarms...)
+		specs = append(specs, spec)
 	}
-	if len(ramps) == 0 {
+	if len(specs) == 0 {
 		return
 	}
 	slices.Sort(names)
 	fn := newRampFunction(m, code, p.Platform.Listener, slices.Compact(names))
-	for _, j := range ramps {
-		percent, _ := m.State.Percent(j.svc.Name)
-		cr := awscdk.NewCustomResource(m, jsii.String("Ramp"+j.svc.Name), &awscdk.CustomResourceProps{
+	for _, spec := range specs {
+		svc := m.Services[spec.Service]
+		props := lambda.Properties(spec)
+		cr := awscdk.NewCustomResource(m, jsii.String("Ramp"+spec.Service), &awscdk.CustomResourceProps{
 			ServiceToken:   fn.fn.FunctionArn(),
 			ResourceType:   jsii.String(RampResourceType),
 			ServiceTimeout: awscdk.Duration_Seconds(jsii.Number(rampServiceTimeout.Seconds())),
-			Properties: &map[string]any{
-				lambda.PropService:                j.svc.Name,
-				lambda.PropListenerArn:            p.Platform.Listener.ListenerArn(),
-				lambda.PropPriority:               fmt.Sprint(j.svc.Priority),
-				lambda.PropServiceTargetGroupArn:  j.svc.TargetGroup.TargetGroupArn(),
-				lambda.PropMonolithTargetGroupArn: m.MonolithTargetGroups[j.svc.Name].TargetGroupArn(),
-				lambda.PropPercent:                fmt.Sprint(percent),
-				lambda.PropSteps:                  lambda.FormatSteps(p.Ramp.Steps),
-				lambda.PropBakeSeconds:            fmt.Sprint(int(p.Ramp.Bake.Seconds())),
-				lambda.PropAlarmNames:             j.alarms,
-			},
+			Properties:     &props,
 		})
 		cr.Node().AddDependency(fn.policy)
-		for _, r := range slices.Concat(j.svc.Ready(), m.Monolith.Ready()) {
+		for _, r := range slices.Concat(svc.Ready(), m.Monolith.Ready()) {
 			cr.Node().AddDependency(r)
 		}
-		for _, d := range j.deps {
-			cr.Node().AddDependency(d)
-		}
-		j.svc.ListenerRule.Node().AddDependency(cr)
-		m.Ramps[j.svc.Name] = cr
+		svc.ListenerRule.Node().AddDependency(cr)
+		m.Ramps[spec.Service] = cr
 	}
 }
 

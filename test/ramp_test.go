@@ -86,6 +86,9 @@ func TestRampTemplate(t *testing.T) {
 			"Runtime": "provided.al2023", "Architectures": []any{"arm64"}, "Handler": "bootstrap", "Timeout": 900,
 		})
 	})
+	check(t, "no automatic retry of an asynchronous invocation: a retry would begin the ramp again from the step it reached", func() {
+		s.Services.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{"MaximumRetryAttempts": 0})
+	})
 	ramps := resourcesOfType(tpl, migration.RampResourceType)
 	if len(ramps) != 2 {
 		t.Fatalf("want a ramp for users and one for threads, got %d", len(ramps))
@@ -239,3 +242,4 @@ func TestRampOrdering(t *testing.T) {
 		}
 	}
 }
+

@@ -3,7 +3,7 @@
 // share step by step (see package constructs/ramp/lambda). The migration
 // construct builds it at synth:
 //
-//	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -buildvcs=false -ldflags=-s -o DIR/bootstrap github.com/ecsplit/ecsplit/cmd/ecsplit-ramp
+//	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -buildvcs=false -ldflags="-s -w -buildid=" -o DIR/bootstrap github.com/ecsplit/ecsplit/cmd/ecsplit-ramp
 package main
 
 import "github.com/ecsplit/ecsplit/constructs/ramp/lambda"

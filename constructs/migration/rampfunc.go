@@ -46,7 +46,9 @@ var rampBuild = sync.OnceValues(func() (string, error) {
 	}
 	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=",
 		"-o", filepath.Join(dir, "bootstrap"), RampFunctionPackage)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64", "GOFLAGS=-mod=readonly")
+	// The app's own module settings (GOFLAGS, GOPROXY...) stand: the
+	// function builds from the app's module as the app does.
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build %s: %v: %s", RampFunctionPackage, err, strings.TrimSpace(string(out)))
 	}
@@ -91,6 +93,12 @@ func newRampFunction(scope constructs.Construct, code string, listener elbv2.IAp
 		MemorySize:   jsii.Number(128),
 		Role:         role,
 		LogGroup:     logs,
+		// Lambda retries a failed asynchronous invocation twice by
+		// default; a retry of CloudFormation's request would begin the
+		// ramp again from the step it had reached and take that for the
+		// share to put back. A ramp that cannot answer fails instead:
+		// CloudFormation then times it out and rolls back.
+		RetryAttempts: jsii.Number(0),
 	})
 	arn := func(service, resource string) *string {
 		return jsii.String(fmt.Sprintf("arn:%s:%s:%s:%s:%s", *stack.Partition(), service, *stack.Region(), *stack.Account(), resource))

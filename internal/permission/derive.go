@@ -67,6 +67,7 @@ var covered = map[string]string{
 	"AWS::ElasticLoadBalancingV2::TargetGroup":      "ECS registers targets with its service-linked role (AWSServiceRoleForECS)",
 	"AWS::SecretsManager::Secret":                   "proved where a task definition reads it",
 	"AWS::SSM::Parameter":                           "proved where a task definition reads it",
+	"AWS::Lambda::EventInvokeConfig":                "Lambda's own retry settings for a function's asynchronous invocations: nothing is called",
 }
 
 // ref names a resource of the assembly.

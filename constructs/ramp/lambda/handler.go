@@ -132,14 +132,23 @@ func (h *Handler) Handle(ctx context.Context, e Event) (err error) {
 		return h.answer(ctx, e, statusFailed, err.Error(), nil)
 	}
 	clock := h.clock()
+	// failed is the status of a ramp that cannot go on: FAILED, but
+	// SUCCESS in a rollback (with the problem in the reason, as delete
+	// answers), since a failed update in a rollback leaves the stack in
+	// UPDATE_ROLLBACK_FAILED. A rollback goes straight to its share, so
+	// it never goes on in a new invocation.
+	failed := statusFailed
 	if e.EcsplitProgress == nil {
 		straight, err := h.rollingBack(ctx, e.StackID)
 		if err != nil {
 			return h.answer(ctx, e, statusFailed, fmt.Sprintf("ramp of %s: %v", spec.Service, err), nil)
 		}
+		if straight {
+			failed = statusSuccess
+		}
 		p, err := ramp.Begin(ctx, h.Clients, spec, clock.Now(), straight)
 		if err != nil {
-			return h.answer(ctx, e, statusFailed, oneLine(err), nil)
+			return h.answer(ctx, e, failed, oneLine(err), nil)
 		}
 		how := "step by step"
 		if straight {
@@ -159,7 +168,7 @@ func (h *Handler) Handle(ctx context.Context, e Event) (err error) {
 	for {
 		done, err := ramp.Check(ctx, h.Clients, spec, p, clock.Now())
 		if err != nil {
-			return h.answer(ctx, e, statusFailed, oneLine(err), nil)
+			return h.answer(ctx, e, failed, oneLine(err), nil)
 		}
 		if done {
 			reason := fmt.Sprintf("ramp of %s from %d %% to %d %%", spec.Service, p.From, spec.Percent)

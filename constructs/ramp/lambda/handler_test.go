@@ -274,3 +274,26 @@ func TestHandleDeleteRollsBackACreate(t *testing.T) {
 		})
 	}
 }
+
+// TestHandleRollbackNeverFails: while the stack rolls back, an Update
+// whose share cannot be written (here no rule at its priority) answers
+// SUCCESS with the problem in its reason: FAILED would leave the stack in
+// UPDATE_ROLLBACK_FAILED. The same Update outside a rollback fails.
+func TestHandleRollbackNeverFails(t *testing.T) {
+	for status, want := range map[cfntypes.StackStatus]string{
+		cfntypes.StackStatusUpdateRollbackInProgress: "SUCCESS",
+		cfntypes.StackStatusUpdateInProgress:         "FAILED",
+	} {
+		h, fake, _, cf := setup(t, 50)
+		fake.status = status
+		e := request(cf, "Update", 10)
+		e.PhysicalResourceID = "ecsplit-ramp-RampUsers"
+		e.ResourceProperties[PropPriority] = "31" // no rule there
+		if err := h.Handle(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+		if len(cf.answers) != 1 || cf.answers[0].Status != want || !strings.Contains(cf.answers[0].Reason, "no weighted rule") {
+			t.Errorf("%s: answers = %+v, want %s naming the missing rule", status, cf.answers, want)
+		}
+	}
+}

@@ -243,3 +243,19 @@ func TestRampOrdering(t *testing.T) {
 	}
 }
 
+// TestRampOnceRetired: a ramp set with the split state (the monolith
+// retired, every service at 100 %) has nothing to ramp between and is no
+// error; it used to dereference the retired monolith.
+func TestRampOnceRetired(t *testing.T) {
+	jsiiTest(t)
+	msg := panicMessage(func() {
+		migrationWith(func(p *migration.Props) {
+			p.State = migration.Split("users", "threads")
+			p.RetireUnownedPaths = true
+			p.Ramp = migration.Ramp{Steps: []int{10, 50}}
+		})
+	})
+	if msg != "" {
+		t.Errorf("split with a ramp: %s", msg)
+	}
+}

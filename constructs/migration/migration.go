@@ -157,7 +157,7 @@ func New(scope constructs.Construct, id string, props *Props) *Migration {
 		m.Monolith = microservice.New(m, mono.Name, &mono)
 		m.Services[mono.Name] = m.Monolith
 	}
-	slots := weightedSlots(p.State, m.names, len(p.Services), p.Ramp.on())
+	slots := weightedSlots(p.State, m.names, p.Ramp.on())
 	for _, svc := range plan[1:] {
 		percent, extracted := p.State.Percent(svc.Name)
 		if !extracted {
@@ -168,11 +168,11 @@ func New(scope constructs.Construct, id string, props *Props) *Migration {
 			// monolith's (checked), and its rules come first.
 			svc.Inside = m.Monolith.Name
 		}
-		if weighted(percent, p.Ramp.on()) {
+		if slot, ok := slots[svc.Name]; ok { // weighted, and the monolith runs
 			// The rest goes to the monolith, on its target group for
 			// these paths, which a rollback from the retired state may be
 			// creating again: the rule waits for it too.
-			other := m.Monolith.ExtraTargetGroups[slots[svc.Name]]
+			other := m.Monolith.ExtraTargetGroups[slot]
 			m.MonolithTargetGroups[svc.Name] = other
 			svc.Share = &microservice.Share{Percent: percent, Other: other,
 				OtherReady: m.Monolith.Ready(), Stickiness: p.Stickiness}
@@ -222,8 +222,8 @@ func weighted(percent int, ramp bool) bool { return percent < 100 || ramp }
 // at most MaxWeightedServices services thus gives each service the same
 // target group in every state. Services beyond the slots get none (the
 // plan's check refuses such a state).
-func weightedSlots(state State, names []string, services int, ramp bool) map[string]int {
-	slots := monolithTargetGroups(services)
+func weightedSlots(state State, names []string, ramp bool) map[string]int {
+	slots := monolithTargetGroups(len(names))
 	out := map[string]int{}
 	if state.Retired || slots == 0 {
 		return out

@@ -75,6 +75,8 @@ type Served struct {
 	Status int
 	// TargetFailed reports that the chosen target did not answer (no
 	// connection, or no answer's header): Status is the router's 502.
+	// A client that went away first is not the target's failure: Status
+	// is then StatusClientClosed.
 	TargetFailed bool
 	// Elapsed is how long the target took to answer, from when the router
 	// sent it the request to when the answer's header arrived (what the ALB
@@ -253,11 +255,20 @@ func answered(resp *http.Response) {
 // failed records that a target did not answer a request sent by forward.
 func failed(r *http.Request) {
 	if p, ok := r.Context().Value(pendingKey{}).(*pending); ok {
+		p.served.Elapsed = 0
+		if r.Context().Err() != nil { // the client closed or gave up first
+			p.served.Status = StatusClientClosed
+			return
+		}
 		p.served.Status = http.StatusBadGateway
 		p.served.TargetFailed = true
-		p.served.Elapsed = 0
 	}
 }
+
+// StatusClientClosed is the status the ALB logs for a request whose client
+// closed the connection before the answer: it is neither a target's answer
+// nor a failure of the target or of the load balancer.
+const StatusClientClosed = 460
 
 // sticky returns the target group named by the request's stickiness cookie
 // when the forward is sticky and the group is one of its targets.

@@ -429,6 +429,21 @@ func TestRouterObserver(t *testing.T) {
 			t.Errorf("GET %s: observer saw %+v, want %+v", tt.path, got, tt.want)
 		}
 	}
+	// A client that gives up before the slow target answers: no target
+	// failure, and the ALB's 460.
+	impatient := &http.Client{Timeout: 5 * time.Millisecond}
+	if resp, err := impatient.Get(door.URL + "/slow"); err == nil {
+		resp.Body.Close()
+		t.Fatal("GET /slow answered within 5ms")
+	}
+	select {
+	case got := <-seen:
+		if got.Status != StatusClientClosed || got.TargetFailed || got.TargetGroup != tg("slow") {
+			t.Errorf("a client that gave up: observer saw %+v, want status %d, no target failure", got, StatusClientClosed)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a client that gave up: the observer saw nothing")
+	}
 	rt.SetObserver(nil)
 	resp, err := client.Get(door.URL + "/users")
 	if err != nil {

@@ -183,6 +183,9 @@ func (m *metrics) observe(t time.Time, s albemu.Served) {
 	}
 	for _, b := range []*bucket{lb, m.bucket(s.TargetGroup, sec)} {
 		b.requests++
+		if s.Status == albemu.StatusClientClosed { // no answer, and no failure
+			continue
+		}
 		if s.TargetFailed {
 			b.connErrors++
 			continue
@@ -317,8 +320,9 @@ func countOf(b *bucket, name string) int {
 // held.
 func (m *metrics) period(src albemu.ResourceID, from, to int64) []*bucket {
 	var out []*bucket
-	for sec, b := range m.buckets[src] {
-		if sec >= from && sec < to {
+	bs := m.buckets[src]
+	for sec := from; sec < to; sec++ { // a period's seconds, not every kept one
+		if b := bs[sec]; b != nil {
 			out = append(out, b)
 		}
 	}

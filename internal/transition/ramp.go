@@ -67,7 +67,8 @@ func CheckRamps(a *albemu.Assembly) []string {
 					}
 				}
 			}
-			ref, _ := props["ServiceTargetGroupArn"].(map[string]any)["Ref"].(string)
+			group, _ := props["ServiceTargetGroupArn"].(map[string]any)
+			ref, _ := group["Ref"].(string)
 			if !slices.Contains(groups, ref) {
 				problems = append(problems, fmt.Sprintf("%s: its service's target group %v is not one of %s's %v", ramp, props["ServiceTargetGroupArn"], rule.ID, groups))
 			}

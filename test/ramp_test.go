@@ -18,8 +18,9 @@ import (
 )
 
 // rampContext is the app's context for the ramp tests: the forum at
-// users:100 and threads:10, deployed with a ramp (from users:10, say).
-var rampContext = map[string]string{"stage": "users:100,threads:10", "ramp": "5,25,50:5m"}
+// users:100 and threads:10, deployed with a ramp (from users:10, say), as
+// every validator and the permission proof synthesize it.
+var rampContext = permissionRampContext
 
 // dependsOn returns the DependsOn of a template resource.
 func dependsOn(r map[string]any) []string {
@@ -61,8 +62,7 @@ func alarmName(t *testing.T, tpl map[string]any, v any) string {
 	if s, ok := v.(string); ok {
 		return s
 	}
-	ref, _ := v.(map[string]any)["Ref"].(string)
-	r, _ := tpl["Resources"].(map[string]any)[ref].(map[string]any)
+	r, _ := tpl["Resources"].(map[string]any)[refOf(v)].(map[string]any)
 	if r == nil || r["Type"] != "AWS::CloudWatch::Alarm" {
 		t.Fatalf("alarm name %v is neither a name nor a Ref to an alarm", v)
 	}
@@ -189,7 +189,7 @@ func TestRampTemplate(t *testing.T) {
 // no ramp and no function: the shares change at once, as before.
 func TestNoRampWithoutContext(t *testing.T) {
 	jsiiTest(t)
-	s := synth(t, map[string]string{"stage": "users:100,threads:10"})
+	s := synth(t, fargate("users:100,threads:10"))
 	s.Services.ResourceCountIs(jsii.String(migration.RampResourceType), jsii.Number(0))
 	s.Services.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(0))
 }
@@ -202,9 +202,9 @@ func TestNoRampWithoutContext(t *testing.T) {
 func TestRampOrdering(t *testing.T) {
 	parallel(t)
 	s := synth(t, rampContext)
-	from := synth(t, map[string]string{"stage": "users:10,threads:10"})
+	from := synth(t, fargate("users:10"))
 	if problems := transition.Check(loadRouting(t, from.Dir), loadRouting(t, s.Dir)); len(problems) > 0 {
-		t.Errorf("from users:10,threads:10 to %v:\n%s", rampContext, strings.Join(problems, "\n"))
+		t.Errorf("from users:10 to %v:\n%s", rampContext, strings.Join(problems, "\n"))
 	}
 
 	dir := t.TempDir()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -141,7 +142,7 @@ func (l *local) weights(t *testing.T) map[string]int {
 	}
 	got := map[string]int{}
 	for _, r := range out.Rules {
-		if aws.ToString(r.Priority) != "10" {
+		if aws.ToString(r.Priority) != strconv.Itoa(users.Priority) {
 			continue
 		}
 		for _, a := range r.Actions {
@@ -200,16 +201,6 @@ func (r *recorder) ModifyRule(ctx context.Context, in *elbv2.ModifyRuleInput, op
 	r.writes = append(r.writes, w)
 	r.mu.Unlock()
 	return out, nil
-}
-
-func (r *recorder) shares() []int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var s []int
-	for _, w := range r.writes {
-		s = append(s, w.share)
-	}
-	return s
 }
 
 // run ramps users to 100 % under load, through the SDK clients, and

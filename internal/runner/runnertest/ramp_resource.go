@@ -5,10 +5,8 @@ import (
 	"time"
 
 	"github.com/ecsplit/ecsplit/constructs/ramp/lambda"
+	"github.com/ecsplit/ecsplit/internal/transition"
 )
-
-// RampType is the CloudFormation type of a ramp.
-const RampType = "Custom::EcsplitRamp"
 
 // Ramp adds to an app made Weighted, with alarms (ErrorRateAlarm), the
 // ramp of service's share to the rule's percent as ecsplit's migration
@@ -34,7 +32,7 @@ func (a *App) Ramp(service, monolith string, steps []int, bake time.Duration, al
 	}
 	id := service + "Ramp"
 	a.resources[id] = map[string]any{
-		"Type":      RampType,
+		"Type":      transition.RampType,
 		"DependsOn": append([]any{service + "Service", monolith + "Service"}, stringsAny(alarms)...),
 		"Properties": map[string]any{
 			"ServiceToken":                    "arn:aws:lambda:us-east-1:000000000000:function:App-ramp",

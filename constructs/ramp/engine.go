@@ -66,12 +66,8 @@ func (s Spec) Check() error {
 		problem = fmt.Sprintf("target %d %% is not from 0 to 100", s.Percent)
 	case s.Plan.Bake < 0:
 		problem = fmt.Sprintf("bake %s is negative", s.Plan.Bake)
-	}
-	for i, step := range s.Plan.Steps {
-		if problem != "" {
-			break
-		}
-		if step < MinStep || step > MaxStep || i > 0 && step <= s.Plan.Steps[i-1] {
+	default:
+		if stepsProblem(s.Plan.Steps) != "" {
 			problem = fmt.Sprintf("steps %v are not increasing percents from %d to %d", s.Plan.Steps, MinStep, MaxStep)
 		}
 	}

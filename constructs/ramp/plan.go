@@ -111,18 +111,27 @@ func (p Plan) Check() error {
 	return nil
 }
 
+// stepsProblem is what is wrong with steps, or "": each from MinStep to
+// MaxStep, increasing.
+func stepsProblem(steps []int) string {
+	for i, s := range steps {
+		if s < MinStep || s > MaxStep {
+			return fmt.Sprintf("step %d is out of range", s)
+		}
+		if i > 0 && s <= steps[i-1] {
+			return fmt.Sprintf("steps must increase (%d after %d)", s, steps[i-1])
+		}
+	}
+	return ""
+}
+
 // problem is what is wrong with p, or "".
 func (p Plan) problem() string {
 	if len(p.Steps) == 0 {
 		return "no steps"
 	}
-	for i, s := range p.Steps {
-		if s < MinStep || s > MaxStep {
-			return fmt.Sprintf("step %d is out of range", s)
-		}
-		if i > 0 && s <= p.Steps[i-1] {
-			return fmt.Sprintf("steps must increase (%d after %d)", s, p.Steps[i-1])
-		}
+	if problem := stepsProblem(p.Steps); problem != "" {
+		return problem
 	}
 	if p.Bake < MinBake {
 		return fmt.Sprintf("bake %s is shorter than %s, one alarm period, so no alarm could judge it", formatDuration(p.Bake), formatDuration(MinBake))

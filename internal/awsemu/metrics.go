@@ -235,8 +235,8 @@ func (m *metrics) sampleHosts(t time.Time, counts map[albemu.ResourceID]int) {
 	defer m.mu.Unlock()
 	for tg, n := range counts {
 		steps := m.hosts[tg]
-		if len(steps) > 0 && steps[len(steps)-1].count == n {
-			continue
+		if len(steps) > 0 && (steps[len(steps)-1].count == n || steps[len(steps)-1].from > sec) {
+			continue // the same count, or a sample older than the last (two requests raced): hostCounts needs them in order
 		}
 		if len(steps) > 0 && steps[len(steps)-1].from == sec {
 			steps = steps[:len(steps)-1] // a second keeps its last sample

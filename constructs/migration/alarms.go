@@ -186,7 +186,8 @@ type ServiceAlarms struct {
 
 // All returns the alarms in a fixed order: error rate, client error rate,
 // latency, unhealthy hosts, no healthy hosts, then, when the service is
-// compared with the monolith, error rate and latency versus the monolith.
+// compared with the monolith, error rate, latency and client error rate
+// versus the monolith.
 func (a *ServiceAlarms) All() []awscloudwatch.Alarm {
 	all := []awscloudwatch.Alarm{a.ErrorRate, a.ClientErrorRate, a.Latency, a.UnhealthyHosts, a.NoHealthyHosts}
 	for _, al := range []awscloudwatch.Alarm{a.VersusMonolithErrorRate, a.VersusMonolithLatency, a.VersusMonolithClientErrorRate} {

@@ -81,15 +81,7 @@ func TestConflicts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			msg := panicMessage(func() { tt.run(newEnv()) })
-			if msg == "" {
-				t.Fatal("no error")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("error %q lacks %q", msg, w)
-				}
-			}
+			checkMessage(t, panicMessage(func() { tt.run(newEnv()) }), tt.want)
 		})
 	}
 	t.Run("same paths on two listeners", func(t *testing.T) {

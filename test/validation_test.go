@@ -94,6 +94,20 @@ func (f fixture) service(edit func(*microservice.Props)) {
 	microservice.New(f.stack, "Svc", p)
 }
 
+// checkMessage fails t unless msg, a refusal's message, is there and holds
+// every one of want.
+func checkMessage(t *testing.T, msg string, want []string) {
+	t.Helper()
+	if msg == "" {
+		t.Fatalf("accepted; want a message containing %q", want)
+	}
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("message %q does not contain %q", msg, w)
+		}
+	}
+}
+
 // TestInvalidInput holds one case per synth-time check of a construct prop
 // or a context value: each must be rejected with a message that names the
 // construct, the prop and the value.
@@ -369,15 +383,7 @@ func TestInvalidInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			msg := panicMessage(c.run)
-			if msg == "" {
-				t.Fatalf("accepted; want a message containing %q", c.want)
-			}
-			for _, w := range c.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("message %q does not contain %q", msg, w)
-				}
-			}
+			checkMessage(t, panicMessage(c.run), c.want)
 		})
 	}
 }
